@@ -1,0 +1,143 @@
+"""2D loss surfaces: closed-form value, gradient and Hessian over `(..., 2)` arrays.
+
+    s = surfaces.get("himmelblau")
+    s.value(xy)      # (..., 2) -> (...)
+    s.grad(xy)       # (..., 2) -> (..., 2)   analytic, never finite differences
+    s.hessian(xy)    # (..., 2) -> (..., 2, 2)
+    s.domain         # ((xmin, xmax), (ymin, ymax))
+    s.critical_points  # [{"xy": (x, y), "kind": "min" | "saddle" | "max", "value": f}, ...]
+
+The catalogue itself lives in `engine.surface_catalog`; formula surfaces are built by
+`from_formula` from the safe parser in `engine.formula`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine import registry
+
+Fn = Callable[[np.ndarray, np.ndarray], Any]
+Domain = tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A 2D surface f(x, y) with exact first and second derivatives.
+
+    value_fn(x, y) -> f; grad_fn(x, y) -> (fx, fy); hess_fn(x, y) -> (fxx, fxy, fyy), all
+    elementwise over arrays of the same shape. `critical_points_complete` says whether
+    `critical_points` lists every critical point in the domain (False for egg-crate surfaces
+    such as rastrigin, where only the notable ones are listed).
+    """
+
+    name: str
+    value_fn: Fn
+    grad_fn: Fn
+    hess_fn: Fn
+    domain: Domain
+    critical_points: tuple[dict[str, Any], ...] = ()
+    log_scale: bool = False
+    starts: tuple[tuple[float, float], ...] = ()
+    formula: str = ""
+    critical_points_complete: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            return np.asarray(self.value_fn(xy[..., 0], xy[..., 1]), dtype=np.float64)
+
+    def grad(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy, dtype=np.float64)
+        x, y = xy[..., 0], xy[..., 1]
+        with np.errstate(all="ignore"):
+            gx, gy = self.grad_fn(x, y)
+        shape = np.broadcast_shapes(np.shape(gx), np.shape(gy), x.shape)
+        return np.stack([np.broadcast_to(gx, shape), np.broadcast_to(gy, shape)], axis=-1)
+
+    def hessian(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy, dtype=np.float64)
+        x, y = xy[..., 0], xy[..., 1]
+        with np.errstate(all="ignore"):
+            hxx, hxy, hyy = self.hess_fn(x, y)
+        shape = np.broadcast_shapes(np.shape(hxx), np.shape(hxy), np.shape(hyy), x.shape)
+        hxx, hxy, hyy = (np.broadcast_to(h, shape) for h in (hxx, hxy, hyy))
+        row0 = np.stack([hxx, hxy], axis=-1)
+        row1 = np.stack([hxy, hyy], axis=-1)
+        return np.stack([row0, row1], axis=-2)
+
+    def minima(self) -> list[dict[str, Any]]:
+        return [c for c in self.critical_points if c["kind"] == "min"]
+
+    def info(self) -> dict[str, Any]:
+        """Plain data for the catalog and the stream's meta event."""
+        return {
+            "name": self.name,
+            "formula": self.formula,
+            "domain": [list(self.domain[0]), list(self.domain[1])],
+            "log_scale": self.log_scale,
+            "starts": [list(s) for s in self.starts],
+            "critical_points": [{**c, "xy": list(c["xy"])} for c in self.critical_points],
+            "critical_points_complete": self.critical_points_complete,
+            "params": dict(self.params),
+        }
+
+
+def names() -> list[str]:
+    """Names of the catalogue surfaces, in catalogue order."""
+    return registry.names("surface")
+
+
+def get(name: str, **params: Any) -> Surface:
+    """A catalogue surface by name; parameters such as `kappa` override the defaults."""
+    from engine import surface_catalog
+
+    entry = registry.get("surface", name)
+    values = registry.resolve("surface", name, params)
+    for p in entry.params:
+        v = values[p.name]
+        if not isinstance(v, int | float) or isinstance(v, bool) or not np.isfinite(v):
+            raise ValueError(f"surface {name!r}: {p.name} must be a finite number")
+        if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
+            raise ValueError(f"surface {name!r}: {p.name} must be in [{p.low}, {p.high}]")
+    return surface_catalog.build(name, **values)
+
+
+def from_formula(text: str, domain: Domain | None = None) -> Surface:
+    """A surface from typed text such as "sin(x)*cos(y) + 0.1*(x**2 + y**2)".
+
+    The text is parsed against a whitelist (never eval'd); gradient and Hessian are exact
+    (symbolic differentiation of the tree). Critical points are found numerically on the
+    domain (Newton from a grid of starts). Raises `engine.formula.FormulaError`.
+    """
+    from engine import critical, formula
+
+    compiled = formula.compile_formula(text)
+    dom = formula.check_domain(domain) if domain is not None else ((-3.0, 3.0), (-3.0, 3.0))
+    draft = Surface(
+        name="formula",
+        value_fn=compiled.value,
+        grad_fn=compiled.grad,
+        hess_fn=compiled.hess,
+        domain=dom,
+        formula=compiled.text,
+    )
+    points = critical.find_critical_points(draft)
+    log_scale = critical.suggest_log_scale(draft)
+    return Surface(
+        name="formula",
+        value_fn=compiled.value,
+        grad_fn=compiled.grad,
+        hess_fn=compiled.hess,
+        domain=dom,
+        critical_points=tuple(points),
+        log_scale=log_scale,
+        starts=critical.suggest_starts(draft, points),
+        formula=compiled.text,
+        critical_points_complete=False,
+    )
