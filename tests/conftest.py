@@ -1,0 +1,9 @@
+"""Shared fixtures: seeded generators only, never global random state."""
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)

@@ -1,0 +1,261 @@
+"""Optimizers against a written-out reference of torch.optim, and their engine contract."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from engine import optimizers, registry
+from tests.engine import torch_reference as ref
+
+# Non-default settings that exercise every branch of every rule.
+CASES = {
+    "gd": [{"lr": 0.05}, {"lr": 0.02, "weight_decay": 0.1}],
+    "sgd": [
+        {"lr": 0.03, "momentum": 0.9},
+        {"lr": 0.03, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.05},
+        {"lr": 0.02, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.02, "momentum": 0.0, "dampening": 0.5},
+    ],
+    "adagrad": [{"lr": 0.1}, {"lr": 0.2, "lr_decay": 0.01, "initial_accumulator_value": 0.1,
+                              "weight_decay": 0.01, "eps": 1e-6}],
+    "rmsprop": [
+        {"lr": 0.01},
+        {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
+        {"lr": 0.005, "centered": True},
+        {"lr": 0.005, "momentum": 0.9, "eps": 1e-6},
+    ],
+    "adadelta": [{}, {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.02}],
+    "adam": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.8, 0.99), "amsgrad": True,
+                            "weight_decay": 0.01, "eps": 1e-6}],
+    "adamw": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.85, 0.95), "weight_decay": 0.1,
+                             "amsgrad": True}],
+    "nadam": [{"lr": 0.05}, {"lr": 0.02, "momentum_decay": 0.01, "weight_decay": 0.05},
+              {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True}],
+    "radam": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.9, 0.9), "weight_decay": 0.05},
+              {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True}],
+    "adamax": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.8, 0.9), "weight_decay": 0.02}],
+}
+ALL_CASES = [(n, c) for n, cs in CASES.items() for c in cs]
+IDS = [f"{n}-{i}" for n, cs in CASES.items() for i in range(len(cs))]
+
+
+def grad_of(p: np.ndarray) -> np.ndarray:
+    """A gradient that depends on p (so weight decay matters): an anisotropic bowl + wiggle."""
+    return np.stack([2 * p[..., 0] + np.sin(3 * p[..., 1]), 20 * p[..., 1] - 1.0], axis=-1)
+
+
+def run_engine(name, params, p0, steps):
+    opt = optimizers.create(name, **params)
+    p, state = p0, opt.init(p0)
+    for _ in range(steps):
+        p, state = opt.step(p, grad_of(p), state)
+    return p
+
+
+def run_reference(name, params, p0, steps):
+    h = registry.resolve("optimizer", name, params)
+    out = np.array(p0, dtype=np.float64)
+    flat, states = out.reshape(-1, 2), [[{}, {}] for _ in range(out.reshape(-1, 2).shape[0])]
+    for _ in range(steps):
+        g = grad_of(flat)
+        for lane in range(flat.shape[0]):
+            for j in range(2):
+                flat[lane, j] = ref.step(name, h, flat[lane, j], g[lane, j], states[lane][j])
+    return out
+
+
+def test_every_registered_optimizer_has_reference_cases():
+    assert set(CASES) == set(optimizers.names())
+
+
+@pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
+def test_update_rule_matches_written_out_torch_reference(name, params, rng):
+    p0 = rng.normal(size=(5, 2))
+    np.testing.assert_allclose(run_engine(name, params, p0, 25),
+                               run_reference(name, params, p0, 25), rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(ref.TORCH_DEFAULTS))
+def test_defaults_and_parameter_names_are_torchs(name):
+    entry = registry.get("optimizer", name)
+    defaults = {p.name: p.default for p in entry.params}
+    assert defaults == ref.TORCH_DEFAULTS[name]
+
+
+def test_gd_is_sgd_without_momentum(rng):
+    p0 = rng.normal(size=(3, 2))
+    np.testing.assert_array_equal(run_engine("gd", {"lr": 0.01}, p0, 10),
+                                  run_engine("sgd", {"lr": 0.01}, p0, 10))
+    assert "momentum" not in {p.name for p in registry.get("optimizer", "gd").params}
+
+
+@pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
+def test_lanes_batched_equal_lanes_looped(name, params, rng):
+    p0 = rng.normal(size=(4, 3, 2))
+    batched = run_engine(name, params, p0, 12)
+    for i in range(4):
+        np.testing.assert_array_equal(batched[i], run_engine(name, params, p0[i], 12))
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_learning_rate_sweep_in_one_call_equals_separate_runs(name, rng):
+    lrs = np.array([0.001, 0.01, 0.05])
+    p0 = rng.normal(size=(3, 2))
+    swept = run_engine(name, {"lr": lrs}, p0, 15)
+    for i, lr in enumerate(lrs):
+        np.testing.assert_allclose(swept[i], run_engine(name, {"lr": float(lr)}, p0[i], 15),
+                                   rtol=1e-14, atol=1e-15)
+
+
+def test_per_lane_flags_and_betas_broadcast(rng):
+    p0 = rng.normal(size=(2, 2))
+    swept = run_engine("adam", {"lr": 0.02, "amsgrad": np.array([False, True]),
+                                "betas": (np.array([0.9, 0.8]), 0.99)}, p0, 10)
+    one = run_engine("adam", {"lr": 0.02, "amsgrad": False, "betas": (0.9, 0.99)}, p0[0], 10)
+    two = run_engine("adam", {"lr": 0.02, "amsgrad": True, "betas": (0.8, 0.99)}, p0[1], 10)
+    np.testing.assert_allclose(swept, np.stack([one, two]), rtol=1e-14)
+
+
+@pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
+def test_step_is_pure(name, params, rng):
+    opt = optimizers.create(name, **params)
+    p = rng.normal(size=(4, 2))
+    g = grad_of(p)
+    p_copy, g_copy = p.copy(), g.copy()
+    state = opt.init(p)
+    p1, s1 = opt.step(p, g, state)
+    p2, s2 = opt.step(p, g, state)
+    np.testing.assert_array_equal(p, p_copy)
+    np.testing.assert_array_equal(g, g_copy)
+    np.testing.assert_array_equal(p1, p2)  # same inputs, same outputs: state was not mutated
+    assert p.flags.writeable  # the caller's array keeps its flags
+    for a in (p1, *s1.slots.values()):
+        assert not a.flags.writeable
+        with pytest.raises(ValueError):
+            a[...] = 0
+
+
+def test_state_uses_torch_slot_names():
+    p = np.zeros((1, 2))
+    assert set(optimizers.create("sgd", momentum=0.9).init(p).slots) == {"momentum_buffer"}
+    assert {"exp_avg", "exp_avg_sq"} <= set(optimizers.create("adam").init(p).slots)
+    assert set(optimizers.create("adagrad").init(p).slots) == {"sum"}
+
+
+def test_adagrad_accumulator_starts_at_initial_value():
+    state = optimizers.create("adagrad", initial_accumulator_value=0.1).init(np.zeros((2, 2)))
+    np.testing.assert_array_equal(state.slots["sum"], 0.1)
+
+
+def test_schedule_rate_overrides_lr_per_lane(rng):
+    opt = optimizers.create("sgd", lr=1.0)
+    p = rng.normal(size=(2, 2))
+    g = np.ones((2, 2))
+    new, _ = opt.step(p, g, opt.init(p), lr=np.array([0.1, 0.2]))
+    np.testing.assert_allclose(new, p - np.array([[0.1], [0.2]]))
+
+
+def test_gradient_clipping_is_per_lane_and_off_by_default():
+    g = np.array([[3.0, 4.0], [0.3, 0.4]])
+    p = np.zeros((2, 2))
+    clipped = optimizers.create("gd", lr=1.0, clip_norm=1.0)
+    new, _ = clipped.step(p, g, clipped.init(p))
+    np.testing.assert_allclose(new, [[-0.6, -0.8], [-0.3, -0.4]])
+    plain = optimizers.create("gd", lr=1.0)
+    np.testing.assert_allclose(plain.step(p, g, plain.init(p))[0], -g)
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_keras_preset_uses_keras_defaults(name):
+    keras = optimizers.keras_defaults(name)
+    if name == "radam":
+        assert keras is None
+        with pytest.raises(ValueError, match="Keras"):
+            optimizers.create(name, preset="keras")
+        return
+    opt = optimizers.create(name, preset="keras")
+    for k, v in keras.items():
+        assert opt.hyper[k] == v
+    assert optimizers.create(name, preset="keras", lr=0.5).hyper["lr"] == 0.5
+
+
+def test_keras_presets_follow_the_course_notes():
+    assert optimizers.keras_defaults("rmsprop")["alpha"] == 0.9
+    assert optimizers.keras_defaults("adagrad")["initial_accumulator_value"] == 0.1
+    assert optimizers.keras_defaults("sgd")["lr"] == 0.01
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"lr": -1.0}, "lr"), ({"momentum": 1.5}, "momentum"), ({"lr": float("nan")}, "lr"),
+    ({"betas": (0.9,)}, "betas"), ({"nesterov": 2}, "nesterov"),
+])
+def test_bad_hyperparameters_name_the_field(params, match):
+    name = "adam" if "betas" in params else "sgd"
+    with pytest.raises(ValueError, match=match):
+        optimizers.create(name, **params)
+
+
+def test_unknown_names_are_rejected():
+    with pytest.raises(KeyError, match="unknown optimizer"):
+        optimizers.create("adamm")
+    with pytest.raises(TypeError, match="momentumm"):
+        optimizers.create("sgd", momentumm=0.9)
+
+
+def test_bilingual_help_for_every_parameter():
+    for entry in registry.entries("optimizer"):
+        assert entry.label_en and entry.label_ko and entry.help_en and entry.help_ko
+        for p in entry.params:
+            assert p.help_en and p.help_ko, (entry.name, p.name)
+
+
+# --------------------------------------------------------------------- optional: real torch
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+TORCH_CLASS = {"gd": "SGD", "sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+               "adadelta": "Adadelta", "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam",
+               "radam": "RAdam", "adamax": "Adamax"}
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
+def test_matches_real_torch(name, params, rng):
+    import torch
+
+    # torch keeps scalar state such as NAdam's mu_product in the default dtype (float32
+    # unless told otherwise); in float64 its arithmetic is the engine's, bit for bit close.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        torch_result = _run_torch(torch, name, params, rng.normal(size=(5, 2)))
+    finally:
+        torch.set_default_dtype(previous)
+    p0 = np.random.default_rng(12345).normal(size=(5, 2))
+    np.testing.assert_allclose(run_engine(name, params, p0, 25), torch_result,
+                               rtol=1e-10, atol=1e-12)
+
+
+def _run_torch(torch, name, params, p0):
+    t = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, TORCH_CLASS[name])([t], foreach=False,
+                                                   **{k: v for k, v in params.items()})
+    for _ in range(25):
+        opt.zero_grad()
+        t.grad = torch.tensor(grad_of(t.detach().numpy()), dtype=torch.float64)
+        opt.step()
+    return t.detach().numpy()
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize("name", sorted(ref.TORCH_DEFAULTS))
+def test_defaults_match_installed_torch(name):
+    import inspect
+
+    import torch
+
+    sig = inspect.signature(getattr(torch.optim, TORCH_CLASS[name]).__init__)
+    for pname, value in ref.TORCH_DEFAULTS[name].items():
+        assert sig.parameters[pname].default == value, pname

@@ -1,0 +1,219 @@
+"""Schedules against torch.optim.lr_scheduler's closed forms, at boundaries and past the end."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+
+from engine import registry, schedules
+
+
+def curve(name, lr=0.1, steps=None, n=400, **params):
+    return schedules.create(name, lr, steps=steps, **params)(np.arange(n))
+
+
+def test_constant():
+    np.testing.assert_array_equal(curve("constant", n=5), [0.1] * 5)
+
+
+def test_step_decays_at_multiples_of_step_size():
+    c = curve("step", step_size=30, gamma=0.5)
+    assert c[0] == c[29] == 0.1
+    assert c[30] == c[59] == 0.05
+    assert c[60] == pytest.approx(0.025)
+    assert c[399] == pytest.approx(0.1 * 0.5**13)
+
+
+def test_multistep_drops_at_each_milestone():
+    c = curve("multistep", milestones=[10, 25], gamma=0.1)
+    assert c[9] == 0.1 and c[10] == pytest.approx(0.01)
+    assert c[24] == pytest.approx(0.01) and c[25] == pytest.approx(0.001)
+    assert c[399] == pytest.approx(0.001)
+
+
+def test_exponential():
+    c = curve("exponential", gamma=0.9)
+    np.testing.assert_allclose(c[:4], [0.1, 0.09, 0.081, 0.0729])
+
+
+def test_cosine_closed_form_and_past_the_end():
+    c = curve("cosine", T_max=100, eta_min=0.01)
+    assert c[0] == pytest.approx(0.1)
+    assert c[50] == pytest.approx(0.01 + 0.09 * 0.5)
+    assert c[100] == pytest.approx(0.01)
+    # torch's closed form keeps following the cosine after T_max (it rises again)
+    assert c[200] == pytest.approx(0.1)
+    assert c[150] == pytest.approx(c[50])
+
+
+def test_cosine_t_max_defaults_to_the_run_length():
+    c = curve("cosine", steps=200)
+    assert c[200] == pytest.approx(0.0, abs=1e-15)
+    with pytest.raises(ValueError, match="T_max"):
+        schedules.create("cosine", 0.1)
+
+
+def test_cosine_restarts_restart_and_grow():
+    c = curve("cosine_restarts", T_0=10, T_mult=2, eta_min=0.0)
+    assert c[0] == c[10] == c[30] == c[70] == pytest.approx(0.1)  # cycles of 10, 20, 40
+    assert c[5] == pytest.approx(0.05)
+    assert c[20] == pytest.approx(0.05)  # middle of the second cycle (10..30)
+    flat = curve("cosine_restarts", T_0=10, T_mult=1)
+    np.testing.assert_allclose(flat[:10], flat[10:20])
+
+
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_cyclic_modes(mode):
+    c = curve("cyclic", base_lr=0.01, max_lr=0.11, step_size_up=10, mode=mode, gamma=0.99)
+    assert c[0] == pytest.approx(0.01)
+    if mode == "triangular":
+        assert c[10] == pytest.approx(0.11) and c[30] == pytest.approx(0.11)
+        assert c[20] == pytest.approx(0.01) and c[5] == pytest.approx(0.06)
+    elif mode == "triangular2":
+        assert c[10] == pytest.approx(0.11) and c[30] == pytest.approx(0.06)
+    else:
+        assert c[10] == pytest.approx(0.01 + 0.1 * 0.99**10)
+
+
+def test_cyclic_defaults_come_from_lr():
+    c = curve("cyclic", lr=0.02, step_size_up=5)
+    assert c.min() == pytest.approx(0.02) and c.max() == pytest.approx(0.2)
+
+
+def test_one_cycle_phases():
+    c = curve("one_cycle", lr=0.1, total_steps=100, n=150)
+    assert c[0] == pytest.approx(0.1 / 25)
+    assert c[29] == pytest.approx(0.1)  # end of the rise: pct_start * total - 1
+    assert c[99] == pytest.approx(0.1 / 25 / 1e4)
+    assert c[149] == pytest.approx(c[99])  # held after the end (torch would raise)
+    lin = curve("one_cycle", lr=0.1, total_steps=100, anneal_strategy="linear")
+    assert lin[14] == pytest.approx(0.004 + (0.1 - 0.004) * 14 / 29)
+
+
+def test_linear_warm_up():
+    c = curve("linear", start_factor=0.25, total_iters=4)
+    np.testing.assert_allclose(c[:6], [0.025, 0.04375, 0.0625, 0.08125, 0.1, 0.1])
+
+
+def test_warmup_cosine_is_linear_then_cosine():
+    c = curve("warmup_cosine", start_factor=0.1, total_iters=10, T_max=90, n=101)
+    assert c[0] == pytest.approx(0.01)
+    assert c[10] == pytest.approx(0.1)
+    assert c[55] == pytest.approx(0.05)
+    assert c[100] == pytest.approx(0.0, abs=1e-15)
+    assert np.all(np.diff(c[:11]) > 0)
+
+
+def test_vectorized_over_steps_and_lanes():
+    lr_at = schedules.create("step", np.array([0.1, 0.2]), step_size=2, gamma=0.5)
+    np.testing.assert_allclose(lr_at(2), [0.05, 0.1])
+    np.testing.assert_allclose(lr_at(np.arange(3)[:, None]), [[0.1, 0.2], [0.1, 0.2],
+                                                              [0.05, 0.1]])
+
+
+@pytest.mark.parametrize(("name", "params", "match"), [
+    ("step", {"step_size": 0}, "step_size"),
+    ("step", {"gamma": 2.0}, "gamma"),
+    ("multistep", {"milestones": [20, 10]}, "increasing"),
+    ("cyclic", {"mode": "sawtooth"}, "mode"),
+    ("one_cycle", {"total_steps": 1.5}, "total_steps"),
+])
+def test_bad_parameters_name_the_field(name, params, match):
+    with pytest.raises(ValueError, match=match):
+        schedules.create(name, 0.1, steps=100, **params)
+
+
+def test_reduce_on_plateau_is_for_mlp_runs_only():
+    assert "reduce_on_plateau" in schedules.names()
+    assert "reduce_on_plateau" not in schedules.names(include_mlp_only=False)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        schedules.create("reduce_on_plateau", 0.1)
+
+
+def test_reduce_on_plateau_waits_patience_then_cools_down():
+    sched = schedules.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1)
+    state = sched.init(np.array([1.0, 1.0]))
+    lrs = []
+    for metric in [5, 4, 4, 4, 4, 4, 4, 3]:
+        state = sched.update(state, [metric, 1.0 / (1 + len(lrs))])
+        lrs.append(state.lr.copy())
+    lane0 = [float(a[0]) for a in lrs]
+    assert lane0 == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]
+    assert all(float(a[1]) == 1.0 for a in lrs)  # a lane that keeps improving keeps its rate
+
+
+def test_every_schedule_has_bilingual_help():
+    for e in registry.entries("schedule"):
+        assert e.help_en and e.help_ko
+        for p in e.params:
+            assert p.help_en and p.help_ko
+
+
+# --------------------------------------------------------------------- optional: real torch
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+TORCH_CASES = [
+    ("step", {"step_size": 7, "gamma": 0.5}, "StepLR", {"step_size": 7, "gamma": 0.5}),
+    ("multistep", {"milestones": [5, 12], "gamma": 0.3}, "MultiStepLR",
+     {"milestones": [5, 12], "gamma": 0.3}),
+    ("exponential", {"gamma": 0.95}, "ExponentialLR", {"gamma": 0.95}),
+    ("cosine", {"T_max": 20, "eta_min": 0.001}, "CosineAnnealingLR",
+     {"T_max": 20, "eta_min": 0.001}),
+    ("cosine_restarts", {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
+     "CosineAnnealingWarmRestarts", {"T_0": 5, "T_mult": 2, "eta_min": 0.001}),
+    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
+     "CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2",
+                  "cycle_momentum": False}),
+    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
+                "mode": "exp_range", "gamma": 0.97}, "CyclicLR",
+     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
+      "mode": "exp_range", "gamma": 0.97, "cycle_momentum": False}),
+    ("one_cycle", {"max_lr": 0.1, "total_steps": 40}, "OneCycleLR",
+     {"max_lr": 0.1, "total_steps": 40, "cycle_momentum": False}),
+    ("one_cycle", {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear",
+                   "pct_start": 0.25}, "OneCycleLR",
+     {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "pct_start": 0.25,
+      "cycle_momentum": False}),
+    ("linear", {"start_factor": 0.2, "total_iters": 8}, "LinearLR",
+     {"start_factor": 0.2, "total_iters": 8}),
+]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize(("name", "params", "cls", "tparams"), TORCH_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)])
+def test_matches_real_torch_scheduler(name, params, cls, tparams):
+    import torch
+
+    n = 39 if name == "one_cycle" else 60
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.05)
+    sched = getattr(torch.optim.lr_scheduler, cls)(opt, **tparams)
+    expected = []
+    for _ in range(n):
+        expected.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    got = schedules.create(name, 0.05, **params)(np.arange(n))
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+def test_reduce_on_plateau_matches_torch():
+    import torch
+
+    metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69999, 0.7]
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.1)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2,
+                                                       cooldown=1, min_lr=0.02)
+    ours = schedules.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1, min_lr=0.02)
+    state = ours.init(0.1)
+    for m in metrics:
+        sched.step(m)
+        state = ours.update(state, m)
+        assert math.isclose(float(state.lr), opt.param_groups[0]["lr"], rel_tol=1e-12)
