@@ -8,5 +8,13 @@ No web imports, no global random state, no I/O. Importing the package fills the 
 from engine import registry, surfaces  # noqa: I001  (registry first: the rest register into it)
 from engine import surface_catalog, optimizers, schedules, noise, simulate, basins
 
-__all__ = ["registry", "surfaces", "surface_catalog", "optimizers", "schedules", "noise",
-           "simulate", "basins"]
+__all__ = [
+    "registry",
+    "surfaces",
+    "surface_catalog",
+    "optimizers",
+    "schedules",
+    "noise",
+    "simulate",
+    "basins",
+]

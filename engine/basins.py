@@ -68,7 +68,7 @@ def basins(
     spans = list(zip(edges[:-1], edges[1:], strict=True))
 
     # One noise stream per block, derived from the seed, so results do not depend on workers.
-    blocks = [starts[i:i + block] for i in range(0, len(starts), block)]
+    blocks = [starts[i : i + block] for i in range(0, len(starts), block)]
     seeds = np.random.SeedSequence(seed).spawn(len(blocks))
 
     def run_block(args):
@@ -98,8 +98,9 @@ def _run(surface, groups, spans, starts, steps, noise, rng) -> np.ndarray:
                 grad = grad + noise.sample(rng, starts.shape)
             x_new = np.empty_like(x)
             for i, (g, (a, b)) in enumerate(zip(groups, spans, strict=True)):
-                x_new[a:b], slots[i] = g.opt.advance(x[a:b], grad[a:b], slots[i], k,
-                                                     g.lr_cols[k - 1])
+                x_new[a:b], slots[i] = g.opt.advance(
+                    x[a:b], grad[a:b], slots[i], k, g.lr_cols[k - 1]
+                )
             if k % 25 == 0 or k == steps:  # escaped lanes become NaN and stay NaN
                 x_new[np.abs(x_new) > BOUND] = np.nan
             x = x_new

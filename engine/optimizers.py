@@ -153,8 +153,10 @@ def _decay(p, g, h, lr):
     """Weight decay as L2 (into g) or decoupled (into p), as NAdam and RAdam offer."""
     wd = h["weight_decay"]
     dec = h["decoupled_weight_decay"]
-    return (_sel(dec, lambda: p * (1.0 - lr * wd), lambda: p),
-            _sel(dec, lambda: g, lambda: g + wd * p))
+    return (
+        _sel(dec, lambda: p * (1.0 - lr * wd), lambda: p),
+        _sel(dec, lambda: g, lambda: g + wd * p),
+    )
 
 
 def _nadam(p, g, s, t, h, lr):
@@ -190,7 +192,9 @@ def _radam(p, g, s, t, h, lr):
     rho_t = rho_inf - 2.0 * t * b2**t / bc2
     rectify = rho_t > 5.0
     safe_rho = np.where(rectify, rho_t, 6.0)  # keeps the unused branch finite
-    r = np.sqrt((safe_rho - 4) * (safe_rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe_rho))
+    r = np.sqrt(
+        (safe_rho - 4) * (safe_rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe_rho)
+    )
     adaptive = np.sqrt(bc2) / (np.sqrt(v) + h["eps"])
     step = np.where(rectify, m_hat * lr * adaptive * r, m_hat * lr)
     return p - step, {"exp_avg": m, "exp_avg_sq": v}
@@ -216,18 +220,42 @@ def _p(name, type_, default, low=None, high=None, log=False, en="", ko="", choic
 
 
 _LR_HELP = ("Learning rate η: the size of each step.", "학습률 η: 한 번에 움직이는 보폭.")
-_WD = _p("weight_decay", "float", 0.0, 0.0, 1.0, en="L2 penalty λ added to the gradient (λp).",
-         ko="기울기에 더하는 L2 규제 λp.")
-_EPS_HELP = ("ε added to the denominator for numerical stability.",
-             "분모가 0이 되지 않도록 더하는 작은 값 ε.")
-_BETAS = _p("betas", "pair", (0.9, 0.999), 0.0, 0.999999,
-            en="β₁, β₂: decay rates of the running mean of g and of g².",
-            ko="β₁, β₂: 기울기와 기울기 제곱의 이동 평균 감쇠율.")
-_AMSGRAD = _p("amsgrad", "bool", False, en="AMSGrad: use the running maximum of v.",
-              ko="AMSGrad: v의 최댓값을 사용합니다.")
-_DECOUPLED = _p("decoupled_weight_decay", "bool", False,
-                en="Decay the weights directly (AdamW style) instead of adding λp to g.",
-                ko="λp를 기울기에 더하는 대신 가중치를 직접 줄입니다 (AdamW 방식).")
+_WD = _p(
+    "weight_decay",
+    "float",
+    0.0,
+    0.0,
+    1.0,
+    en="L2 penalty λ added to the gradient (λp).",
+    ko="기울기에 더하는 L2 규제 λp.",
+)
+_EPS_HELP = (
+    "ε added to the denominator for numerical stability.",
+    "분모가 0이 되지 않도록 더하는 작은 값 ε.",
+)
+_BETAS = _p(
+    "betas",
+    "pair",
+    (0.9, 0.999),
+    0.0,
+    0.999999,
+    en="β₁, β₂: decay rates of the running mean of g and of g².",
+    ko="β₁, β₂: 기울기와 기울기 제곱의 이동 평균 감쇠율.",
+)
+_AMSGRAD = _p(
+    "amsgrad",
+    "bool",
+    False,
+    en="AMSGrad: use the running maximum of v.",
+    ko="AMSGrad: v의 최댓값을 사용합니다.",
+)
+_DECOUPLED = _p(
+    "decoupled_weight_decay",
+    "bool",
+    False,
+    en="Decay the weights directly (AdamW style) instead of adding λp to g.",
+    ko="λp를 기울기에 더하는 대신 가중치를 직접 줄입니다 (AdamW 방식).",
+)
 
 
 def _lr(default, high=10.0):
@@ -252,116 +280,260 @@ _SPECS: dict[str, _Spec] = {}
 def _register(name, label_en, label_ko, help_en, help_ko, params, rule, slots, moments, keras):
     info = {"keras_defaults": dict(keras) if keras is not None else None, "slots": list(slots)}
     registry.register(
-        registry.Entry("optimizer", name, label_en, label_ko, help_en, help_ko, tuple(params),
-                       MappingProxyType(info))
+        registry.Entry(
+            "optimizer",
+            name,
+            label_en,
+            label_ko,
+            help_en,
+            help_ko,
+            tuple(params),
+            MappingProxyType(info),
+        )
     )
     _SPECS[name] = _Spec(rule, tuple(slots), moments, keras)
 
 
 _register(
-    "gd", "Gradient descent", "경사 하강법",
+    "gd",
+    "Gradient descent",
+    "경사 하강법",
     "Plain gradient descent: p ← p − η∇f. torch.optim.SGD without momentum.",
     "기본 경사 하강법: p ← p − η∇f. 모멘텀 없는 torch.optim.SGD.",
-    [_lr(1e-3), _WD], _sgd, ("momentum_buffer",), (None, None), {"lr": 0.01},
+    [_lr(1e-3), _WD],
+    _sgd,
+    ("momentum_buffer",),
+    (None, None),
+    {"lr": 0.01},
 )
 _register(
-    "sgd", "SGD (momentum)", "SGD (모멘텀)",
+    "sgd",
+    "SGD (momentum)",
+    "SGD (모멘텀)",
     "torch.optim.SGD: a velocity that accumulates past gradients (momentum), optional "
     "dampening and Nesterov look-ahead.",
     "torch.optim.SGD: 과거 기울기를 누적하는 속도(모멘텀), 선택적인 감쇠와 네스테로프 방식.",
-    [_lr(1e-3),
-     _p("momentum", "float", 0.0, 0.0, 0.999, en="Momentum μ: how much of the velocity is kept.",
-        ko="모멘텀 μ: 이전 속도를 얼마나 유지할지."),
-     _p("dampening", "float", 0.0, 0.0, 1.0, en="Dampening τ of the new gradient in the buffer.",
-        ko="버퍼에 더하는 새 기울기의 감쇠 τ."),
-     _WD,
-     _p("nesterov", "bool", False, en="Nesterov momentum: look ahead along the velocity.",
-        ko="네스테로프 모멘텀: 속도 방향으로 미리 내다봅니다.")],
-    _sgd, ("momentum_buffer",), ("momentum_buffer", None), {"lr": 0.01, "momentum": 0.0},
+    [
+        _lr(1e-3),
+        _p(
+            "momentum",
+            "float",
+            0.0,
+            0.0,
+            0.999,
+            en="Momentum μ: how much of the velocity is kept.",
+            ko="모멘텀 μ: 이전 속도를 얼마나 유지할지.",
+        ),
+        _p(
+            "dampening",
+            "float",
+            0.0,
+            0.0,
+            1.0,
+            en="Dampening τ of the new gradient in the buffer.",
+            ko="버퍼에 더하는 새 기울기의 감쇠 τ.",
+        ),
+        _WD,
+        _p(
+            "nesterov",
+            "bool",
+            False,
+            en="Nesterov momentum: look ahead along the velocity.",
+            ko="네스테로프 모멘텀: 속도 방향으로 미리 내다봅니다.",
+        ),
+    ],
+    _sgd,
+    ("momentum_buffer",),
+    ("momentum_buffer", None),
+    {"lr": 0.01, "momentum": 0.0},
 )
 _register(
-    "adagrad", "Adagrad", "아다그라드",
+    "adagrad",
+    "Adagrad",
+    "아다그라드",
     "Per-parameter steps η/√Σg²: large for rarely-moving coordinates, shrinking over time.",
     "파라미터마다 η/√Σg² 크기로 이동: 누적된 기울기가 클수록 보폭이 줄어듭니다.",
-    [_lr(1e-2),
-     _p("lr_decay", "float", 0.0, 0.0, 1.0, en="Learning-rate decay per step.",
-        ko="스텝마다 학습률 감쇠."),
-     _WD,
-     _p("initial_accumulator_value", "float", 0.0, 0.0, 10.0,
-        en="Starting value of the sum of squared gradients Σ.", ko="기울기 제곱 합 Σ의 초깃값."),
-     _eps(1e-10)],
-    _adagrad, ("sum",), (None, "sum"),
+    [
+        _lr(1e-2),
+        _p(
+            "lr_decay",
+            "float",
+            0.0,
+            0.0,
+            1.0,
+            en="Learning-rate decay per step.",
+            ko="스텝마다 학습률 감쇠.",
+        ),
+        _WD,
+        _p(
+            "initial_accumulator_value",
+            "float",
+            0.0,
+            0.0,
+            10.0,
+            en="Starting value of the sum of squared gradients Σ.",
+            ko="기울기 제곱 합 Σ의 초깃값.",
+        ),
+        _eps(1e-10),
+    ],
+    _adagrad,
+    ("sum",),
+    (None, "sum"),
     {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7},
 )
 _register(
-    "rmsprop", "RMSprop", "알엠에스프롭",
+    "rmsprop",
+    "RMSprop",
+    "알엠에스프롭",
     "Divides by a running RMS of recent gradients, so the step does not decay like Adagrad's.",
     "최근 기울기의 이동 평균 제곱근으로 나누어, 아다그라드처럼 보폭이 계속 줄지 않습니다.",
-    [_lr(1e-2),
-     _p("alpha", "float", 0.99, 0.0, 0.999999, en="Smoothing constant α (Keras: rho).",
-        ko="평활 상수 α (Keras의 rho)."),
-     _eps(1e-8), _WD,
-     _p("momentum", "float", 0.0, 0.0, 0.999, en="Momentum μ on the scaled step.",
-        ko="조정된 스텝에 대한 모멘텀 μ."),
-     _p("centered", "bool", False, en="Centered: divide by the estimated variance of g.",
-        ko="중심화: 기울기의 분산 추정값으로 나눕니다.")],
-    _rmsprop, ("square_avg", "grad_avg", "momentum_buffer"), ("momentum_buffer", "square_avg"),
+    [
+        _lr(1e-2),
+        _p(
+            "alpha",
+            "float",
+            0.99,
+            0.0,
+            0.999999,
+            en="Smoothing constant α (Keras: rho).",
+            ko="평활 상수 α (Keras의 rho).",
+        ),
+        _eps(1e-8),
+        _WD,
+        _p(
+            "momentum",
+            "float",
+            0.0,
+            0.0,
+            0.999,
+            en="Momentum μ on the scaled step.",
+            ko="조정된 스텝에 대한 모멘텀 μ.",
+        ),
+        _p(
+            "centered",
+            "bool",
+            False,
+            en="Centered: divide by the estimated variance of g.",
+            ko="중심화: 기울기의 분산 추정값으로 나눕니다.",
+        ),
+    ],
+    _rmsprop,
+    ("square_avg", "grad_avg", "momentum_buffer"),
+    ("momentum_buffer", "square_avg"),
     {"lr": 0.001, "alpha": 0.9, "eps": 1e-7},
 )
 _register(
-    "adadelta", "Adadelta", "아다델타",
+    "adadelta",
+    "Adadelta",
+    "아다델타",
     "Adagrad's fix without a hand-set step size: units of the update match the parameters.",
     "학습률 없이도 동작하도록 아다그라드를 고친 방법: 갱신량의 단위가 파라미터와 같습니다.",
-    [_lr(1.0),
-     _p("rho", "float", 0.9, 0.0, 0.999999, en="Decay rate ρ of the running averages.",
-        ko="이동 평균의 감쇠율 ρ."),
-     _eps(1e-6), _WD],
-    _adadelta, ("square_avg", "acc_delta"), ("acc_delta", "square_avg"),
+    [
+        _lr(1.0),
+        _p(
+            "rho",
+            "float",
+            0.9,
+            0.0,
+            0.999999,
+            en="Decay rate ρ of the running averages.",
+            ko="이동 평균의 감쇠율 ρ.",
+        ),
+        _eps(1e-6),
+        _WD,
+    ],
+    _adadelta,
+    ("square_avg", "acc_delta"),
+    ("acc_delta", "square_avg"),
     {"lr": 0.001, "rho": 0.95, "eps": 1e-7},
 )
 _register(
-    "adam", "Adam", "아담",
+    "adam",
+    "Adam",
+    "아담",
     "Momentum (first moment m) plus RMSprop scaling (second moment v), both bias-corrected.",
     "모멘텀(1차 모멘트 m)과 RMSprop 방식 스케일링(2차 모멘트 v)을 합치고 편향을 보정합니다.",
     [_lr(1e-3), _BETAS, _eps(1e-8), _WD, _AMSGRAD],
-    _adam, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), ("exp_avg", "exp_avg_sq"),
+    _adam,
+    ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    ("exp_avg", "exp_avg_sq"),
     {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7, "amsgrad": False},
 )
 _register(
-    "adamw", "AdamW", "AdamW",
+    "adamw",
+    "AdamW",
+    "AdamW",
     "Adam with decoupled weight decay: the weights shrink directly, not through the gradient.",
     "가중치 감쇠를 분리한 아담: 기울기가 아니라 가중치를 직접 줄입니다.",
-    [_lr(1e-3), _BETAS, _eps(1e-8),
-     _p("weight_decay", "float", 1e-2, 0.0, 1.0, en="Decoupled weight decay λ: p ← p(1 − ηλ).",
-        ko="분리된 가중치 감쇠 λ: p ← p(1 − ηλ)."),
-     _AMSGRAD],
-    _adamw, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), ("exp_avg", "exp_avg_sq"),
+    [
+        _lr(1e-3),
+        _BETAS,
+        _eps(1e-8),
+        _p(
+            "weight_decay",
+            "float",
+            1e-2,
+            0.0,
+            1.0,
+            en="Decoupled weight decay λ: p ← p(1 − ηλ).",
+            ko="분리된 가중치 감쇠 λ: p ← p(1 − ηλ).",
+        ),
+        _AMSGRAD,
+    ],
+    _adamw,
+    ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    ("exp_avg", "exp_avg_sq"),
     {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0.004},
 )
 _register(
-    "nadam", "NAdam", "NAdam",
+    "nadam",
+    "NAdam",
+    "NAdam",
     "Adam with Nesterov momentum: the step uses the next momentum value (a look-ahead).",
     "네스테로프 모멘텀을 쓰는 아담: 다음 모멘텀 값을 미리 사용합니다.",
-    [_lr(2e-3), _BETAS, _eps(1e-8), _WD,
-     _p("momentum_decay", "float", 4e-3, 0.0, 1.0, en="Momentum decay ψ of the μ schedule.",
-        ko="모멘텀 스케줄의 감쇠 ψ."),
-     _DECOUPLED],
-    _nadam, ("exp_avg", "exp_avg_sq", "mu_product"), ("exp_avg", "exp_avg_sq"),
+    [
+        _lr(2e-3),
+        _BETAS,
+        _eps(1e-8),
+        _WD,
+        _p(
+            "momentum_decay",
+            "float",
+            4e-3,
+            0.0,
+            1.0,
+            en="Momentum decay ψ of the μ schedule.",
+            ko="모멘텀 스케줄의 감쇠 ψ.",
+        ),
+        _DECOUPLED,
+    ],
+    _nadam,
+    ("exp_avg", "exp_avg_sq", "mu_product"),
+    ("exp_avg", "exp_avg_sq"),
     {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7},
 )
 _register(
-    "radam", "RAdam", "RAdam",
+    "radam",
+    "RAdam",
+    "RAdam",
     "Rectified Adam: behaves like SGD with momentum until the variance estimate is reliable.",
     "보정된 아담: 분산 추정이 믿을 만해질 때까지 모멘텀 SGD처럼 움직입니다.",
     [_lr(1e-3), _BETAS, _eps(1e-8), _WD, _DECOUPLED],
-    _radam, ("exp_avg", "exp_avg_sq"), ("exp_avg", "exp_avg_sq"), None,
+    _radam,
+    ("exp_avg", "exp_avg_sq"),
+    ("exp_avg", "exp_avg_sq"),
+    None,
 )
 _register(
-    "adamax", "Adamax", "Adamax",
+    "adamax",
+    "Adamax",
+    "Adamax",
     "Adam with the infinity norm: divides by a decaying maximum of |g|.",
     "무한 노름을 쓰는 아담: |g|의 감쇠 최댓값으로 나눕니다.",
     [_lr(2e-3), _BETAS, _eps(1e-8), _WD],
-    _adamax, ("exp_avg", "exp_inf"), ("exp_avg", "exp_inf"),
+    _adamax,
+    ("exp_avg", "exp_inf"),
+    ("exp_avg", "exp_inf"),
     {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7},
 )
 
@@ -417,8 +589,9 @@ class Optimizer:
         slots = {}
         for slot in self.slot_names:
             if slot == "sum":
-                fill = np.broadcast_to(_align(h["initial_accumulator_value"], params.ndim),
-                                       params.shape)
+                fill = np.broadcast_to(
+                    _align(h["initial_accumulator_value"], params.ndim), params.shape
+                )
                 slots[slot] = _frozen(np.array(fill, dtype=np.float64))
             elif slot == "mu_product":
                 slots[slot] = _frozen(np.ones(params.shape[:-1] + (1,)))
@@ -426,19 +599,22 @@ class Optimizer:
                 slots[slot] = _frozen(np.zeros_like(params))
         return OptState(0, MappingProxyType(slots))
 
-    def step(self, params: Array, grads: Array, state: OptState, lr: Any = None
-             ) -> tuple[Array, OptState]:
+    def step(
+        self, params: Array, grads: Array, state: OptState, lr: Any = None
+    ) -> tuple[Array, OptState]:
         """One update. `lr` overrides the learning rate (a schedule's value, per lane)."""
         params = np.asarray(params, dtype=np.float64)
         grads = np.asarray(grads, dtype=np.float64)
         rate = None if lr is None else _align(lr, params.ndim)
         new_p, slots = self.advance(params, grads, state.slots, state.step + 1, rate)
         frozen = {k: _frozen(_fit(v, state.slots[k].shape)) for k, v in slots.items()}
-        return _frozen(_fit(new_p, params.shape)), OptState(state.step + 1,
-                                                             MappingProxyType(frozen))
+        return _frozen(_fit(new_p, params.shape)), OptState(
+            state.step + 1, MappingProxyType(frozen)
+        )
 
-    def advance(self, params: Array, grads: Array, slots: Mapping[str, Array], t: int,
-                lr: Any = None) -> tuple[Array, dict[str, Array]]:
+    def advance(
+        self, params: Array, grads: Array, slots: Mapping[str, Array], t: int, lr: Any = None
+    ) -> tuple[Array, dict[str, Array]]:
         """The raw rule for update t (1-based): new params and slots, no checks or copies.
 
         For loops that own their arrays (the simulation); `lr`, if given, must already be
@@ -477,8 +653,7 @@ def keras_defaults(name: str) -> dict[str, Any] | None:
     return dict(keras) if keras is not None else None
 
 
-def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params: Any
-           ) -> Optimizer:
+def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params: Any) -> Optimizer:
     """An optimizer by torch name; `preset="keras"` starts from Keras' defaults instead.
 
     Unknown parameter names raise TypeError; values outside the registry's bounds raise

@@ -68,13 +68,15 @@ def lane_specs(configs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for i, c in enumerate(configs):
         sched = c.get("schedule") or {"name": "constant", "params": {}}
-        out.append({
-            "name": c["name"],
-            "params": dict(c.get("params") or {}),
-            "schedule": {"name": sched["name"], "params": dict(sched.get("params") or {})},
-            "clip_norm": c.get("clip_norm"),
-            "label": c.get("label") or _label(c, i),
-        })
+        out.append(
+            {
+                "name": c["name"],
+                "params": dict(c.get("params") or {}),
+                "schedule": {"name": sched["name"], "params": dict(sched.get("params") or {})},
+                "clip_norm": c.get("clip_norm"),
+                "label": c.get("label") or _label(c, i),
+            }
+        )
     return out
 
 
@@ -96,15 +98,24 @@ class _Group:
         rows = [specs[i] for i in members]
         full = [registry.resolve("optimizer", name, r["params"]) for r in rows]
         clips = [r["clip_norm"] for r in rows]
-        clip = None if all(c is None for c in clips) else np.array(
-            [np.inf if c is None else c for c in clips], dtype=np.float64)
+        clip = (
+            None
+            if all(c is None for c in clips)
+            else np.array([np.inf if c is None else c for c in clips], dtype=np.float64)
+        )
         self.opt = optimizers.create(name, clip_norm=clip, **_stack(full))
         t = np.arange(steps, dtype=np.float64)
-        self.lrs = np.stack([
-            np.broadcast_to(schedules.create(r["schedule"]["name"], f["lr"], steps=steps,
-                                             **r["schedule"]["params"])(t), (steps,))
-            for r, f in zip(rows, full, strict=True)
-        ])  # (k, steps): lrs[:, t] is the rate of update t + 1
+        self.lrs = np.stack(
+            [
+                np.broadcast_to(
+                    schedules.create(
+                        r["schedule"]["name"], f["lr"], steps=steps, **r["schedule"]["params"]
+                    )(t),
+                    (steps,),
+                )
+                for r, f in zip(rows, full, strict=True)
+            ]
+        )  # (k, steps): lrs[:, t] is the rate of update t + 1
         self.lr_cols = np.ascontiguousarray(self.lrs.T)[:, :, None, None]  # aligned per step
         self.m_name, self.v_name = self.opt.moments
 
@@ -178,15 +189,25 @@ def simulate(
         f_new = surface.value(x_new)
         x_new, f_new, events = tracker.check(k, x_new, f_new, perm)
         grad_new = surface.grad(x_new)
-        buf.put(xy=x_new, loss=f_new, grad_norm=_norm(grad_new),
-                dist_min=tracker.observe(k, x_new, f_new), lr=lrs[:, k - 1, None],
-                grad=g_used, update=x_new - x, m=m, v=v, events=events)
+        buf.put(
+            xy=x_new,
+            loss=f_new,
+            grad_norm=_norm(grad_new),
+            dist_min=tracker.observe(k, x_new, f_new),
+            lr=lrs[:, k - 1, None],
+            grad=g_used,
+            update=x_new - x,
+            m=m,
+            v=v,
+            events=events,
+        )
         x, grad = x_new, grad_new
     yield buf.flush(summary=tracker.summary(perm))
 
 
-def run(surface: Surface, configs: Sequence[Mapping[str, Any]], starts: Any, steps: int,
-        **kwargs: Any) -> RaceResult:
+def run(
+    surface: Surface, configs: Sequence[Mapping[str, Any]], starts: Any, steps: int, **kwargs: Any
+) -> RaceResult:
     """The whole race at once: arrays of steps + 1 rows and the summary."""
     chunks = list(simulate(surface, configs, starts, steps, **kwargs))
     arrays = {f: np.concatenate([getattr(c, f) for c in chunks]) for f in FIELDS}
@@ -210,8 +231,10 @@ class _Buffer:
 
     def _new(self) -> None:
         lanes = (self.size,) + self.shape
-        self.arrays = {f: np.full(lanes + ((2,) if f in ("xy", "grad", "update", "m", "v")
-                                           else ()), np.nan) for f in FIELDS}
+        self.arrays = {
+            f: np.full(lanes + ((2,) if f in ("xy", "grad", "update", "m", "v") else ()), np.nan)
+            for f in FIELDS
+        }
         self.rows = 0
         self.events: list[dict[str, Any]] = []
 
@@ -269,8 +292,14 @@ class _Tracker:
             for o, s in zip(*np.nonzero(bad), strict=True):
                 why = "non-finite value" if nonfinite[o, s] else f"left |x| > {BOUND:g}"
                 self.reason[o, s] = why
-                events.append({"lane": self._lane(perm, o, s), "step": k, "reason": why,
-                               "last_xy": self.last_x[o, s].tolist()})
+                events.append(
+                    {
+                        "lane": self._lane(perm, o, s),
+                        "step": k,
+                        "reason": why,
+                        "last_xy": self.last_x[o, s].tolist(),
+                    }
+                )
             x, f = x.copy(), f.copy()
             x[bad], f[bad] = np.nan, np.nan
         return x, f, events
@@ -303,9 +332,11 @@ class _Tracker:
                     "final_loss": f,
                     "nearest": _nearest(crit, xy),
                     "nearest_min": _nearest(mins, xy),
-                    "converged_at": int(self.near_since[o, s]) if self.near_since[o, s] >= 0
+                    "converged_at": int(self.near_since[o, s])
+                    if self.near_since[o, s] >= 0
                     else None,
-                    "diverged_at": int(self.diverged_at[o, s]) if self.diverged_at[o, s] >= 0
+                    "diverged_at": int(self.diverged_at[o, s])
+                    if self.diverged_at[o, s] >= 0
                     else None,
                     "reason": self.reason[o, s] or None,
                 }
@@ -318,5 +349,10 @@ def _nearest(points: Sequence[Mapping[str, Any]], xy: np.ndarray) -> dict[str, A
     d = [float(np.hypot(*(np.asarray(p["xy"]) - xy))) for p in points]
     i = int(np.argmin(d))
     p = points[i]
-    return {"index": i, "kind": p["kind"], "xy": list(p["xy"]), "value": p["value"],
-            "distance": d[i]}
+    return {
+        "index": i,
+        "kind": p["kind"],
+        "xy": list(p["xy"]),
+        "value": p["value"],
+        "distance": d[i],
+    }

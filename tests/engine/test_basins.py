@@ -8,9 +8,11 @@ import pytest
 from engine import basins, simulate, surfaces
 from engine.noise import Noise
 
-CONFIGS = [{"name": "gd", "params": {"lr": 0.01}},
-           {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
-           {"name": "adam", "params": {"lr": 0.05}}]
+CONFIGS = [
+    {"name": "gd", "params": {"lr": 0.01}},
+    {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
+    {"name": "adam", "params": {"lr": 0.05}},
+]
 
 
 def test_grid_covers_the_domain():
@@ -36,14 +38,24 @@ def test_each_of_himmelblaus_four_minima_has_a_basin():
     assert set(np.unique(m.labels[0])) >= {0, 1, 2, 3}
     # a start sitting on a minimum is labelled with that minimum
     at = basins.basins(s, CONFIGS[:1], [[3.0, 2.0]], 10)
-    assert at.labels[0, 0] == [i for i, c in enumerate(m.minima) if c["xy"] == (3.0, 2.0)
-                               or tuple(c["xy"]) == (3.0, 2.0)][0]
+    assert (
+        at.labels[0, 0]
+        == [
+            i
+            for i, c in enumerate(m.minima)
+            if c["xy"] == (3.0, 2.0) or tuple(c["xy"]) == (3.0, 2.0)
+        ][0]
+    )
 
 
 def test_diverged_and_unconverged_starts_are_marked():
     s = surfaces.get("rosenbrock")
-    m = basins.basins(s, [{"name": "gd", "params": {"lr": 0.01}},
-                          {"name": "gd", "params": {"lr": 1e-6}}], [[-1.5, 2.0]], 50)
+    m = basins.basins(
+        s,
+        [{"name": "gd", "params": {"lr": 0.01}}, {"name": "gd", "params": {"lr": 1e-6}}],
+        [[-1.5, 2.0]],
+        50,
+    )
     assert m.labels[0, 0] == basins.DIVERGED
     assert m.labels[1, 0] == basins.NOT_CONVERGED
 

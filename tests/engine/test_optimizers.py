@@ -19,8 +19,16 @@ CASES = {
         {"lr": 0.02, "momentum": 0.9, "nesterov": True},
         {"lr": 0.02, "momentum": 0.0, "dampening": 0.5},
     ],
-    "adagrad": [{"lr": 0.1}, {"lr": 0.2, "lr_decay": 0.01, "initial_accumulator_value": 0.1,
-                              "weight_decay": 0.01, "eps": 1e-6}],
+    "adagrad": [
+        {"lr": 0.1},
+        {
+            "lr": 0.2,
+            "lr_decay": 0.01,
+            "initial_accumulator_value": 0.1,
+            "weight_decay": 0.01,
+            "eps": 1e-6,
+        },
+    ],
     "rmsprop": [
         {"lr": 0.01},
         {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
@@ -28,14 +36,24 @@ CASES = {
         {"lr": 0.005, "momentum": 0.9, "eps": 1e-6},
     ],
     "adadelta": [{}, {"lr": 0.5, "rho": 0.95, "eps": 1e-5, "weight_decay": 0.02}],
-    "adam": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.8, 0.99), "amsgrad": True,
-                            "weight_decay": 0.01, "eps": 1e-6}],
-    "adamw": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.85, 0.95), "weight_decay": 0.1,
-                             "amsgrad": True}],
-    "nadam": [{"lr": 0.05}, {"lr": 0.02, "momentum_decay": 0.01, "weight_decay": 0.05},
-              {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True}],
-    "radam": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.9, 0.9), "weight_decay": 0.05},
-              {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True}],
+    "adam": [
+        {"lr": 0.05},
+        {"lr": 0.02, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.01, "eps": 1e-6},
+    ],
+    "adamw": [
+        {"lr": 0.05},
+        {"lr": 0.02, "betas": (0.85, 0.95), "weight_decay": 0.1, "amsgrad": True},
+    ],
+    "nadam": [
+        {"lr": 0.05},
+        {"lr": 0.02, "momentum_decay": 0.01, "weight_decay": 0.05},
+        {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True},
+    ],
+    "radam": [
+        {"lr": 0.05},
+        {"lr": 0.02, "betas": (0.9, 0.9), "weight_decay": 0.05},
+        {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True},
+    ],
     "adamax": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.8, 0.9), "weight_decay": 0.02}],
 }
 ALL_CASES = [(n, c) for n, cs in CASES.items() for c in cs]
@@ -74,8 +92,12 @@ def test_every_registered_optimizer_has_reference_cases():
 @pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
 def test_update_rule_matches_written_out_torch_reference(name, params, rng):
     p0 = rng.normal(size=(5, 2))
-    np.testing.assert_allclose(run_engine(name, params, p0, 25),
-                               run_reference(name, params, p0, 25), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(
+        run_engine(name, params, p0, 25),
+        run_reference(name, params, p0, 25),
+        rtol=1e-11,
+        atol=1e-13,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ref.TORCH_DEFAULTS))
@@ -87,8 +109,9 @@ def test_defaults_and_parameter_names_are_torchs(name):
 
 def test_gd_is_sgd_without_momentum(rng):
     p0 = rng.normal(size=(3, 2))
-    np.testing.assert_array_equal(run_engine("gd", {"lr": 0.01}, p0, 10),
-                                  run_engine("sgd", {"lr": 0.01}, p0, 10))
+    np.testing.assert_array_equal(
+        run_engine("gd", {"lr": 0.01}, p0, 10), run_engine("sgd", {"lr": 0.01}, p0, 10)
+    )
     assert "momentum" not in {p.name for p in registry.get("optimizer", "gd").params}
 
 
@@ -106,14 +129,19 @@ def test_learning_rate_sweep_in_one_call_equals_separate_runs(name, rng):
     p0 = rng.normal(size=(3, 2))
     swept = run_engine(name, {"lr": lrs}, p0, 15)
     for i, lr in enumerate(lrs):
-        np.testing.assert_allclose(swept[i], run_engine(name, {"lr": float(lr)}, p0[i], 15),
-                                   rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(
+            swept[i], run_engine(name, {"lr": float(lr)}, p0[i], 15), rtol=1e-14, atol=1e-15
+        )
 
 
 def test_per_lane_flags_and_betas_broadcast(rng):
     p0 = rng.normal(size=(2, 2))
-    swept = run_engine("adam", {"lr": 0.02, "amsgrad": np.array([False, True]),
-                                "betas": (np.array([0.9, 0.8]), 0.99)}, p0, 10)
+    swept = run_engine(
+        "adam",
+        {"lr": 0.02, "amsgrad": np.array([False, True]), "betas": (np.array([0.9, 0.8]), 0.99)},
+        p0,
+        10,
+    )
     one = run_engine("adam", {"lr": 0.02, "amsgrad": False, "betas": (0.9, 0.99)}, p0[0], 10)
     two = run_engine("adam", {"lr": 0.02, "amsgrad": True, "betas": (0.8, 0.99)}, p0[1], 10)
     np.testing.assert_allclose(swept, np.stack([one, two]), rtol=1e-14)
@@ -188,10 +216,16 @@ def test_keras_presets_follow_the_course_notes():
     assert optimizers.keras_defaults("sgd")["lr"] == 0.01
 
 
-@pytest.mark.parametrize(("params", "match"), [
-    ({"lr": -1.0}, "lr"), ({"momentum": 1.5}, "momentum"), ({"lr": float("nan")}, "lr"),
-    ({"betas": (0.9,)}, "betas"), ({"nesterov": 2}, "nesterov"),
-])
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"lr": -1.0}, "lr"),
+        ({"momentum": 1.5}, "momentum"),
+        ({"lr": float("nan")}, "lr"),
+        ({"betas": (0.9,)}, "betas"),
+        ({"nesterov": 2}, "nesterov"),
+    ],
+)
 def test_bad_hyperparameters_name_the_field(params, match):
     name = "adam" if "betas" in params else "sgd"
     with pytest.raises(ValueError, match=match):
@@ -215,9 +249,18 @@ def test_bilingual_help_for_every_parameter():
 # --------------------------------------------------------------------- optional: real torch
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
-TORCH_CLASS = {"gd": "SGD", "sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop",
-               "adadelta": "Adadelta", "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam",
-               "radam": "RAdam", "adamax": "Adamax"}
+TORCH_CLASS = {
+    "gd": "SGD",
+    "sgd": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "Adadelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adamax": "Adamax",
+}
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
@@ -234,14 +277,16 @@ def test_matches_real_torch(name, params, rng):
     finally:
         torch.set_default_dtype(previous)
     p0 = np.random.default_rng(12345).normal(size=(5, 2))
-    np.testing.assert_allclose(run_engine(name, params, p0, 25), torch_result,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        run_engine(name, params, p0, 25), torch_result, rtol=1e-10, atol=1e-12
+    )
 
 
 def _run_torch(torch, name, params, p0):
     t = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, TORCH_CLASS[name])([t], foreach=False,
-                                                   **{k: v for k, v in params.items()})
+    opt = getattr(torch.optim, TORCH_CLASS[name])(
+        [t], foreach=False, **{k: v for k, v in params.items()}
+    )
     for _ in range(25):
         opt.zero_grad()
         t.grad = torch.tensor(grad_of(t.detach().numpy()), dtype=torch.float64)

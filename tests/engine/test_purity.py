@@ -13,11 +13,14 @@ WEB = ("fastapi", "pydantic", "pydantic_settings", "starlette", "uvicorn", "app"
 
 
 def test_importing_engine_imports_no_web_code():
-    code = ("import sys, engine, engine.formula, engine.critical\n"
-            f"bad = [m for m in sys.modules if m.split('.')[0] in {WEB!r}]\n"
-            "print(','.join(bad))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, engine, engine.formula, engine.critical\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {WEB!r}]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 
@@ -34,8 +37,22 @@ def test_no_global_random_state():
 
 
 def test_no_io_or_clock():
-    io_modules = {"os", "io", "time", "datetime", "pathlib", "socket", "subprocess", "urllib",
-                  "shutil", "tempfile", "pickle", "sqlite3", "logging", "random"}
+    io_modules = {
+        "os",
+        "io",
+        "time",
+        "datetime",
+        "pathlib",
+        "socket",
+        "subprocess",
+        "urllib",
+        "shutil",
+        "tempfile",
+        "pickle",
+        "sqlite3",
+        "logging",
+        "random",
+    }
     for name, text in _sources().items():
         tree = ast.parse(text)
         for node in ast.walk(tree):

@@ -110,17 +110,19 @@ def test_warmup_cosine_is_linear_then_cosine():
 def test_vectorized_over_steps_and_lanes():
     lr_at = schedules.create("step", np.array([0.1, 0.2]), step_size=2, gamma=0.5)
     np.testing.assert_allclose(lr_at(2), [0.05, 0.1])
-    np.testing.assert_allclose(lr_at(np.arange(3)[:, None]), [[0.1, 0.2], [0.1, 0.2],
-                                                              [0.05, 0.1]])
+    np.testing.assert_allclose(lr_at(np.arange(3)[:, None]), [[0.1, 0.2], [0.1, 0.2], [0.05, 0.1]])
 
 
-@pytest.mark.parametrize(("name", "params", "match"), [
-    ("step", {"step_size": 0}, "step_size"),
-    ("step", {"gamma": 2.0}, "gamma"),
-    ("multistep", {"milestones": [20, 10]}, "increasing"),
-    ("cyclic", {"mode": "sawtooth"}, "mode"),
-    ("one_cycle", {"total_steps": 1.5}, "total_steps"),
-])
+@pytest.mark.parametrize(
+    ("name", "params", "match"),
+    [
+        ("step", {"step_size": 0}, "step_size"),
+        ("step", {"gamma": 2.0}, "gamma"),
+        ("multistep", {"milestones": [20, 10]}, "increasing"),
+        ("cyclic", {"mode": "sawtooth"}, "mode"),
+        ("one_cycle", {"total_steps": 1.5}, "total_steps"),
+    ],
+)
 def test_bad_parameters_name_the_field(name, params, match):
     with pytest.raises(ValueError, match=match):
         schedules.create(name, 0.1, steps=100, **params)
@@ -158,34 +160,91 @@ HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 TORCH_CASES = [
     ("step", {"step_size": 7, "gamma": 0.5}, "StepLR", {"step_size": 7, "gamma": 0.5}),
-    ("multistep", {"milestones": [5, 12], "gamma": 0.3}, "MultiStepLR",
-     {"milestones": [5, 12], "gamma": 0.3}),
+    (
+        "multistep",
+        {"milestones": [5, 12], "gamma": 0.3},
+        "MultiStepLR",
+        {"milestones": [5, 12], "gamma": 0.3},
+    ),
     ("exponential", {"gamma": 0.95}, "ExponentialLR", {"gamma": 0.95}),
-    ("cosine", {"T_max": 20, "eta_min": 0.001}, "CosineAnnealingLR",
-     {"T_max": 20, "eta_min": 0.001}),
-    ("cosine_restarts", {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
-     "CosineAnnealingWarmRestarts", {"T_0": 5, "T_mult": 2, "eta_min": 0.001}),
-    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
-     "CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2",
-                  "cycle_momentum": False}),
-    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
-                "mode": "exp_range", "gamma": 0.97}, "CyclicLR",
-     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
-      "mode": "exp_range", "gamma": 0.97, "cycle_momentum": False}),
-    ("one_cycle", {"max_lr": 0.1, "total_steps": 40}, "OneCycleLR",
-     {"max_lr": 0.1, "total_steps": 40, "cycle_momentum": False}),
-    ("one_cycle", {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear",
-                   "pct_start": 0.25}, "OneCycleLR",
-     {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "pct_start": 0.25,
-      "cycle_momentum": False}),
-    ("linear", {"start_factor": 0.2, "total_iters": 8}, "LinearLR",
-     {"start_factor": 0.2, "total_iters": 8}),
+    (
+        "cosine",
+        {"T_max": 20, "eta_min": 0.001},
+        "CosineAnnealingLR",
+        {"T_max": 20, "eta_min": 0.001},
+    ),
+    (
+        "cosine_restarts",
+        {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
+        "CosineAnnealingWarmRestarts",
+        {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
+    ),
+    (
+        "cyclic",
+        {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
+        "CyclicLR",
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 4,
+            "mode": "triangular2",
+            "cycle_momentum": False,
+        },
+    ),
+    (
+        "cyclic",
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 3,
+            "step_size_down": 5,
+            "mode": "exp_range",
+            "gamma": 0.97,
+        },
+        "CyclicLR",
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 3,
+            "step_size_down": 5,
+            "mode": "exp_range",
+            "gamma": 0.97,
+            "cycle_momentum": False,
+        },
+    ),
+    (
+        "one_cycle",
+        {"max_lr": 0.1, "total_steps": 40},
+        "OneCycleLR",
+        {"max_lr": 0.1, "total_steps": 40, "cycle_momentum": False},
+    ),
+    (
+        "one_cycle",
+        {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "pct_start": 0.25},
+        "OneCycleLR",
+        {
+            "max_lr": 0.1,
+            "total_steps": 40,
+            "anneal_strategy": "linear",
+            "pct_start": 0.25,
+            "cycle_momentum": False,
+        },
+    ),
+    (
+        "linear",
+        {"start_factor": 0.2, "total_iters": 8},
+        "LinearLR",
+        {"start_factor": 0.2, "total_iters": 8},
+    ),
 ]
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
-@pytest.mark.parametrize(("name", "params", "cls", "tparams"), TORCH_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)])
+@pytest.mark.parametrize(
+    ("name", "params", "cls", "tparams"),
+    TORCH_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)],
+)
 def test_matches_real_torch_scheduler(name, params, cls, tparams):
     import torch
 
@@ -209,8 +268,9 @@ def test_reduce_on_plateau_matches_torch():
     metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69999, 0.7]
     w = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([w], lr=0.1)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2,
-                                                       cooldown=1, min_lr=0.02)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, factor=0.5, patience=2, cooldown=1, min_lr=0.02
+    )
     ours = schedules.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1, min_lr=0.02)
     state = ours.init(0.1)
     for m in metrics:

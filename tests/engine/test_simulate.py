@@ -16,8 +16,7 @@ RACE = [
 ]
 
 
-def race(name="himmelblau", configs=RACE, starts=((-0.27, -0.92), (0.0, 0.0)), steps=200,
-         **kw):
+def race(name="himmelblau", configs=RACE, starts=((-0.27, -0.92), (0.0, 0.0)), steps=200, **kw):
     return simulate.run(surfaces.get(name), configs, np.array(starts), steps, **kw)
 
 
@@ -27,8 +26,7 @@ def test_arrays_have_one_row_per_step_plus_the_start():
     assert r.arrays["loss"].shape == (121, 8)
     np.testing.assert_array_equal(r.arrays["xy"][0, :2], [[-0.27, -0.92], [0.0, 0.0]])
     assert np.all(np.isnan(r.arrays["update"][0]))
-    np.testing.assert_allclose(r.arrays["update"][1:],
-                               np.diff(r.arrays["xy"], axis=0), atol=1e-12)
+    np.testing.assert_allclose(r.arrays["update"][1:], np.diff(r.arrays["xy"], axis=0), atol=1e-12)
 
 
 def test_chunks_are_consecutive_and_the_last_carries_the_summary():
@@ -74,16 +72,16 @@ def test_batched_race_equals_races_run_one_by_one():
     whole = race()
     for o, cfg in enumerate(RACE):
         alone = race(configs=[cfg])
-        np.testing.assert_array_equal(whole.arrays["xy"][:, 2 * o: 2 * o + 2],
-                                      alone.arrays["xy"])
+        np.testing.assert_array_equal(whole.arrays["xy"][:, 2 * o : 2 * o + 2], alone.arrays["xy"])
 
 
 def test_learning_rate_sweep_of_one_optimizer_equals_separate_runs():
     sweep = [{"name": "sgd", "params": {"lr": lr, "momentum": 0.9}} for lr in (0.001, 0.01)]
     whole = race(configs=sweep, starts=[[0.5, 0.5]])
     for i, cfg in enumerate(sweep):
-        np.testing.assert_array_equal(whole.arrays["xy"][:, i],
-                                      race(configs=[cfg], starts=[[0.5, 0.5]]).arrays["xy"][:, 0])
+        np.testing.assert_array_equal(
+            whole.arrays["xy"][:, i], race(configs=[cfg], starts=[[0.5, 0.5]]).arrays["xy"][:, 0]
+        )
 
 
 def test_inputs_are_not_mutated():
@@ -95,25 +93,27 @@ def test_inputs_are_not_mutated():
     assert repr(configs) == snapshot
 
 
-@pytest.mark.parametrize(("name", "start"), [("saddle", (-1.5, 1e-3)),
-                                             ("monkey_saddle", (0.5, 0.3))])
+@pytest.mark.parametrize(
+    ("name", "start"), [("saddle", (-1.5, 1e-3)), ("monkey_saddle", (0.5, 0.3))]
+)
 def test_divergence_is_detected_and_other_lanes_go_on(name, start):
-    configs = [{"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
-               {"name": "adam", "params": {"lr": 0.01}}]
+    configs = [
+        {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
+        {"name": "adam", "params": {"lr": 0.01}},
+    ]
     r = race(name, configs, starts=[start], steps=1500)
     sgd, adam = r.summary
     assert sgd["diverged_at"] is not None and sgd["reason"]
     k = sgd["diverged_at"]
     assert np.all(np.isnan(r.arrays["xy"][k:, 0]))
-    assert np.all(np.isfinite(r.arrays["xy"][: k, 0]))
+    assert np.all(np.isfinite(r.arrays["xy"][:k, 0]))
     assert np.max(np.abs(r.arrays["xy"][k - 1, 0])) <= simulate.BOUND
     assert adam["diverged_at"] is None and np.all(np.isfinite(r.arrays["xy"][:, 1]))
     assert [e["lane"] for e in r.diverged] == [0] and r.diverged[0]["step"] == k
 
 
 def test_a_lane_that_overflows_is_diverged_not_a_crash():
-    r = race("rosenbrock", [{"name": "gd", "params": {"lr": 1.0}}], starts=[[-1.5, 2.0]],
-             steps=50)
+    r = race("rosenbrock", [{"name": "gd", "params": {"lr": 1.0}}], starts=[[-1.5, 2.0]], steps=50)
     assert r.summary[0]["diverged_at"] is not None
     assert r.summary[0]["diverged_at"] < 10
 
@@ -131,7 +131,9 @@ def test_summary_reports_the_minimum_reached_and_when():
 def test_moments_and_rates_are_streamed_for_the_inspector():
     r = race(steps=20)
     adam = slice(6, 8)
-    assert np.all(np.isfinite(r.arrays["m"][1:, adam])) and np.all(np.isfinite(r.arrays["v"][1:, adam]))
+    assert np.all(np.isfinite(r.arrays["m"][1:, adam])) and np.all(
+        np.isfinite(r.arrays["v"][1:, adam])
+    )
     assert np.all(np.isnan(r.arrays["m"][1:, 0:2]))  # plain gd has no moments
     assert np.all(np.isnan(r.arrays["v"][1:, 2:4]))  # sgd momentum has no second moment
     lr = r.arrays["lr"][1:, 6]
@@ -144,10 +146,15 @@ def test_explicit_clipping_limits_the_first_step():
     assert np.linalg.norm(r.arrays["update"][1, 0]) == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("bad", [
-    {"configs": []}, {"starts": np.zeros((0, 2))}, {"steps": 0},
-    {"starts": [[np.nan, 0.0]]},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"configs": []},
+        {"starts": np.zeros((0, 2))},
+        {"steps": 0},
+        {"starts": [[np.nan, 0.0]]},
+    ],
+)
 def test_bad_races_are_rejected(bad):
     kw = {"configs": RACE, "starts": [[0.0, 0.0]], "steps": 10, **bad}
     with pytest.raises(ValueError):
@@ -173,8 +180,11 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("surface", "start", "opt", "params", "minimum", "within"), TABLE,
-                         ids=[f"{r[0]}-{r[2]}-{i}" for i, r in enumerate(TABLE)])
+@pytest.mark.parametrize(
+    ("surface", "start", "opt", "params", "minimum", "within"),
+    TABLE,
+    ids=[f"{r[0]}-{r[2]}-{i}" for i, r in enumerate(TABLE)],
+)
 def test_convergence_table(surface, start, opt, params, minimum, within):
     r = race(surface, [{"name": opt, "params": params}], starts=[start], steps=within + 50)
     lane = r.summary[0]

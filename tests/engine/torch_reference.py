@@ -17,8 +17,13 @@ def step(name: str, h: dict, p: float, g: float, st: dict) -> float:
 
 
 def _sgd(h, p, g, st, t):
-    lr, mom, damp, wd, nest = (h["lr"], h.get("momentum", 0.0), h.get("dampening", 0.0),
-                               h["weight_decay"], h.get("nesterov", False))
+    lr, mom, damp, wd, nest = (
+        h["lr"],
+        h.get("momentum", 0.0),
+        h.get("dampening", 0.0),
+        h["weight_decay"],
+        h.get("nesterov", False),
+    )
     if wd != 0:
         g = g + wd * p
     if mom != 0:
@@ -125,8 +130,9 @@ def _radam(h, p, g, st, t):
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * (b2**t) / bc2
     if rho_t > 5.0:
-        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        rect = math.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
         adaptive = math.sqrt(bc2) / (math.sqrt(st["v"]) + eps)
         return p - m_hat * lr * adaptive * rect
     return p - m_hat * lr
@@ -142,26 +148,60 @@ def _adamax(h, p, g, st, t):
     return p - clr * st["m"] / st["u"]
 
 
-_RULES = {"gd": _sgd, "sgd": _sgd, "adagrad": _adagrad, "rmsprop": _rmsprop,
-          "adadelta": _adadelta, "adam": _adam, "adamw": _adamw, "nadam": _nadam,
-          "radam": _radam, "adamax": _adamax}
+_RULES = {
+    "gd": _sgd,
+    "sgd": _sgd,
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adadelta": _adadelta,
+    "adam": _adam,
+    "adamw": _adamw,
+    "nadam": _nadam,
+    "radam": _radam,
+    "adamax": _adamax,
+}
 
 # torch.optim's documented defaults (torch 2.x), under the engine's names.
 TORCH_DEFAULTS = {
-    "sgd": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0,
-            "nesterov": False},
-    "adagrad": {"lr": 1e-2, "lr_decay": 0.0, "weight_decay": 0.0,
-                "initial_accumulator_value": 0.0, "eps": 1e-10},
-    "rmsprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0,
-                "centered": False},
+    "sgd": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False},
+    "adagrad": {
+        "lr": 1e-2,
+        "lr_decay": 0.0,
+        "weight_decay": 0.0,
+        "initial_accumulator_value": 0.0,
+        "eps": 1e-10,
+    },
+    "rmsprop": {
+        "lr": 1e-2,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
+    },
     "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
-    "adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
-             "amsgrad": False},
-    "adamw": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2,
-              "amsgrad": False},
-    "nadam": {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
-              "momentum_decay": 4e-3, "decoupled_weight_decay": False},
-    "radam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
-              "decoupled_weight_decay": False},
+    "adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
+    "adamw": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 1e-2,
+        "amsgrad": False,
+    },
+    "nadam": {
+        "lr": 2e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum_decay": 4e-3,
+        "decoupled_weight_decay": False,
+    },
+    "radam": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "decoupled_weight_decay": False,
+    },
     "adamax": {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0},
 }
