@@ -1,0 +1,120 @@
+"""Error handling at the boundary: every 4xx names the field, no 500 leaks a traceback.
+
+- Validation errors (including NaN, Infinity or 1e999 in a body) are 422 with strict JSON.
+- Bodies over the size limit are 413, checked before they are read in full.
+- Anything unexpected is a 500 with a plain message; details go to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.jsonutil import ORJSONResponse
+from engine import registry
+
+log = logging.getLogger("descentlab")
+
+
+RUN_KINDS = ("surface", "mlp")
+
+
+def field_name(loc: tuple | list) -> str:
+    """`optimizers.0.params.lr` from pydantic's loc, without the tags of tagged unions."""
+    parts: list[str] = []
+    prev: object = None
+    for p in loc:
+        tag = isinstance(p, str) and (
+            (prev == "body" and p in RUN_KINDS)
+            or (isinstance(prev, int) and p in registry.names("optimizer"))
+            or (prev == "schedule" and p in registry.names("schedule"))
+            or "[" in p)
+        if p not in ("body", "query", "path", "header") and not tag:
+            parts.append(str(p))
+        prev = p
+    return ".".join(parts) or "body"
+
+
+def problem(status: int, message: str, detail: Any = None, headers=None) -> ORJSONResponse:
+    return ORJSONResponse({"message": message, "detail": detail}, status_code=status,
+                          headers=headers)
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> ORJSONResponse:
+    detail = []
+    for e in errors:
+        item = {"loc": list(e.get("loc", ())), "field": field_name(e.get("loc", ())),
+                "msg": e.get("msg", "invalid value"), "type": e.get("type", "value_error")}
+        detail.append(item)
+    first = detail[0] if detail else {"field": "body", "msg": "invalid request"}
+    more = f" (and {len(detail) - 1} more)" if len(detail) > 1 else ""
+    return problem(422, f"{first['field']}: {first['msg']}{more}", detail)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+        errors = list(exc.errors())
+        for e in errors:  # JSON decode errors carry the raw text; keep messages short
+            if e.get("type") == "json_invalid":
+                e["msg"] = "the body is not valid JSON (NaN and Infinity are not allowed)"
+        return validation_problem(errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+        detail = exc.detail
+        if isinstance(detail, dict) and "message" in detail:
+            return problem(exc.status_code, detail["message"], detail.get("detail"),
+                           getattr(exc, "headers", None))
+        return problem(exc.status_code, str(detail), None, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal error: the server could not handle this request")
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for bodies over `limit` bytes (declared or actually sent)."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, f"body: the request body is larger than {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,134 @@
+"""Jobs: turn a validated run request into engine calls and a list of stream events.
+
+A job runs in a worker thread. It calls `emit(event, data)` for each event, and
+`ctx.checkpoint()` between chunks, which raises when the run is cancelled or out of time.
+Frames are coalesced so that at most about 30 are emitted per second, and a frame is always
+flushed before a `diverged` event, so the log reads in step order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from engine import noise as noise_mod
+from engine import simulate, surfaces
+from engine.surfaces import Surface
+
+# Okabe–Ito: colour-blind-safe, one colour per optimizer, the same in every chart.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442",
+             "#000000")
+FRAME_FIELDS = simulate.FIELDS
+ENGINE_CHUNK = 10
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+class Stop(Exception):
+    """Raised at a checkpoint: the run was cancelled, interrupted or ran out of time."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def build_surface(ref: dict[str, Any]) -> Surface:
+    """The engine surface of a request's `surface` object (formula surfaces are cached)."""
+    if ref.get("formula") is not None:
+        domain = ref.get("domain")
+        return _formula_surface(ref["formula"],
+                                None if domain is None else tuple(map(tuple, domain)))
+    return surfaces.get(ref["name"], **(ref.get("params") or {}))
+
+
+@lru_cache(maxsize=128)
+def _formula_surface(text: str, domain: tuple | None) -> Surface:
+    return surfaces.from_formula(text, domain)
+
+
+def engine_configs(optimizers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Request optimizer specs → the engine's lane configs (betas as tuples, etc.)."""
+    out = []
+    for o in optimizers:
+        params = {k: tuple(v) if isinstance(v, list) and k == "betas" else v
+                  for k, v in (o.get("params") or {}).items()}
+        sched = o.get("schedule")
+        out.append({"name": o["name"], "params": params, "schedule": sched,
+                    "clip_norm": o.get("clip_norm"), "label": o.get("label")})
+    return out
+
+
+def surface_meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[str, Any]:
+    specs = simulate.lane_specs(engine_configs(config["optimizers"]))
+    starts = config["starts"]
+    lanes = [{"lane": o * len(starts) + s, "optimizer": o, "start": s,
+              "name": spec["name"], "label": spec["label"],
+              "color": OKABE_ITO[o % len(OKABE_ITO)]}
+             for o, spec in enumerate(specs) for s in range(len(starts))]
+    return {"run_id": run_id, "kind": "surface", "steps": config["steps"],
+            "n_lanes": len(lanes), "lanes": lanes, "starts": starts,
+            "optimizers": config["optimizers"], "surface": surface.info(),
+            "fields": list(FRAME_FIELDS)}
+
+
+def surface_job(run_id: str, config: dict[str, Any], emit: Emit,
+                checkpoint: Callable[[], None], interval: float) -> dict[str, Any]:
+    """Run a surface race; returns the summary (also sent in the `done` event)."""
+    surface = build_surface(config["surface"])
+    emit("meta", surface_meta(run_id, config, surface))
+    chunks = simulate.simulate(
+        surface, engine_configs(config["optimizers"]), np.array(config["starts"]),
+        config["steps"], noise=noise_mod.from_config(config.get("noise")),
+        seed=config.get("seed", 0), chunk=ENGINE_CHUNK)
+    pending: list[simulate.Chunk] = []
+    last = 0.0
+    for chunk in chunks:
+        checkpoint()
+        pending.append(chunk)
+        now = time.monotonic()
+        if chunk.diverged or chunk.summary is not None or now - last >= interval:
+            emit("frame", frame_payload(pending))
+            pending, last = [], now
+            for event in chunk.diverged:
+                emit("diverged", event)
+        if chunk.summary is not None:
+            return {"summary": list(chunk.summary)}
+    raise RuntimeError("the simulation ended without a summary")
+
+
+def frame_payload(chunks: list[simulate.Chunk]) -> dict[str, Any]:
+    """Consecutive engine chunks as one frame: arrays indexed [row][lane](...)."""
+    payload: dict[str, Any] = {"start": chunks[0].start, "rows": sum(c.rows for c in chunks)}
+    for f in FRAME_FIELDS:
+        payload[f] = np.concatenate([getattr(c, f) for c in chunks])
+    return payload
+
+
+def result_from_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole run from its event log: meta, arrays [row][lane], diverged, summary."""
+    meta: dict[str, Any] = {}
+    arrays: dict[str, list] = {}
+    diverged, final = [], None
+    for ev in events:
+        name, data = ev["event"], ev["data"]
+        if name == "meta":
+            meta = data
+        elif name == "frame":
+            for f in data:
+                if f not in ("start", "rows"):
+                    arrays.setdefault(f, []).extend(_tolist(data[f]))
+        elif name == "diverged":
+            diverged.append(data)
+        elif name in ("done", "error"):
+            final = data
+    return {"meta": meta, "arrays": arrays, "diverged": diverged,
+            "summary": (final or {}).get("summary"), "final": final}
+
+
+def _tolist(a: Any) -> list:
+    return a.tolist() if isinstance(a, np.ndarray) else list(a)

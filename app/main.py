@@ -1,0 +1,55 @@
+"""The FastAPI app: lifespan, routers, then the front end (static files and Plotly.js)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__, errors
+from app.jsonutil import ORJSONResponse
+from app.routers import basins, catalog, health, runs
+from app.runs import RunManager
+from app.settings import Settings, get_settings
+from app.store import Store
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = Store(settings.db)
+        app.state.manager = RunManager(settings, store)
+        await app.state.manager.start()
+        try:
+            yield
+        finally:
+            await app.state.manager.close()
+            store.close()
+
+    app = FastAPI(title="DescentLab", version=__version__, lifespan=lifespan,
+                  default_response_class=ORJSONResponse,
+                  description="Optimizer races on 2D surfaces and small MLPs, streamed live.")
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(runs.router)
+    app.include_router(catalog.router)
+    app.include_router(basins.router)
+    app.include_router(health.router)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    return app

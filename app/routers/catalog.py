@@ -1,0 +1,92 @@
+"""The catalog (everything in the engine's registry), surface grids, formulas, presets."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from app.deps import SettingsDep
+from app.schemas import FormulaCheck, FormulaResult, Problem
+from engine import formula, registry, surfaces
+
+router = APIRouter(prefix="/api", tags=["catalog"])
+
+
+@router.get("/catalog")
+async def get_catalog() -> dict[str, Any]:
+    """Surfaces (domains, critical points), optimizers (Keras presets), schedules; en/ko help."""
+    return _catalog()
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, Any]:
+    return {"version": 1, **registry.catalog()}
+
+
+@router.get("/surfaces/{name}/grid", responses={
+    404: {"model": Problem, "description": "unknown surface"},
+    422: {"model": Problem, "description": "bad grid size or surface parameter"}})
+async def get_surface_grid(name: str, request: Request, settings: SettingsDep,
+                           n: Annotated[int, Query(ge=2, le=1000)] = 120) -> dict[str, Any]:
+    """Values on an n×n grid over the surface's domain, for the contour (cached)."""
+    if name not in registry.names("surface"):
+        raise HTTPException(404, f"name: unknown surface {name!r}; see GET /api/catalog")
+    if n > settings.max_grid_n:
+        raise HTTPException(422, f"n: at most {settings.max_grid_n} on this server")
+    entry = registry.get("surface", name)
+    params: dict[str, float] = {}
+    for p in entry.params:
+        raw = request.query_params.get(p.name)
+        if raw is not None:
+            try:
+                params[p.name] = float(raw)
+            except ValueError:
+                raise HTTPException(422, f"{p.name}: must be a number") from None
+    try:
+        return _grid(name, n, tuple(sorted(params.items())))
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from None
+
+
+@lru_cache(maxsize=256)
+def _grid(name: str, n: int, params: tuple) -> dict[str, Any]:
+    return grid_of(surfaces.get(name, **dict(params)), n)
+
+
+def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    z = surface.value(np.stack([X, Y], axis=-1))
+    finite = z[np.isfinite(z)]
+    return {"name": surface.name, "n": n, "x": xs, "y": ys, "z": z,
+            "zmin": float(finite.min()) if finite.size else None,
+            "zmax": float(finite.max()) if finite.size else None,
+            "log_scale": surface.log_scale, "domain": surface.info()["domain"]}
+
+
+@router.post("/formulas/check", response_model=FormulaResult, responses={
+    422: {"model": Problem, "description": "malformed request (not a malformed formula)"}})
+async def check_formula(body: FormulaCheck) -> Any:
+    """A formula's validity and, if valid, its critical points, log-scale hint and grid."""
+    try:
+        surface = _formula(body.formula, None if body.domain is None
+                           else tuple(map(tuple, body.domain)))
+    except formula.FormulaError as e:
+        return {"ok": False, "message": str(e), "column": e.column}
+    grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
+    return {"ok": True, "text": surface.formula, "surface": surface.info(), "grid": grid}
+
+
+@lru_cache(maxsize=128)
+def _formula(text: str, domain: tuple | None) -> surfaces.Surface:
+    return surfaces.from_formula(text, domain)
+
+
+@router.get("/presets")
+async def get_presets() -> dict[str, Any]:
+    """Lesson presets (the lessons issue fills this list)."""
+    return {"version": 1, "presets": []}

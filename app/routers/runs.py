@@ -1,0 +1,146 @@
+"""/api/runs: launch, stream, read, list, cancel and export runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app import jobs, jsonutil
+from app.deps import ClientDep, ManagerDep, SettingsDep
+from app.errors import problem
+from app.runs import TooManyRuns
+from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
+from app.validation import check_surface_run
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+E404 = {404: {"model": Problem, "description": "no run with this id"}}
+E422 = {422: {"model": Problem, "description": "invalid request; the message names the field"}}
+SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+           "description": "events meta, frame, diverged, done, error; each with an id"}
+
+
+def links(run_id: str) -> dict[str, str]:
+    base = f"/api/runs/{run_id}"
+    return {"self": base, "events": f"{base}/events", "export_csv": f"{base}/export?format=csv",
+            "export_json": f"{base}/export?format=json"}
+
+
+@router.post("", status_code=201, response_model=RunCreated, responses={
+    **E422, 413: {"model": Problem, "description": "body too large"},
+    429: {"model": Problem, "description": "too many active runs; see Retry-After"}})
+async def create_run(
+    run_request: RunRequest, manager: ManagerDep, settings: SettingsDep, client: ClientDep,
+    response: Response,
+    wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
+) -> Any:
+    """Validate and admit a run; 201 with its id before anything streams."""
+    config = run_request.model_dump(mode="json")
+    check_surface_run(config, settings)
+    try:
+        run = manager.submit(config["kind"], config, client)
+    except TooManyRuns as e:
+        return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
+    response.headers["Location"] = f"/api/runs/{run.id}"
+    result = None
+    if wait:
+        await manager.wait(run.id)
+        result = jobs.result_from_events(manager.events(run.id) or [])
+    return {"id": run.id, "status": manager.get(run.id)["status"], "links": links(run.id),
+            "result": result}
+
+
+@router.get("", response_model=RunList)
+async def list_runs(manager: ManagerDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                    offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Any:
+    """Run history, newest first, paged."""
+    rows, total = manager.store.list(limit, offset)
+    live = {r["id"]: manager.get(r["id"]) for r in rows if r["id"] in manager.runs}
+    return {"runs": [live.get(r["id"], r) for r in rows], "total": total, "limit": limit,
+            "offset": offset}
+
+
+@router.get("/{run_id}", response_model=RunInfo, responses=E404)
+async def get_run(run_id: str, manager: ManagerDep,
+                  result: Annotated[bool, Query(description="include the arrays")] = True
+                  ) -> Any:
+    """Status, config, timestamps, summary and (once finished) the full result."""
+    info = _found(manager.get(run_id))
+    events = manager.events(run_id) if result else None
+    return {**info, "result": jobs.result_from_events(events) if events else None}
+
+
+@router.get("/{run_id}/events", responses={200: SSE_DOC, **E404})
+async def stream_events(
+    run_id: str, manager: ManagerDep, request: Request,
+    last_event_id: Annotated[int | None, Header(ge=-1, le=10**9)] = None,
+    after: Annotated[int | None, Query(ge=-1, le=10**9, description="resume after this id")]
+    = None,
+) -> StreamingResponse:
+    """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
+    _found(manager.get(run_id))
+    start = last_event_id if last_event_id is not None else (after if after is not None else -1)
+    return StreamingResponse(
+        manager.stream(run_id, start), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.delete("/{run_id}", response_model=RunInfo, responses=E404)
+async def cancel_run(run_id: str, manager: ManagerDep) -> Any:
+    """Cancel a queued or running run (its stream ends with a final `done` event)."""
+    return {**_found(manager.cancel(run_id)), "result": None}
+
+
+@router.get("/{run_id}/export", responses={
+    **E404, 409: {"model": Problem, "description": "the run has not finished yet"},
+    200: {"content": {"text/csv": {}, "application/json": {}}}})
+async def export_run(run_id: str, manager: ManagerDep,
+                     format: Literal["csv", "json"] = "json") -> Response:  # noqa: A002
+    """One row per lane and step (CSV), or config + arrays + summary (JSON)."""
+    info = _found(manager.get(run_id))
+    events = manager.events(run_id)
+    if events is None:
+        raise HTTPException(409, f"run {run_id} is {info['status']}; export it when it ends")
+    result = jobs.result_from_events(events)
+    name = f"descentlab-{run_id}"
+    if format == "json":
+        body = jsonutil.dumps({"id": run_id, "status": info["status"], "config": info["config"],
+                               **result})
+        return Response(body, media_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+    return Response(to_csv(result), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def to_csv(result: dict[str, Any]) -> str:
+    lanes = result["meta"].get("lanes", [])
+    arrays = result["arrays"]
+    cols = ["lane", "optimizer", "label", "start", "step", "x", "y", "loss", "grad_norm",
+            "dist_min", "lr", "grad_x", "grad_y", "update_x", "update_y", "m_x", "m_y", "v_x",
+            "v_y"]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(cols)
+
+    def cell(v: Any) -> Any:
+        return "" if v is None or v != v or v in (float("inf"), float("-inf")) else v
+
+    for lane in lanes:
+        li = lane["lane"]
+        for step in range(len(arrays.get("xy", []))):
+            row = [li, lane["name"], lane["label"], lane["start"], step]
+            for f in ("xy", "loss", "grad_norm", "dist_min", "lr", "grad", "update", "m", "v"):
+                v = arrays[f][step][li]
+                row.extend(v if isinstance(v, list) else [v])
+            w.writerow([cell(v) for v in row])
+    return out.getvalue()
+
+
+def _found(info: dict[str, Any] | None) -> dict[str, Any]:
+    if info is None:
+        raise HTTPException(404, "no run with this id")
+    return info

@@ -1,0 +1,257 @@
+"""The run manager: admission, worker threads, the event log, streaming and shutdown.
+
+Each run owns an append-only event log. A worker thread appends to it; streams (any number,
+at any time, also after the run ended or after a restart) read from it by index, so an
+event's id is its index and `Last-Event-ID: n` resumes at n + 1 with nothing lost or
+repeated. Compute never runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import jobs, jsonutil
+from app.settings import Settings
+from app.store import Store
+
+ACTIVE = ("queued", "running")
+
+
+class TooManyRuns(Exception):
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(eq=False)
+class Run:
+    id: str
+    kind: str
+    config: dict[str, Any]
+    client: str
+    created: float
+    status: str = "queued"
+    started: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    summary: Any = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    stop: tuple[str, str] | None = None  # (status, message) asked for by cancel/shutdown
+    watchers: int = 0
+    last_seen: float = field(default_factory=time.monotonic)
+    done: threading.Event = field(default_factory=threading.Event)
+    _waiter: asyncio.Event | None = None
+
+    def info(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status,
+                "created": self.created, "started": self.started, "finished": self.finished,
+                "config": self.config, "summary": self.summary, "error": self.error}
+
+
+def sse(index: int, event: str, data: Any) -> bytes:
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (index, event.encode(), jsonutil.dumps(data))
+
+
+class RunManager:
+    def __init__(self, settings: Settings, store: Store):
+        self.settings = settings
+        self.store = store
+        self.runs: dict[str, Run] = {}
+        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="descentlab-run")
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.shutting_down = False
+        self._lock = threading.Lock()
+        self._janitor: asyncio.Task | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.store.mark_interrupted()
+        self._janitor = asyncio.create_task(self._sweep())
+
+    def begin_shutdown(self, grace: float = 2.0) -> None:
+        """Stop every active run (status interrupted) so open streams get a final event."""
+        self.shutting_down = True
+        active = [r for r in list(self.runs.values()) if r.status in ACTIVE]
+        for run in active:
+            run.stop = ("interrupted", "the server is shutting down")
+        deadline = time.monotonic() + grace
+        for run in active:
+            run.done.wait(max(0.0, deadline - time.monotonic()))
+        for run in list(self.runs.values()):
+            self._notify(run)
+
+    async def close(self) -> None:
+        if not self.shutting_down:
+            await asyncio.to_thread(self.begin_shutdown)
+        if self._janitor:
+            self._janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._janitor
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def _sweep(self) -> None:
+        """Cancel runs nobody has watched for idle_timeout_s."""
+        while True:
+            await asyncio.sleep(min(1.0, self.settings.idle_timeout_s / 4))
+            now = time.monotonic()
+            for run in list(self.runs.values()):
+                if (run.status in ACTIVE and run.watchers == 0 and run.stop is None
+                        and now - run.last_seen > self.settings.idle_timeout_s):
+                    run.stop = ("cancelled", "cancelled: no client was watching this run")
+            # forget finished runs after a while: the store has them
+            for run_id, run in list(self.runs.items()):
+                if run.done.is_set() and run.watchers == 0 and now - run.last_seen > 60:
+                    self.runs.pop(run_id, None)
+
+    # ------------------------------------------------------------------ submit
+
+    def active_count(self, client: str | None = None) -> int:
+        return sum(1 for r in self.runs.values() if r.status in ACTIVE
+                   and (client is None or r.client == client))
+
+    def submit(self, kind: str, config: dict[str, Any], client: str) -> Run:
+        """Admit a validated run and start it in a worker thread (429 past the caps)."""
+        s = self.settings
+        with self._lock:
+            if self.shutting_down:
+                raise TooManyRuns("the server is shutting down", 5)
+            if self.active_count() >= s.max_concurrent_runs:
+                raise TooManyRuns(f"the server is busy: {s.max_concurrent_runs} runs are "
+                                  "already computing; retry shortly", 2)
+            if self.active_count(client) >= s.max_runs_per_client:
+                raise TooManyRuns(f"you already have {s.max_runs_per_client} active runs; "
+                                  "wait for one to finish or cancel it", 2)
+            run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time())
+            self.runs[run.id] = run
+        self.store.insert(run.id, kind, client, run.created, config)
+        self.pool.submit(self._work, run)
+        return run
+
+    def _work(self, run: Run) -> None:
+        run.status, run.started = "running", time.time()
+        self.store.set_running(run.id, run.started)
+        t0 = time.monotonic()
+        limit = self.settings.run_wall_time_s
+
+        def emit(event: str, data: dict[str, Any]) -> None:
+            run.events.append({"id": len(run.events), "event": event, "data": data})
+            self._notify(run)
+
+        def checkpoint() -> None:
+            if run.stop is not None:
+                raise jobs.Stop(*run.stop)
+            if time.monotonic() - t0 > limit:
+                raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
+
+        try:
+            out = jobs.surface_job(run.id, run.config, emit, checkpoint,
+                                   self.settings.frame_interval_s)
+            run.summary = out["summary"]
+            emit("done", {"status": "done", "summary": run.summary,
+                          "elapsed_s": time.monotonic() - t0})
+            run.status = "done"
+        except jobs.Stop as stop:
+            run.status, run.error = stop.status, stop.message
+            if stop.status == "cancelled":
+                emit("done", {"status": "cancelled", "summary": None, "message": stop.message})
+            else:
+                emit("error", {"status": stop.status, "message": stop.message})
+        except Exception as exc:  # noqa: BLE001 - a client gets a message, never a traceback
+            run.status = "failed"
+            run.error = f"the run failed: {type(exc).__name__}"
+            emit("error", {"status": "failed", "message": run.error})
+        run.finished = time.time()
+        try:
+            self.store.finish(run.id, run.status, run.finished, run.summary, run.error,
+                              run.events)
+        finally:
+            run.done.set()
+            self._notify(run)
+
+    # ------------------------------------------------------------------ read
+
+    def _notify(self, run: Run) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def wake() -> None:
+            waiter, run._waiter = run._waiter, None
+            if waiter is not None:
+                waiter.set()
+        loop.call_soon_threadsafe(wake)
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.last_seen = time.monotonic()
+            return run.info()
+        return self.store.get(run_id)
+
+    def events(self, run_id: str) -> list[dict[str, Any]] | None:
+        run = self.runs.get(run_id)
+        if run is not None:
+            return list(run.events) if run.done.is_set() else None
+        return self.store.events(run_id)
+
+    def cancel(self, run_id: str) -> dict[str, Any] | None:
+        run = self.runs.get(run_id)
+        if run is None:
+            return self.store.get(run_id)
+        if run.status in ACTIVE and run.stop is None:
+            run.stop = ("cancelled", "cancelled by a client")
+        return run.info()
+
+    async def wait(self, run_id: str) -> None:
+        run = self.runs[run_id]
+        run.watchers += 1
+        try:
+            await asyncio.to_thread(run.done.wait)
+        finally:
+            run.watchers -= 1
+            run.last_seen = time.monotonic()
+
+    async def stream(self, run_id: str, after: int,
+                     disconnected: Callable[[], Any] | None = None) -> AsyncIterator[bytes]:
+        """SSE bytes for events after id `after`; live until the run's final event."""
+        yield b"retry: 2000\n\n"
+        run = self.runs.get(run_id)
+        if run is None:  # finished earlier, maybe before a restart: replay the log
+            for ev in (self.store.events(run_id) or [])[after + 1:]:
+                yield sse(ev["id"], ev["event"], ev["data"])
+            return
+        run.watchers += 1
+        sent = after + 1
+        try:
+            while True:
+                if run._waiter is None:
+                    run._waiter = asyncio.Event()
+                waiter = run._waiter
+                while sent < len(run.events):
+                    ev = run.events[sent]
+                    yield sse(ev["id"], ev["event"], ev["data"])
+                    sent += 1
+                if run.done.is_set() and sent >= len(run.events):
+                    return
+                if self.shutting_down and run.done.is_set() is False and run.stop is None:
+                    yield sse(sent, "error", {"status": "interrupted",
+                                              "message": "the server is shutting down"})
+                    return
+                try:
+                    await asyncio.wait_for(waiter.wait(), timeout=self.settings.heartbeat_s)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+        finally:
+            run.watchers -= 1
+            run.last_seen = time.monotonic()

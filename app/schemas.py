@@ -1,0 +1,223 @@
+"""Request and response models at the service boundary, generated from the engine registry.
+
+Every optimizer and schedule gets its own parameter model (bounds, defaults and help from
+the registry, `extra="forbid"`), joined in discriminated unions on `name`; run requests are a
+discriminated union on `kind`. Nothing here is listed twice: a new optimizer registered in
+the engine appears in the schema, the catalog and the forms.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from engine import registry
+from engine.registry import Param
+
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _bounded(p: Param, base: Any) -> Any:
+    return Annotated[base, Field(ge=p.low, le=p.high, allow_inf_nan=False)] if base is float \
+        else Annotated[base, Field(ge=p.low, le=p.high)]
+
+
+def _field_type(p: Param) -> Any:
+    if p.type == "float":
+        t: Any = _bounded(p, float)
+    elif p.type == "int":
+        t = _bounded(p, int)
+    elif p.type == "bool":
+        t = Annotated[bool, Field(strict=True)]
+    elif p.type == "choice":
+        t = Literal[tuple(p.choices)]  # type: ignore[valid-type]
+    elif p.type == "pair":
+        one = _bounded(p, float)
+        t = tuple[one, one]  # type: ignore[valid-type]
+    else:  # int_list
+        t = Annotated[list[_bounded(p, int)], Field(max_length=64)]
+    return t | None if p.nullable else t
+
+
+def _params_model(kind: str, entry: registry.Entry) -> type[BaseModel]:
+    fields = {
+        p.name: (_field_type(p), Field(default=p.default, description=p.help_en))
+        for p in entry.params
+    }
+    name = "".join(part.title() for part in entry.name.split("_"))
+    return create_model(f"{name}{kind.title()}Params", __config__=STRICT, **fields)
+
+
+def _schedule_models(include_mlp_only: bool) -> list[type[BaseModel]]:
+    models = []
+    for e in registry.entries("schedule"):
+        if e.info.get("mlp_only") and not include_mlp_only:
+            continue
+        params = _params_model("schedule", e)
+        name = "".join(part.title() for part in e.name.split("_"))
+        models.append(create_model(
+            f"{name}Schedule", __config__=STRICT, __doc__=e.help_en,
+            name=(Literal[e.name], ...),  # type: ignore[valid-type]
+            params=(params, Field(default_factory=params)),
+        ))
+    return models
+
+
+def _union(models: list[type[BaseModel]]) -> Any:
+    if len(models) == 1:
+        return models[0]
+    from typing import Union
+
+    return Annotated[Union[tuple(models)], Field(discriminator="name")]  # noqa: UP007
+
+
+SurfaceSchedule = _union(_schedule_models(include_mlp_only=False))
+
+
+def _optimizer_models(schedule: Any) -> list[type[BaseModel]]:
+    models = []
+    for e in registry.entries("optimizer"):
+        params = _params_model("optimizer", e)
+        name = "".join(part.title() for part in e.name.split("_"))
+        models.append(create_model(
+            f"{name}Optimizer", __config__=STRICT, __doc__=e.help_en,
+            name=(Literal[e.name], ...),  # type: ignore[valid-type]
+            params=(params, Field(default_factory=params)),
+            schedule=(schedule | None, None),
+            clip_norm=(Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None,
+                       Field(None, description="clip each lane's gradient norm (off: null)")),
+            label=(Annotated[str, Field(max_length=60)] | None, None),
+        ))
+    return models
+
+
+SurfaceOptimizer = _union(_optimizer_models(SurfaceSchedule))
+
+
+class SurfaceRef(BaseModel):
+    """A catalogue surface by name (with its parameters), or a typed formula and domain."""
+
+    model_config = STRICT
+    name: str | None = Field(None, description="a surface from GET /api/catalog")
+    params: dict[str, Finite] = Field(default_factory=dict, description="e.g. {\"kappa\": 10}")
+    formula: Annotated[str, Field(max_length=500)] | None = Field(
+        None, description="e.g. \"x**2 - y**2\"; parsed against a whitelist, never eval'd")
+    domain: tuple[tuple[Finite, Finite], tuple[Finite, Finite]] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SurfaceRef:
+        if (self.name is None) == (self.formula is None):
+            raise ValueError("give either a surface name or a formula")
+        if self.name is not None and self.name not in registry.names("surface"):
+            raise ValueError(f"unknown surface {self.name!r}; see GET /api/catalog")
+        return self
+
+
+class NoiseSpec(BaseModel):
+    """Gradient noise: σ, or a simulated minibatch (σ/√batch_size, σ = 1 if not given)."""
+
+    model_config = STRICT
+    sigma: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] | None = None
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+Point = tuple[Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
+              Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]]
+
+
+class SurfaceRun(BaseModel):
+    """A race of 1–8 optimizers from one or more starts on a 2D surface."""
+
+    model_config = STRICT
+    kind: Literal["surface"]
+    surface: SurfaceRef
+    optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=64)]
+    starts: Annotated[list[Point], Field(min_length=1, max_length=1024)]
+    steps: Annotated[int, Field(ge=1, le=1_000_000)] = 500
+    noise: NoiseSpec = Field(default_factory=NoiseSpec)
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+
+
+RunRequest = Annotated[SurfaceRun, Field(discriminator="kind")]
+
+
+class RunLinks(BaseModel):
+    self: str
+    events: str
+    export_csv: str
+    export_json: str
+
+
+class RunCreated(BaseModel):
+    id: str
+    status: str
+    links: RunLinks
+    result: dict[str, Any] | None = Field(None, description="with ?wait=true: the whole run")
+
+
+class RunInfo(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "cancelled", "failed", "interrupted"]
+    created: float
+    started: float | None = None
+    finished: float | None = None
+    config: dict[str, Any]
+    summary: list[dict[str, Any]] | None = None
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class RunList(BaseModel):
+    runs: list[RunInfo]
+    total: int
+    limit: int
+    offset: int
+
+
+class Problem(BaseModel):
+    """Every error body: a message naming the field, and the details."""
+
+    message: str
+    detail: Any = None
+
+
+class FormulaCheck(BaseModel):
+    model_config = STRICT
+    formula: Annotated[str, Field(max_length=2000)]
+    domain: tuple[tuple[Finite, Finite], tuple[Finite, Finite]] | None = None
+    grid_n: Annotated[int, Field(ge=0, le=400)] = 0
+
+
+class FormulaResult(BaseModel):
+    ok: bool
+    message: str | None = None
+    column: int | None = None
+    text: str | None = None
+    surface: dict[str, Any] | None = None
+    grid: dict[str, Any] | None = None
+
+
+class BasinRequest(BaseModel):
+    """A basin-of-attraction map: every grid start raced by each optimizer."""
+
+    model_config = STRICT
+    surface: SurfaceRef
+    optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=16)]
+    n: Annotated[int, Field(ge=2, le=400, description="grid of n×n starts")] = 80
+    steps: Annotated[int, Field(ge=1, le=100_000)] = 300
+    noise: NoiseSpec = Field(default_factory=NoiseSpec)
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+
+
+class BasinMap(BaseModel):
+    n: int
+    x: list[float]
+    y: list[float]
+    labels: list[list[int]] = Field(description="per optimizer, n*n labels, rows along x: "
+                                    "index into minima, -1 diverged, -2 not converged")
+    minima: list[dict[str, Any]]
+    tol: float
+    elapsed_s: float

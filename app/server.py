@@ -1,0 +1,36 @@
+"""Uvicorn with a graceful shutdown that ends open streams with a final event.
+
+Uvicorn waits for open connections before it runs the app's lifespan shutdown, so a live
+SSE stream would keep it waiting. On SIGINT/SIGTERM this server first tells the run manager,
+which stops every active run and sends each open stream its final event; then uvicorn's own
+shutdown proceeds with nothing left open.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+from fastapi import FastAPI
+
+
+class Server(uvicorn.Server):
+    def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "info"):
+        super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                                        timeout_graceful_shutdown=5, lifespan="on"))
+        self.fastapi_app = app
+
+    def handle_exit(self, sig, frame) -> None:  # noqa: ANN001 - signal handler signature
+        manager = getattr(self.fastapi_app.state, "manager", None)
+        if manager is not None and not manager.shutting_down:
+            manager.begin_shutdown()
+        super().handle_exit(sig, frame)
+
+
+def serve(host: str, port: int, log_level: str = "info") -> None:
+    from app.main import create_app
+    from app.settings import get_settings
+
+    settings = get_settings().model_copy(update={"host": host, "port": port})
+    Server(create_app(settings), host, port, log_level).run()
+    sys.exit(0)

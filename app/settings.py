@@ -1,0 +1,45 @@
+"""Service settings from environment variables prefixed DESCENTLAB_ (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_db() -> Path:
+    return Path(platformdirs.user_data_dir("descentlab")) / "runs.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every limit the service enforces; override with e.g. DESCENTLAB_MAX_STEPS=20000."""
+
+    model_config = SettingsConfigDict(env_prefix="DESCENTLAB_", extra="ignore")
+
+    db: Path = Field(default_factory=_default_db, description="SQLite file for run history")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_body_bytes: int = Field(64_000, ge=1_000, description="largest request body (413)")
+    max_steps: int = Field(5_000, ge=1, description="steps of one surface run")
+    max_optimizers: int = Field(8, ge=1, le=64, description="optimizer lanes of one run")
+    max_starts: int = Field(16, ge=1, le=1024, description="start points of one run")
+    max_lane_steps: int = Field(400_000, ge=1, description="optimizers x starts x steps")
+    max_formula_length: int = Field(500, ge=10, le=500, description="characters of a formula")
+    max_grid_n: int = Field(400, ge=10, le=1000, description="contour grid resolution")
+    max_concurrent_runs: int = Field(8, ge=1, description="runs computing at once (429)")
+    max_runs_per_client: int = Field(4, ge=1, description="active runs of one client (429)")
+    run_wall_time_s: float = Field(120.0, gt=0, description="per-run compute time limit")
+    idle_timeout_s: float = Field(30.0, gt=0, description="cancel a run nobody watches")
+    frame_interval_s: float = Field(1 / 30, gt=0, description="min. seconds between frames")
+    heartbeat_s: float = Field(15.0, gt=0, description="SSE keep-alive comment interval")
+    max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
+    workers: int = Field(4, ge=1, le=64, description="compute threads")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
