@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 import webbrowser
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="DescentLab: gradient descent, made visible.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="DescentLab: gradient descent, made visible."
+)
 console = Console(stderr=True)
 
 
@@ -29,20 +34,168 @@ def _is_loopback(host: str) -> bool:
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="address to bind (loopback by default)"),
-          port: int = typer.Option(8000, help="port"),
-          open_browser: bool = typer.Option(False, "--open", help="open a browser tab")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to bind (loopback by default)"),
+    port: int = typer.Option(8000, help="port"),
+    open_browser: bool = typer.Option(False, "--open", help="open a browser tab"),
+) -> None:
     """Start the dashboard and the REST API."""
     from app.server import serve as run_server
 
     if not _is_loopback(host):
-        console.print(f"[bold yellow]warning:[/] binding to {host}: anyone who can reach this "
-                      "address can launch runs. Use 127.0.0.1 unless you mean it.")
+        console.print(
+            f"[bold yellow]warning:[/] binding to {host}: anyone who can reach this "
+            "address can launch runs. Use 127.0.0.1 unless you mean it."
+        )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     console.print(f"DescentLab is starting at [bold]{url}[/]  (Ctrl+C to stop)")
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     run_server(host, port)
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help="a run request JSON file (the body of POST /api/runs)", show_default=False
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the whole result as JSON")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="write a standalone HTML report")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="no progress bar and no table")
+    ] = False,
+) -> None:
+    """Run a surface race locally: progress bar, JSON result, HTML report."""
+    from app import jsonutil, localrun
+    from app.settings import get_settings
+
+    for target in (out, html):
+        if target is not None and not target.parent.is_dir():
+            _fail(f"{target}: the folder {target.parent} does not exist")
+    try:
+        cfg = localrun.load_config(config, get_settings())
+    except localrun.ConfigError as e:
+        _fail(e.message, e.more)
+    try:
+        events = _compute(cfg, quiet)
+        doc = localrun.result_document(cfg, events)
+        if not quiet:
+            console.print(_summary_table(doc))
+        if out is not None:
+            _write(out, jsonutil.dumps(doc), quiet)
+        if html is not None:
+            from app.report import render_report
+
+            _write(html, render_report(cfg, doc).encode("utf-8"), quiet)
+    except KeyboardInterrupt:
+        console.print(
+            "[bold yellow]interrupted:[/] stopped before the end; no partial files were written."
+        )
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as e:  # noqa: BLE001 - a message, never a traceback
+        console.print(
+            f"[bold red]error:[/] the run failed: {type(e).__name__}: {escape(str(e))}",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    if out is None:
+        labels = [lane["label"] for lane in doc["meta"].get("lanes", [])]
+        brief = {
+            "summary": [{"label": labels[s["lane"]], **s} for s in doc["summary"] or []],
+            "diverged": doc["diverged"],
+        }
+        typer.echo(json.dumps(jsonutil.loads(jsonutil.dumps(brief)), indent=2, ensure_ascii=False))
+
+
+def _fail(message: str, more: list[str] | None = None) -> None:
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    for line in more or []:
+        console.print(f"  also: {line}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _compute(cfg: dict[str, Any], quiet: bool) -> list[dict[str, Any]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from app import localrun
+
+    steps = cfg["steps"]
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("steps", total=steps)
+        events = localrun.run_config(cfg, lambda k: bar.update(task, completed=k))
+        bar.update(task, completed=steps)
+    return events
+
+
+def _summary_table(doc: dict[str, Any]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    lanes = doc["meta"].get("lanes", [])
+    table = Table(
+        title=f"{doc['meta']['surface']['name']}: {doc['config']['steps']} steps",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("lane", no_wrap=True)
+    table.add_column("final loss", justify="right", no_wrap=True)
+    table.add_column("nearest", no_wrap=True)
+    table.add_column("converged", justify="right")
+    table.add_column("diverged", justify="right")
+    for s in doc["summary"] or []:
+        lane = lanes[s["lane"]]
+        label = lane["label"] + (
+            f" (start {s['start'] + 1})" if len(doc["config"]["starts"]) > 1 else ""
+        )
+        near = s.get("nearest")
+        table.add_row(
+            f"[{lane['color']}]■[/] {escape(label)}",
+            _num(s["final_loss"]),
+            f"{near['kind']} {_point(near['xy'])}" if near else "–",
+            "–" if s["converged_at"] is None else str(s["converged_at"]),
+            "–" if s["diverged_at"] is None else str(s["diverged_at"]),
+        )
+    return table
+
+
+def _num(v: float | None, digits: int = 4) -> str:
+    return "–" if v is None or v != v else f"{v:.{digits}g}"
+
+
+def _point(xy: list[float]) -> str:
+    return f"({_num(xy[0], 3)}, {_num(xy[1], 3)})"
+
+
+def _write(path: Path, data: bytes, quiet: bool) -> None:
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(data)
+        part.replace(path)  # never a half-written file under the final name
+    except OSError as e:
+        part.unlink(missing_ok=True)
+        console.print(
+            f"[bold red]error:[/] cannot write {escape(str(path))}: {e.strerror}", highlight=False
+        )
+        raise typer.Exit(1) from None
+    if not quiet:
+        console.print(f"wrote {escape(str(path))} ({len(data) / 1024:,.0f} KiB)", highlight=False)
 
 
 def main() -> None:

@@ -33,7 +33,9 @@ def field_name(loc: tuple | list) -> str:
             (prev == "body" and p in RUN_KINDS)
             or (isinstance(prev, int) and p in registry.names("optimizer"))
             or (prev == "schedule" and p in registry.names("schedule"))
-            or "[" in p)
+            or p in ("by_name", "by_formula")
+            or "[" in p
+        )
         if p not in ("body", "query", "path", "header") and not tag:
             parts.append(str(p))
         prev = p
@@ -41,16 +43,28 @@ def field_name(loc: tuple | list) -> str:
 
 
 def problem(status: int, message: str, detail: Any = None, headers=None) -> ORJSONResponse:
-    return ORJSONResponse({"message": message, "detail": detail}, status_code=status,
-                          headers=headers)
+    return ORJSONResponse(
+        {"message": message, "detail": detail}, status_code=status, headers=headers
+    )
 
 
 def validation_problem(errors: list[dict[str, Any]]) -> ORJSONResponse:
     detail = []
     for e in errors:
-        item = {"loc": list(e.get("loc", ())), "field": field_name(e.get("loc", ())),
-                "msg": e.get("msg", "invalid value"), "type": e.get("type", "value_error")}
-        detail.append(item)
+        loc = list(e.get("loc", ()))
+        kind = e.get("type", "value_error")
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc.append(str((e.get("ctx") or {}).get("discriminator", "")).strip("'"))
+        if kind == "json_invalid":
+            loc = ["body"]
+        detail.append(
+            {
+                "loc": loc,
+                "field": field_name(loc),
+                "msg": e.get("msg", "invalid value"),
+                "type": kind,
+            }
+        )
     first = detail[0] if detail else {"field": "body", "msg": "invalid request"}
     more = f" (and {len(detail) - 1} more)" if len(detail) > 1 else ""
     return problem(422, f"{first['field']}: {first['msg']}{more}", detail)
@@ -62,15 +76,20 @@ def install(app: FastAPI) -> None:
         errors = list(exc.errors())
         for e in errors:  # JSON decode errors carry the raw text; keep messages short
             if e.get("type") == "json_invalid":
-                e["msg"] = "the body is not valid JSON (NaN and Infinity are not allowed)"
+                where = (e.get("loc") or ("", "?"))[-1]
+                e["msg"] = f"not valid JSON (near character {where}; numbers must be finite)"
         return validation_problem(errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
         detail = exc.detail
         if isinstance(detail, dict) and "message" in detail:
-            return problem(exc.status_code, detail["message"], detail.get("detail"),
-                           getattr(exc, "headers", None))
+            return problem(
+                exc.status_code,
+                detail["message"],
+                detail.get("detail"),
+                getattr(exc, "headers", None),
+            )
         return problem(exc.status_code, str(detail), None, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

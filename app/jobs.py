@@ -20,8 +20,7 @@ from engine import simulate, surfaces
 from engine.surfaces import Surface
 
 # Okabe–Ito: colour-blind-safe, one colour per optimizer, the same in every chart.
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442",
-             "#000000")
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000")
 FRAME_FIELDS = simulate.FIELDS
 ENGINE_CHUNK = 10
 
@@ -41,8 +40,9 @@ def build_surface(ref: dict[str, Any]) -> Surface:
     """The engine surface of a request's `surface` object (formula surfaces are cached)."""
     if ref.get("formula") is not None:
         domain = ref.get("domain")
-        return _formula_surface(ref["formula"],
-                                None if domain is None else tuple(map(tuple, domain)))
+        return _formula_surface(
+            ref["formula"], None if domain is None else tuple(map(tuple, domain))
+        )
     return surfaces.get(ref["name"], **(ref.get("params") or {}))
 
 
@@ -55,36 +55,66 @@ def engine_configs(optimizers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Request optimizer specs → the engine's lane configs (betas as tuples, etc.)."""
     out = []
     for o in optimizers:
-        params = {k: tuple(v) if isinstance(v, list) and k == "betas" else v
-                  for k, v in (o.get("params") or {}).items()}
+        params = {
+            k: tuple(v) if isinstance(v, list) and k == "betas" else v
+            for k, v in (o.get("params") or {}).items()
+        }
         sched = o.get("schedule")
-        out.append({"name": o["name"], "params": params, "schedule": sched,
-                    "clip_norm": o.get("clip_norm"), "label": o.get("label")})
+        out.append(
+            {
+                "name": o["name"],
+                "params": params,
+                "schedule": sched,
+                "clip_norm": o.get("clip_norm"),
+                "label": o.get("label"),
+            }
+        )
     return out
 
 
 def surface_meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[str, Any]:
     specs = simulate.lane_specs(engine_configs(config["optimizers"]))
     starts = config["starts"]
-    lanes = [{"lane": o * len(starts) + s, "optimizer": o, "start": s,
-              "name": spec["name"], "label": spec["label"],
-              "color": OKABE_ITO[o % len(OKABE_ITO)]}
-             for o, spec in enumerate(specs) for s in range(len(starts))]
-    return {"run_id": run_id, "kind": "surface", "steps": config["steps"],
-            "n_lanes": len(lanes), "lanes": lanes, "starts": starts,
-            "optimizers": config["optimizers"], "surface": surface.info(),
-            "fields": list(FRAME_FIELDS)}
+    lanes = [
+        {
+            "lane": o * len(starts) + s,
+            "optimizer": o,
+            "start": s,
+            "name": spec["name"],
+            "label": spec["label"],
+            "color": OKABE_ITO[o % len(OKABE_ITO)],
+        }
+        for o, spec in enumerate(specs)
+        for s in range(len(starts))
+    ]
+    return {
+        "run_id": run_id,
+        "kind": "surface",
+        "steps": config["steps"],
+        "n_lanes": len(lanes),
+        "lanes": lanes,
+        "starts": starts,
+        "optimizers": config["optimizers"],
+        "surface": surface.info(),
+        "fields": list(FRAME_FIELDS),
+    }
 
 
-def surface_job(run_id: str, config: dict[str, Any], emit: Emit,
-                checkpoint: Callable[[], None], interval: float) -> dict[str, Any]:
+def surface_job(
+    run_id: str, config: dict[str, Any], emit: Emit, checkpoint: Callable[[], None], interval: float
+) -> dict[str, Any]:
     """Run a surface race; returns the summary (also sent in the `done` event)."""
     surface = build_surface(config["surface"])
     emit("meta", surface_meta(run_id, config, surface))
     chunks = simulate.simulate(
-        surface, engine_configs(config["optimizers"]), np.array(config["starts"]),
-        config["steps"], noise=noise_mod.from_config(config.get("noise")),
-        seed=config.get("seed", 0), chunk=ENGINE_CHUNK)
+        surface,
+        engine_configs(config["optimizers"]),
+        np.array(config["starts"]),
+        config["steps"],
+        noise=noise_mod.from_config(config.get("noise")),
+        seed=config.get("seed", 0),
+        chunk=ENGINE_CHUNK,
+    )
     pending: list[simulate.Chunk] = []
     last = 0.0
     for chunk in chunks:
@@ -126,8 +156,13 @@ def result_from_events(events: list[dict[str, Any]]) -> dict[str, Any]:
             diverged.append(data)
         elif name in ("done", "error"):
             final = data
-    return {"meta": meta, "arrays": arrays, "diverged": diverged,
-            "summary": (final or {}).get("summary"), "final": final}
+    return {
+        "meta": meta,
+        "arrays": arrays,
+        "diverged": diverged,
+        "summary": (final or {}).get("summary"),
+        "final": final,
+    }
 
 
 def _tolist(a: Any) -> list:

@@ -35,9 +35,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.manager.close()
             store.close()
 
-    app = FastAPI(title="DescentLab", version=__version__, lifespan=lifespan,
-                  default_response_class=ORJSONResponse,
-                  description="Optimizer races on 2D surfaces and small MLPs, streamed live.")
+    app = FastAPI(
+        title="DescentLab",
+        version=__version__,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        description="Optimizer races on 2D surfaces and small MLPs, streamed live.",
+    )
     app.state.settings = settings
     errors.install(app)
     app.include_router(runs.router)
@@ -47,8 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)

@@ -52,9 +52,17 @@ class Run:
     _waiter: asyncio.Event | None = None
 
     def info(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "status": self.status,
-                "created": self.created, "started": self.started, "finished": self.finished,
-                "config": self.config, "summary": self.summary, "error": self.error}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "created": self.created,
+            "started": self.started,
+            "finished": self.finished,
+            "config": self.config,
+            "summary": self.summary,
+            "error": self.error,
+        }
 
 
 def sse(index: int, event: str, data: Any) -> bytes:
@@ -106,8 +114,12 @@ class RunManager:
             await asyncio.sleep(min(1.0, self.settings.idle_timeout_s / 4))
             now = time.monotonic()
             for run in list(self.runs.values()):
-                if (run.status in ACTIVE and run.watchers == 0 and run.stop is None
-                        and now - run.last_seen > self.settings.idle_timeout_s):
+                if (
+                    run.status in ACTIVE
+                    and run.watchers == 0
+                    and run.stop is None
+                    and now - run.last_seen > self.settings.idle_timeout_s
+                ):
                     run.stop = ("cancelled", "cancelled: no client was watching this run")
             # forget finished runs after a while: the store has them
             for run_id, run in list(self.runs.items()):
@@ -117,8 +129,11 @@ class RunManager:
     # ------------------------------------------------------------------ submit
 
     def active_count(self, client: str | None = None) -> int:
-        return sum(1 for r in self.runs.values() if r.status in ACTIVE
-                   and (client is None or r.client == client))
+        return sum(
+            1
+            for r in self.runs.values()
+            if r.status in ACTIVE and (client is None or r.client == client)
+        )
 
     def submit(self, kind: str, config: dict[str, Any], client: str) -> Run:
         """Admit a validated run and start it in a worker thread (429 past the caps)."""
@@ -127,11 +142,17 @@ class RunManager:
             if self.shutting_down:
                 raise TooManyRuns("the server is shutting down", 5)
             if self.active_count() >= s.max_concurrent_runs:
-                raise TooManyRuns(f"the server is busy: {s.max_concurrent_runs} runs are "
-                                  "already computing; retry shortly", 2)
+                raise TooManyRuns(
+                    f"the server is busy: {s.max_concurrent_runs} runs are "
+                    "already computing; retry shortly",
+                    2,
+                )
             if self.active_count(client) >= s.max_runs_per_client:
-                raise TooManyRuns(f"you already have {s.max_runs_per_client} active runs; "
-                                  "wait for one to finish or cancel it", 2)
+                raise TooManyRuns(
+                    f"you already have {s.max_runs_per_client} active runs; "
+                    "wait for one to finish or cancel it",
+                    2,
+                )
             run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time())
             self.runs[run.id] = run
         self.store.insert(run.id, kind, client, run.created, config)
@@ -155,11 +176,14 @@ class RunManager:
                 raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
 
         try:
-            out = jobs.surface_job(run.id, run.config, emit, checkpoint,
-                                   self.settings.frame_interval_s)
+            out = jobs.surface_job(
+                run.id, run.config, emit, checkpoint, self.settings.frame_interval_s
+            )
             run.summary = out["summary"]
-            emit("done", {"status": "done", "summary": run.summary,
-                          "elapsed_s": time.monotonic() - t0})
+            emit(
+                "done",
+                {"status": "done", "summary": run.summary, "elapsed_s": time.monotonic() - t0},
+            )
             run.status = "done"
         except jobs.Stop as stop:
             run.status, run.error = stop.status, stop.message
@@ -173,8 +197,7 @@ class RunManager:
             emit("error", {"status": "failed", "message": run.error})
         run.finished = time.time()
         try:
-            self.store.finish(run.id, run.status, run.finished, run.summary, run.error,
-                              run.events)
+            self.store.finish(run.id, run.status, run.finished, run.summary, run.error, run.events)
         finally:
             run.done.set()
             self._notify(run)
@@ -190,12 +213,15 @@ class RunManager:
             waiter, run._waiter = run._waiter, None
             if waiter is not None:
                 waiter.set()
+
         loop.call_soon_threadsafe(wake)
 
-    def get(self, run_id: str) -> dict[str, Any] | None:
+    def get(self, run_id: str, touch: bool = True) -> dict[str, Any] | None:
+        """A run's info; `touch` counts as watching it (keeps it from the idle timeout)."""
         run = self.runs.get(run_id)
         if run is not None:
-            run.last_seen = time.monotonic()
+            if touch:
+                run.last_seen = time.monotonic()
             return run.info()
         return self.store.get(run_id)
 
@@ -222,13 +248,14 @@ class RunManager:
             run.watchers -= 1
             run.last_seen = time.monotonic()
 
-    async def stream(self, run_id: str, after: int,
-                     disconnected: Callable[[], Any] | None = None) -> AsyncIterator[bytes]:
+    async def stream(
+        self, run_id: str, after: int, disconnected: Callable[[], Any] | None = None
+    ) -> AsyncIterator[bytes]:
         """SSE bytes for events after id `after`; live until the run's final event."""
         yield b"retry: 2000\n\n"
         run = self.runs.get(run_id)
         if run is None:  # finished earlier, maybe before a restart: replay the log
-            for ev in (self.store.events(run_id) or [])[after + 1:]:
+            for ev in (self.store.events(run_id) or [])[after + 1 :]:
                 yield sse(ev["id"], ev["event"], ev["data"])
             return
         run.watchers += 1
@@ -245,8 +272,11 @@ class RunManager:
                 if run.done.is_set() and sent >= len(run.events):
                     return
                 if self.shutting_down and run.done.is_set() is False and run.stop is None:
-                    yield sse(sent, "error", {"status": "interrupted",
-                                              "message": "the server is shutting down"})
+                    yield sse(
+                        sent,
+                        "error",
+                        {"status": "interrupted", "message": "the server is shutting down"},
+                    )
                     return
                 try:
                     await asyncio.wait_for(waiter.wait(), timeout=self.settings.heartbeat_s)

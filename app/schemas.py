@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
 from engine import registry
 from engine.registry import Param
@@ -20,8 +20,11 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 def _bounded(p: Param, base: Any) -> Any:
-    return Annotated[base, Field(ge=p.low, le=p.high, allow_inf_nan=False)] if base is float \
+    return (
+        Annotated[base, Field(ge=p.low, le=p.high, allow_inf_nan=False)]
+        if base is float
         else Annotated[base, Field(ge=p.low, le=p.high)]
+    )
 
 
 def _field_type(p: Param) -> Any:
@@ -43,7 +46,13 @@ def _field_type(p: Param) -> Any:
 
 def _params_model(kind: str, entry: registry.Entry) -> type[BaseModel]:
     fields = {
-        p.name: (_field_type(p), Field(default=p.default, description=p.help_en))
+        p.name: (
+            _field_type(p),
+            Field(
+                default=list(p.default) if p.type == "int_list" else p.default,
+                description=p.help_en,
+            ),
+        )
         for p in entry.params
     }
     name = "".join(part.title() for part in entry.name.split("_"))
@@ -57,11 +66,15 @@ def _schedule_models(include_mlp_only: bool) -> list[type[BaseModel]]:
             continue
         params = _params_model("schedule", e)
         name = "".join(part.title() for part in e.name.split("_"))
-        models.append(create_model(
-            f"{name}Schedule", __config__=STRICT, __doc__=e.help_en,
-            name=(Literal[e.name], ...),  # type: ignore[valid-type]
-            params=(params, Field(default_factory=params)),
-        ))
+        models.append(
+            create_model(
+                f"{name}Schedule",
+                __config__=STRICT,
+                __doc__=e.help_en,
+                name=(Literal[e.name], ...),  # type: ignore[valid-type]
+                params=(params, Field(default_factory=params)),
+            )
+        )
     return models
 
 
@@ -81,38 +94,60 @@ def _optimizer_models(schedule: Any) -> list[type[BaseModel]]:
     for e in registry.entries("optimizer"):
         params = _params_model("optimizer", e)
         name = "".join(part.title() for part in e.name.split("_"))
-        models.append(create_model(
-            f"{name}Optimizer", __config__=STRICT, __doc__=e.help_en,
-            name=(Literal[e.name], ...),  # type: ignore[valid-type]
-            params=(params, Field(default_factory=params)),
-            schedule=(schedule | None, None),
-            clip_norm=(Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None,
-                       Field(None, description="clip each lane's gradient norm (off: null)")),
-            label=(Annotated[str, Field(max_length=60)] | None, None),
-        ))
+        models.append(
+            create_model(
+                f"{name}Optimizer",
+                __config__=STRICT,
+                __doc__=e.help_en,
+                name=(Literal[e.name], ...),  # type: ignore[valid-type]
+                params=(params, Field(default_factory=params)),
+                schedule=(schedule | None, None),
+                clip_norm=(
+                    Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None,
+                    Field(None, description="clip each lane's gradient norm (off: null)"),
+                ),
+                label=(Annotated[str, Field(max_length=60)] | None, None),
+            )
+        )
     return models
 
 
 SurfaceOptimizer = _union(_optimizer_models(SurfaceSchedule))
 
 
-class SurfaceRef(BaseModel):
-    """A catalogue surface by name (with its parameters), or a typed formula and domain."""
+SurfaceName = Literal[tuple(registry.names("surface"))]  # type: ignore[valid-type]
+Domain = tuple[tuple[Finite, Finite], tuple[Finite, Finite]]
+
+
+class SurfaceByName(BaseModel):
+    """A catalogue surface by name, with its parameters (e.g. {"kappa": 10})."""
 
     model_config = STRICT
-    name: str | None = Field(None, description="a surface from GET /api/catalog")
-    params: dict[str, Finite] = Field(default_factory=dict, description="e.g. {\"kappa\": 10}")
-    formula: Annotated[str, Field(max_length=500)] | None = Field(
-        None, description="e.g. \"x**2 - y**2\"; parsed against a whitelist, never eval'd")
-    domain: tuple[tuple[Finite, Finite], tuple[Finite, Finite]] | None = None
+    name: SurfaceName = Field(description="a surface from GET /api/catalog")  # type: ignore
+    params: dict[str, Finite] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _one_of(self) -> SurfaceRef:
-        if (self.name is None) == (self.formula is None):
-            raise ValueError("give either a surface name or a formula")
-        if self.name is not None and self.name not in registry.names("surface"):
-            raise ValueError(f"unknown surface {self.name!r}; see GET /api/catalog")
-        return self
+
+class SurfaceByFormula(BaseModel):
+    """A typed formula in x and y, parsed against a whitelist (never eval'd)."""
+
+    model_config = STRICT
+    formula: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description='e.g. "x**2 - y**2"'
+    )
+    domain: Domain | None = None
+
+
+def _surface_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return "by_formula" if "formula" in value else "by_name"
+    return "by_formula" if hasattr(value, "formula") else "by_name"
+
+
+SurfaceRef = Annotated[
+    Annotated[SurfaceByName, Tag("by_name")] | Annotated[SurfaceByFormula, Tag("by_formula")],
+    Discriminator(_surface_tag),
+]
+UNION_TAGS = ("by_name", "by_formula")
 
 
 class NoiseSpec(BaseModel):
@@ -123,8 +158,10 @@ class NoiseSpec(BaseModel):
     batch_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
 
-Point = tuple[Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
-              Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]]
+Point = tuple[
+    Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
+    Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
+]
 
 
 class SurfaceRun(BaseModel):
@@ -187,7 +224,7 @@ class Problem(BaseModel):
 class FormulaCheck(BaseModel):
     model_config = STRICT
     formula: Annotated[str, Field(max_length=2000)]
-    domain: tuple[tuple[Finite, Finite], tuple[Finite, Finite]] | None = None
+    domain: Domain | None = None
     grid_n: Annotated[int, Field(ge=0, le=400)] = 0
 
 
@@ -216,8 +253,10 @@ class BasinMap(BaseModel):
     n: int
     x: list[float]
     y: list[float]
-    labels: list[list[int]] = Field(description="per optimizer, n*n labels, rows along x: "
-                                    "index into minima, -1 diverged, -2 not converged")
+    labels: list[list[int]] = Field(
+        description="per optimizer, n*n labels, rows along x: "
+        "index into minima, -1 diverged, -2 not converged"
+    )
     minima: list[dict[str, Any]]
     tol: float
     elapsed_s: float

@@ -16,8 +16,16 @@ from fastapi import FastAPI
 
 class Server(uvicorn.Server):
     def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "info"):
-        super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                                        timeout_graceful_shutdown=5, lifespan="on"))
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level=log_level,
+                timeout_graceful_shutdown=5,
+                lifespan="on",
+            )
+        )
         self.fastapi_app = app
 
     def handle_exit(self, sig, frame) -> None:  # noqa: ANN001 - signal handler signature

@@ -55,35 +55,50 @@ class Store:
             cur = self._db.execute(
                 "UPDATE runs SET status='interrupted', finished=?, "
                 "error='the server stopped before this run finished' "
-                "WHERE status IN ('queued', 'running')", (time.time(),))
+                "WHERE status IN ('queued', 'running')",
+                (time.time(),),
+            )
             return cur.rowcount
 
-    def insert(self, run_id: str, kind: str, client: str, created: float,
-               config: dict[str, Any]) -> None:
+    def insert(
+        self, run_id: str, kind: str, client: str, created: float, config: dict[str, Any]
+    ) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO runs (id, kind, status, client, created, config) "
                 "VALUES (?, ?, 'queued', ?, ?, ?)",
-                (run_id, kind, client, created, jsonutil.dumps(config)))
+                (run_id, kind, client, created, jsonutil.dumps(config)),
+            )
 
     def set_running(self, run_id: str, started: float) -> None:
         with self._lock:
-            self._db.execute("UPDATE runs SET status='running', started=? WHERE id=?",
-                             (started, run_id))
+            self._db.execute(
+                "UPDATE runs SET status='running', started=? WHERE id=?", (started, run_id)
+            )
 
-    def finish(self, run_id: str, status: str, finished: float, summary: Any,
-               error: str | None, events: list[dict[str, Any]]) -> None:
+    def finish(
+        self,
+        run_id: str,
+        status: str,
+        finished: float,
+        summary: Any,
+        error: str | None,
+        events: list[dict[str, Any]],
+    ) -> None:
         blob = zlib.compress(jsonutil.dumps(events), 6)
         with self._lock:
             self._db.execute(
                 "UPDATE runs SET status=?, finished=?, summary=?, error=?, events=? WHERE id=?",
-                (status, finished, jsonutil.dumps(summary), error, blob, run_id))
+                (status, finished, jsonutil.dumps(summary), error, blob, run_id),
+            )
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT id, kind, status, created, started, finished, config, summary, error "
-                "FROM runs WHERE id=?", (run_id,)).fetchone()
+                "FROM runs WHERE id=?",
+                (run_id,),
+            ).fetchone()
         return _row(row) if row else None
 
     def events(self, run_id: str) -> list[dict[str, Any]] | None:
@@ -98,14 +113,14 @@ class Store:
             rows = self._db.execute(
                 "SELECT id, kind, status, created, started, finished, config, summary, error "
                 "FROM runs ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
-                (limit, offset)).fetchall()
+                (limit, offset),
+            ).fetchall()
             total = self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return [_row(r) for r in rows], total
 
 
 def _row(row: tuple) -> dict[str, Any]:
-    keys = ("id", "kind", "status", "created", "started", "finished", "config", "summary",
-            "error")
+    keys = ("id", "kind", "status", "created", "started", "finished", "config", "summary", "error")
     d = dict(zip(keys, row, strict=True))
     d["config"] = jsonutil.loads(d["config"])
     d["summary"] = jsonutil.loads(d["summary"]) if d["summary"] else None

@@ -17,9 +17,13 @@ from engine import formula, optimizers, schedules
 
 def fail(loc: list[Any], msg: str) -> HTTPException:
     field = ".".join(str(p) for p in loc)
-    return HTTPException(422, {"message": f"{field}: {msg}",
-                               "detail": [{"loc": ["body", *loc], "field": field, "msg": msg,
-                                           "type": "value_error"}]})
+    return HTTPException(
+        422,
+        {
+            "message": f"{field}: {msg}",
+            "detail": [{"loc": ["body", *loc], "field": field, "msg": msg, "type": "value_error"}],
+        },
+    )
 
 
 def check_surface_run(config: dict[str, Any], s: Settings) -> None:
@@ -31,12 +35,16 @@ def check_surface_run(config: dict[str, Any], s: Settings) -> None:
     if steps > s.max_steps:
         raise fail(["steps"], f"at most {s.max_steps} steps on this server")
     if n_opt * n_start * steps > s.max_lane_steps:
-        raise fail(["steps"], f"optimizers × starts × steps is {n_opt * n_start * steps:,}; "
-                              f"at most {s.max_lane_steps:,} on this server")
+        raise fail(
+            ["steps"],
+            f"optimizers × starts × steps is {n_opt * n_start * steps:,}; "
+            f"at most {s.max_lane_steps:,} on this server",
+        )
     ref = config["surface"]
     if ref.get("formula") is not None and len(ref["formula"]) > s.max_formula_length:
-        raise fail(["surface", "formula"],
-                   f"at most {s.max_formula_length} characters on this server")
+        raise fail(
+            ["surface", "formula"], f"at most {s.max_formula_length} characters on this server"
+        )
     try:
         jobs.build_surface(ref)
     except formula.FormulaError as e:
@@ -52,8 +60,9 @@ def check_surface_run(config: dict[str, Any], s: Settings) -> None:
         sched = spec["schedule"]
         if sched is not None:
             try:
-                schedules.create(sched["name"], opt.hyper["lr"], steps=steps,
-                                 **(sched.get("params") or {}))
+                schedules.create(
+                    sched["name"], opt.hyper["lr"], steps=steps, **(sched.get("params") or {})
+                )
             except (ValueError, TypeError, KeyError) as e:
                 raise fail(["optimizers", i, "schedule", "params"], _text(e)) from None
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import jobs
 from app.deps import SettingsDep
+from app.jsonutil import ORJSONResponse
 from app.schemas import BasinMap, BasinRequest, Problem
 from app.validation import check_surface_run, fail
 from engine import basins, noise
@@ -18,30 +19,49 @@ from engine import basins, noise
 router = APIRouter(prefix="/api", tags=["basins"])
 
 
-@router.post("/basins", response_model=BasinMap, responses={
-    422: {"model": Problem, "description": "invalid request; the message names the field"}})
+@router.post(
+    "/basins",
+    response_model=BasinMap,
+    responses={
+        422: {"model": Problem, "description": "invalid request; the message names the field"}
+    },
+)
 async def create_basin_map(request: BasinRequest, settings: SettingsDep) -> Any:
     """Label each of n×n starts by the minimum each optimizer reaches (same colours per min)."""
     config = request.model_dump(mode="json")
     lane_steps = config["n"] ** 2 * len(config["optimizers"]) * config["steps"]
     if lane_steps > settings.max_basin_lane_steps:
-        raise fail(["n"], f"n² × optimizers × steps is {lane_steps:,}; at most "
-                          f"{settings.max_basin_lane_steps:,} on this server")
+        raise fail(
+            ["n"],
+            f"n² × optimizers × steps is {lane_steps:,}; at most "
+            f"{settings.max_basin_lane_steps:,} on this server",
+        )
     # the same engine checks as a race (one start, so only the per-run limits below apply)
-    check_surface_run({**config, "starts": [[0.0, 0.0]], "steps": min(config["steps"], 1)},
-                      settings)
-    return await run_in_threadpool(_compute, config)
+    check_surface_run(
+        {**config, "starts": [[0.0, 0.0]], "steps": min(config["steps"], 1)}, settings
+    )
+    return ORJSONResponse(await run_in_threadpool(_compute, config))
 
 
 def _compute(config: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     surface = jobs.build_surface(config["surface"])
     starts = basins.grid(surface, config["n"])
-    m = basins.basins(surface, jobs.engine_configs(config["optimizers"]), starts,
-                      config["steps"], noise=noise.from_config(config["noise"]),
-                      seed=config["seed"])
+    m = basins.basins(
+        surface,
+        jobs.engine_configs(config["optimizers"]),
+        starts,
+        config["steps"],
+        noise=noise.from_config(config["noise"]),
+        seed=config["seed"],
+    )
     (x0, x1), (y0, y1) = surface.domain
-    return {"n": config["n"], "x": np.linspace(x0, x1, config["n"]),
-            "y": np.linspace(y0, y1, config["n"]), "labels": m.labels,
-            "minima": [{**c, "xy": list(c["xy"])} for c in m.minima], "tol": m.tol,
-            "elapsed_s": time.perf_counter() - t0}
+    return {
+        "n": config["n"],
+        "x": np.linspace(x0, x1, config["n"]),
+        "y": np.linspace(y0, y1, config["n"]),
+        "labels": m.labels,
+        "minima": [{**c, "xy": list(c["xy"])} for c in m.minima],
+        "tol": m.tol,
+        "elapsed_s": time.perf_counter() - t0,
+    }

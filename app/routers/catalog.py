@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.deps import SettingsDep
+from app.jsonutil import ORJSONResponse
 from app.schemas import FormulaCheck, FormulaResult, Problem
 from engine import formula, registry, surfaces
 
@@ -26,11 +27,19 @@ def _catalog() -> dict[str, Any]:
     return {"version": 1, **registry.catalog()}
 
 
-@router.get("/surfaces/{name}/grid", responses={
-    404: {"model": Problem, "description": "unknown surface"},
-    422: {"model": Problem, "description": "bad grid size or surface parameter"}})
-async def get_surface_grid(name: str, request: Request, settings: SettingsDep,
-                           n: Annotated[int, Query(ge=2, le=1000)] = 120) -> dict[str, Any]:
+@router.get(
+    "/surfaces/{name}/grid",
+    responses={
+        404: {"model": Problem, "description": "unknown surface"},
+        422: {"model": Problem, "description": "bad grid size or surface parameter"},
+    },
+)
+async def get_surface_grid(
+    name: str,
+    request: Request,
+    settings: SettingsDep,
+    n: Annotated[int, Query(ge=2, le=1000)] = 120,
+) -> Any:
     """Values on an n×n grid over the surface's domain, for the contour (cached)."""
     if name not in registry.names("surface"):
         raise HTTPException(404, f"name: unknown surface {name!r}; see GET /api/catalog")
@@ -46,7 +55,7 @@ async def get_surface_grid(name: str, request: Request, settings: SettingsDep,
             except ValueError:
                 raise HTTPException(422, f"{p.name}: must be a number") from None
     try:
-        return _grid(name, n, tuple(sorted(params.items())))
+        return ORJSONResponse(_grid(name, n, tuple(sorted(params.items()))))
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
 
@@ -62,23 +71,38 @@ def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
     X, Y = np.meshgrid(xs, ys)
     z = surface.value(np.stack([X, Y], axis=-1))
     finite = z[np.isfinite(z)]
-    return {"name": surface.name, "n": n, "x": xs, "y": ys, "z": z,
-            "zmin": float(finite.min()) if finite.size else None,
-            "zmax": float(finite.max()) if finite.size else None,
-            "log_scale": surface.log_scale, "domain": surface.info()["domain"]}
+    return {
+        "name": surface.name,
+        "n": n,
+        "x": xs,
+        "y": ys,
+        "z": z,
+        "zmin": float(finite.min()) if finite.size else None,
+        "zmax": float(finite.max()) if finite.size else None,
+        "log_scale": surface.log_scale,
+        "domain": surface.info()["domain"],
+    }
 
 
-@router.post("/formulas/check", response_model=FormulaResult, responses={
-    422: {"model": Problem, "description": "malformed request (not a malformed formula)"}})
+@router.post(
+    "/formulas/check",
+    response_model=FormulaResult,
+    responses={
+        422: {"model": Problem, "description": "malformed request (not a malformed formula)"}
+    },
+)
 async def check_formula(body: FormulaCheck) -> Any:
     """A formula's validity and, if valid, its critical points, log-scale hint and grid."""
     try:
-        surface = _formula(body.formula, None if body.domain is None
-                           else tuple(map(tuple, body.domain)))
+        surface = _formula(
+            body.formula, None if body.domain is None else tuple(map(tuple, body.domain))
+        )
     except formula.FormulaError as e:
         return {"ok": False, "message": str(e), "column": e.column}
     grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
-    return {"ok": True, "text": surface.formula, "surface": surface.info(), "grid": grid}
+    return ORJSONResponse(
+        {"ok": True, "text": surface.formula, "surface": surface.info(), "grid": grid}
+    )
 
 
 @lru_cache(maxsize=128)

@@ -15,5 +15,8 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 async def get_health(manager: ManagerDep) -> dict[str, Any]:
     """Service status and the number of active runs."""
-    return {"status": "shutting_down" if manager.shutting_down else "ok",
-            "version": __version__, "active_runs": manager.active_count()}
+    return {
+        "status": "shutting_down" if manager.shutting_down else "ok",
+        "version": __version__,
+        "active_runs": manager.active_count(),
+    }

@@ -20,21 +20,37 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 E404 = {404: {"model": Problem, "description": "no run with this id"}}
 E422 = {422: {"model": Problem, "description": "invalid request; the message names the field"}}
-SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-           "description": "events meta, frame, diverged, done, error; each with an id"}
+SSE_DOC = {
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    "description": "events meta, frame, diverged, done, error; each with an id",
+}
 
 
 def links(run_id: str) -> dict[str, str]:
     base = f"/api/runs/{run_id}"
-    return {"self": base, "events": f"{base}/events", "export_csv": f"{base}/export?format=csv",
-            "export_json": f"{base}/export?format=json"}
+    return {
+        "self": base,
+        "events": f"{base}/events",
+        "export_csv": f"{base}/export?format=csv",
+        "export_json": f"{base}/export?format=json",
+    }
 
 
-@router.post("", status_code=201, response_model=RunCreated, responses={
-    **E422, 413: {"model": Problem, "description": "body too large"},
-    429: {"model": Problem, "description": "too many active runs; see Retry-After"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=RunCreated,
+    responses={
+        **E422,
+        413: {"model": Problem, "description": "body too large"},
+        429: {"model": Problem, "description": "too many active runs; see Retry-After"},
+    },
+)
 async def create_run(
-    run_request: RunRequest, manager: ManagerDep, settings: SettingsDep, client: ClientDep,
+    run_request: RunRequest,
+    manager: ManagerDep,
+    settings: SettingsDep,
+    client: ClientDep,
     response: Response,
     wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
 ) -> Any:
@@ -50,24 +66,37 @@ async def create_run(
     if wait:
         await manager.wait(run.id)
         result = jobs.result_from_events(manager.events(run.id) or [])
-    return {"id": run.id, "status": manager.get(run.id)["status"], "links": links(run.id),
-            "result": result}
+    return {
+        "id": run.id,
+        "status": manager.get(run.id)["status"],
+        "links": links(run.id),
+        "result": result,
+    }
 
 
 @router.get("", response_model=RunList)
-async def list_runs(manager: ManagerDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                    offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Any:
+async def list_runs(
+    manager: ManagerDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> Any:
     """Run history, newest first, paged."""
     rows, total = manager.store.list(limit, offset)
-    live = {r["id"]: manager.get(r["id"]) for r in rows if r["id"] in manager.runs}
-    return {"runs": [live.get(r["id"], r) for r in rows], "total": total, "limit": limit,
-            "offset": offset}
+    live = {r["id"]: manager.get(r["id"], touch=False) for r in rows if r["id"] in manager.runs}
+    return {
+        "runs": [live.get(r["id"], r) for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.get("/{run_id}", response_model=RunInfo, responses=E404)
-async def get_run(run_id: str, manager: ManagerDep,
-                  result: Annotated[bool, Query(description="include the arrays")] = True
-                  ) -> Any:
+async def get_run(
+    run_id: str,
+    manager: ManagerDep,
+    result: Annotated[bool, Query(description="include the arrays")] = True,
+) -> Any:
     """Status, config, timestamps, summary and (once finished) the full result."""
     info = _found(manager.get(run_id))
     events = manager.events(run_id) if result else None
@@ -76,17 +105,22 @@ async def get_run(run_id: str, manager: ManagerDep,
 
 @router.get("/{run_id}/events", responses={200: SSE_DOC, **E404})
 async def stream_events(
-    run_id: str, manager: ManagerDep, request: Request,
-    last_event_id: Annotated[int | None, Header(ge=-1, le=10**9)] = None,
-    after: Annotated[int | None, Query(ge=-1, le=10**9, description="resume after this id")]
-    = None,
+    run_id: str,
+    manager: ManagerDep,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(pattern=r"^-?[0-9]{1,9}$")] = None,
+    after: Annotated[int | None, Query(ge=-1, le=10**9, description="resume after this id")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
     _found(manager.get(run_id))
-    start = last_event_id if last_event_id is not None else (after if after is not None else -1)
+    start = (
+        int(last_event_id) if last_event_id is not None else (after if after is not None else -1)
+    )
     return StreamingResponse(
-        manager.stream(run_id, start), media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        manager.stream(run_id, start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.delete("/{run_id}", response_model=RunInfo, responses=E404)
@@ -95,11 +129,17 @@ async def cancel_run(run_id: str, manager: ManagerDep) -> Any:
     return {**_found(manager.cancel(run_id)), "result": None}
 
 
-@router.get("/{run_id}/export", responses={
-    **E404, 409: {"model": Problem, "description": "the run has not finished yet"},
-    200: {"content": {"text/csv": {}, "application/json": {}}}})
-async def export_run(run_id: str, manager: ManagerDep,
-                     format: Literal["csv", "json"] = "json") -> Response:  # noqa: A002
+@router.get(
+    "/{run_id}/export",
+    responses={
+        **E404,
+        409: {"model": Problem, "description": "the run has not finished yet"},
+        200: {"content": {"text/csv": {}, "application/json": {}}},
+    },
+)
+async def export_run(
+    run_id: str, manager: ManagerDep, format: Literal["csv", "json"] = "json"
+) -> Response:  # noqa: A002
     """One row per lane and step (CSV), or config + arrays + summary (JSON)."""
     info = _found(manager.get(run_id))
     events = manager.events(run_id)
@@ -108,20 +148,45 @@ async def export_run(run_id: str, manager: ManagerDep,
     result = jobs.result_from_events(events)
     name = f"descentlab-{run_id}"
     if format == "json":
-        body = jsonutil.dumps({"id": run_id, "status": info["status"], "config": info["config"],
-                               **result})
-        return Response(body, media_type="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
-    return Response(to_csv(result), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        body = jsonutil.dumps(
+            {"id": run_id, "status": info["status"], "config": info["config"], **result}
+        )
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+        )
+    return Response(
+        to_csv(result),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 def to_csv(result: dict[str, Any]) -> str:
     lanes = result["meta"].get("lanes", [])
     arrays = result["arrays"]
-    cols = ["lane", "optimizer", "label", "start", "step", "x", "y", "loss", "grad_norm",
-            "dist_min", "lr", "grad_x", "grad_y", "update_x", "update_y", "m_x", "m_y", "v_x",
-            "v_y"]
+    cols = [
+        "lane",
+        "optimizer",
+        "label",
+        "start",
+        "step",
+        "x",
+        "y",
+        "loss",
+        "grad_norm",
+        "dist_min",
+        "lr",
+        "grad_x",
+        "grad_y",
+        "update_x",
+        "update_y",
+        "m_x",
+        "m_y",
+        "v_x",
+        "v_y",
+    ]
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)

@@ -1,0 +1,132 @@
+"""Run a config file on this machine exactly as the service would, for `descentlab run`.
+
+The file is the body of `POST /api/runs`. It is validated by the same pydantic model and the
+same limit and engine checks, computed by the same job (`app.jobs.surface_job`), and its
+events are collected into the same result document the service exports.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException
+from pydantic import TypeAdapter, ValidationError
+
+from app import jobs
+from app.errors import field_name
+from app.schemas import RunRequest
+from app.settings import Settings
+from app.validation import check_surface_run
+
+ADAPTER: TypeAdapter = TypeAdapter(RunRequest)
+NOUNS = {"optimizers": "optimizer", "schedule": "schedule", "": "kind"}
+LIMIT_HINTS = {"optimizers": "MAX_OPTIMIZERS", "starts": "MAX_STARTS", "steps": "MAX_STEPS"}
+
+
+class ConfigError(Exception):
+    """An unusable config file; `message` is one line that names the field."""
+
+    def __init__(self, message: str, more: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.more = more or []
+
+
+def load_config(path: Path, settings: Settings) -> dict[str, Any]:
+    """Read, parse and validate a run request file; raises ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text, so not a JSON config") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read it ({e.strerror or type(e).__name__})") from None
+    try:
+        raw = json.loads(text)  # NaN/Infinity parse here and fail below, naming their field
+    except json.JSONDecodeError as e:
+        raise ConfigError(
+            f"{path}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid JSON: nested too deeply") from None
+    return validate_config(raw, settings)
+
+
+def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
+    """The service's checks on a parsed request; returns the normalized config."""
+    try:
+        config = ADAPTER.validate_python(raw).model_dump(mode="json")
+    except ValidationError as e:
+        lines = [_describe(err) for err in e.errors()]
+        extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        raise ConfigError(lines[0] + extra, lines[1:]) from None
+    try:
+        check_surface_run(config, settings)
+    except HTTPException as e:
+        detail = e.detail if isinstance(e.detail, dict) else {"message": str(e.detail)}
+        raise ConfigError(_with_hint(str(detail.get("message", "invalid config")))) from None
+    return config
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc, msg = list(err.get("loc", ())), str(err.get("msg", "invalid value"))
+    ctx = err.get("ctx") or {}
+    if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(ctx.get("discriminator", "'name'")).strip("'")
+        field = field_name(["body", *loc, key])
+        if err["type"] == "union_tag_invalid":
+            named = [str(p) for p in loc if isinstance(p, str)]
+            noun = NOUNS.get(named[-1] if named else "", key)
+            msg = f"unknown {noun} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        else:
+            msg = "Field required"
+    else:
+        field = field_name(["body", *loc])
+    msg = msg.removeprefix("Value error, ").replace("; see GET /api/catalog", "")
+    return f"{'config' if field == 'body' else field}: {msg}"
+
+
+def _with_hint(message: str) -> str:
+    """Limits come from settings; tell a local user how to raise them."""
+    if "on this server" not in message:
+        return message
+    field = message.split(":", 1)[0]
+    var = "MAX_LANE_STEPS" if "×" in message else LIMIT_HINTS.get(field)
+    message = message.replace("on this server", "by default")
+    return f"{message} (raise it with DESCENTLAB_{var}=...)" if var else message
+
+
+Progress = Callable[[int], None]
+
+
+def run_config(
+    config: dict[str, Any], on_step: Progress | None = None, interval: float = 1 / 30
+) -> list[dict[str, Any]]:
+    """Compute a validated surface run; returns its event log (meta, frame…, done).
+
+    `on_step(k)` is called after each frame with the last step it holds.
+    """
+    events: list[dict[str, Any]] = []
+
+    def emit(event: str, data: dict[str, Any]) -> None:
+        events.append({"id": len(events), "event": event, "data": data})
+        if event == "frame" and on_step is not None:
+            on_step(data["start"] + data["rows"] - 1)
+
+    t0 = time.monotonic()
+    out = jobs.surface_job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
+    emit("done", {"status": "done", "summary": out["summary"], "elapsed_s": time.monotonic() - t0})
+    return events
+
+
+def result_document(config: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `--out` writes: the config and the service's result (meta, arrays, summary)."""
+    return {"config": config, **jobs.result_from_events(events)}

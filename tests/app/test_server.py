@@ -1,0 +1,119 @@
+"""The real server (uvicorn in a subprocess): graceful shutdown, quick disconnects, binding."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.app.conftest import parse_sse, race
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DESCENTLAB_DB": str(tmp_path / "runs.sqlite3"),
+        "DESCENTLAB_MAX_LANE_STEPS": "100000000",
+        "DESCENTLAB_MAX_STEPS": "200000",
+    }
+    log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (tmp_path / "server.log").read_text())
+    yield base, proc, log
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(5)
+    log.close()
+
+
+def log_text(log) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()
+
+
+def long_run(base: str) -> str:
+    body = race(
+        steps=150_000,
+        optimizers=[{"name": "adam", "params": {"lr": 0.001}}] * 4,
+        starts=[[0.1 * i, 0.5] for i in range(8)],
+    )
+    r = httpx.post(f"{base}/api/runs", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_sigterm_ends_open_streams_with_a_final_event_and_exits(server):
+    base, proc, log = server
+    run_id = long_run(base)
+    received = []
+    with httpx.stream("GET", f"{base}/api/runs/{run_id}/events", timeout=30) as r:
+        text = ""
+        for chunk in r.iter_text():
+            text += chunk
+            if "event: frame" in text and not received:
+                received.append(time.monotonic())
+                proc.send_signal(signal.SIGTERM)
+        events = parse_sse(text)
+    assert events[-1]["event"] == "error"
+    assert events[-1]["data"]["status"] == "interrupted"
+    # uvicorn re-raises the signal after its clean shutdown, so -SIGTERM is a clean exit
+    assert proc.wait(timeout=8) in (0, -signal.SIGTERM)
+    assert time.monotonic() - received[0] < 8
+    out = log_text(log)
+    assert "Application shutdown complete" in out
+    assert "Traceback" not in out and "Cancel" not in out
+
+
+def test_many_quick_disconnects_log_no_errors(server):
+    base, proc, log = server
+    run_id = long_run(base)
+    for _ in range(30):
+        with httpx.stream("GET", f"{base}/api/runs/{run_id}/events", timeout=10) as r:
+            for _line in r.iter_lines():
+                break  # leave at once
+    httpx.delete(f"{base}/api/runs/{run_id}", timeout=10)
+    assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok"
+    time.sleep(0.5)
+    out = log_text(log)
+    assert "Traceback" not in out and "BrokenResource" not in out and "ERROR" not in out
+
+
+def test_an_error_before_the_first_event_is_a_4xx_not_an_empty_200(server):
+    base, _, _ = server
+    r = httpx.get(f"{base}/api/runs/unknown/events", timeout=5)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+
+
+def test_binds_to_loopback_by_default(server):
+    _, proc, log = server
+    assert "127.0.0.1" in log_text(log)

@@ -1,0 +1,186 @@
+"""Every bad input is a 4xx naming the field: never a 500, a traceback or a path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.main import create_app
+from tests.app.conftest import CheckedClient, make_settings, race
+
+
+def post_raw(client, text: str, **headers):
+    return client.post(
+        "/api/runs", content=text.encode(), headers={"content-type": "application/json", **headers}
+    )
+
+
+def assert_problem(r, status: int, field: str | None = None):
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert isinstance(body["message"], str) and body["message"]
+    assert "Traceback" not in r.text and "/work/" not in r.text and ".py" not in r.text
+    if field is not None:
+        assert body["message"].startswith(field), body["message"]
+    return body
+
+
+BAD = [
+    ("unknown optimizer", {"optimizers": [{"name": "adamm", "params": {}}]}, "optimizers.0"),
+    (
+        "lr too big",
+        {"optimizers": [{"name": "sgd", "params": {"lr": 50}}]},
+        "optimizers.0.params.lr",
+    ),
+    (
+        "negative lr",
+        {"optimizers": [{"name": "adam", "params": {"lr": -1}}]},
+        "optimizers.0.params.lr",
+    ),
+    (
+        "unknown param",
+        {"optimizers": [{"name": "sgd", "params": {"momentumm": 0.9}}]},
+        "optimizers.0.params.momentumm",
+    ),
+    (
+        "param of another optimizer",
+        {"optimizers": [{"name": "sgd", "params": {"betas": [0.9, 0.9]}}]},
+        "optimizers.0.params.betas",
+    ),
+    (
+        "bool as number",
+        {"optimizers": [{"name": "sgd", "params": {"nesterov": 1}}]},
+        "optimizers.0.params.nesterov",
+    ),
+    (
+        "betas out of range",
+        {"optimizers": [{"name": "adam", "params": {"betas": [0.9, 1.5]}}]},
+        "optimizers.0.params.betas.1",
+    ),
+    (
+        "unknown schedule",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "warp"}}]},
+        "optimizers.0.schedule",
+    ),
+    (
+        "plateau schedule on a surface",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "reduce_on_plateau"}}]},
+        "optimizers.0.schedule",
+    ),
+    (
+        "bad schedule param",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "step", "params": {"step_size": 0}}}]},
+        "optimizers.0.schedule.params.step_size",
+    ),
+    (
+        "decreasing milestones",
+        {
+            "optimizers": [
+                {
+                    "name": "sgd",
+                    "schedule": {"name": "multistep", "params": {"milestones": [50, 10]}},
+                }
+            ]
+        },
+        "optimizers.0.schedule.params",
+    ),
+    ("no optimizers", {"optimizers": []}, "optimizers"),
+    ("no starts", {"starts": []}, "starts"),
+    ("start of one number", {"starts": [[1.0]]}, "starts.0"),
+    ("steps zero", {"steps": 0}, "steps"),
+    ("steps over the server limit", {"steps": 100_000}, "steps"),
+    ("too many optimizers", {"optimizers": [{"name": "gd"}] * 9}, "optimizers"),
+    ("extra field", {"colour": "red"}, "colour"),
+    ("wrong kind", {"kind": "cnn"}, "kind"),
+    ("unknown surface", {"surface": {"name": "everest"}}, "surface"),
+    ("name and formula", {"surface": {"name": "booth", "formula": "x"}}, "surface"),
+    (
+        "bad surface param",
+        {"surface": {"name": "ill_conditioned", "params": {"kappa": 0}}},
+        "surface.params",
+    ),
+    ("unknown surface param", {"surface": {"name": "booth", "params": {"k": 1}}}, "surface.params"),
+    ("formula with unknown name", {"surface": {"formula": "x**2 - z"}}, "surface.formula"),
+    (
+        "formula escape attempt",
+        {"surface": {"formula": "__import__('os').system('ls')"}},
+        "surface.formula",
+    ),
+    ("formula attribute access", {"surface": {"formula": "().__class__"}}, "surface.formula"),
+    ("formula too long", {"surface": {"formula": "x+" * 300 + "x"}}, "surface.formula"),
+    ("bad domain", {"surface": {"formula": "x*y", "domain": [[1, -1], [0, 1]]}}, "surface.domain"),
+    ("negative noise", {"noise": {"sigma": -1}}, "noise.sigma"),
+    ("batch of zero", {"noise": {"batch_size": 0}}, "noise.batch_size"),
+    ("seed negative", {"seed": -3}, "seed"),
+    ("string for a number", {"steps": "many"}, "steps"),
+    ("clip norm zero", {"optimizers": [{"name": "sgd", "clip_norm": 0}]}, "optimizers.0.clip_norm"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD, ids=[b[0] for b in BAD])
+def test_bad_requests_are_422_naming_the_field(client, case, change, field):
+    body = race(**change)
+    assert_problem(client.post("/api/runs", json=body), 422, field)
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])
+@pytest.mark.parametrize("where", ["lr", "start", "sigma", "kappa", "domain"])
+def test_non_finite_numbers_anywhere_are_422_with_valid_json(client, token, where):
+    body = race()
+    marker = 12345.678
+    if where == "lr":
+        body["optimizers"][0]["params"]["lr"] = marker
+    elif where == "start":
+        body["starts"] = [[marker, 0.0]]
+    elif where == "sigma":
+        body["noise"] = {"sigma": marker}
+    elif where == "kappa":
+        body["surface"] = {"name": "ill_conditioned", "params": {"kappa": marker}}
+    else:
+        body["surface"] = {"formula": "x*y", "domain": [[-1, marker], [-1, 1]]}
+    text = json.dumps(body).replace(str(marker), token)
+    assert_problem(post_raw(client, text), 422)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "{", "[1, 2]", "null", '{"kind": "surface"', "\x00", '"just a string"']
+)
+def test_malformed_bodies_are_422(client, text):
+    assert_problem(post_raw(client, text), 422)
+
+
+def test_body_over_the_limit_is_413(tmp_path):
+    with CheckedClient(create_app(make_settings(tmp_path, max_body_bytes=2000))) as c:
+        body = race(starts=[[0.123456789, 0.123456789]] * 100)
+        assert_problem(c.post("/api/runs", json=body), 413, "body")
+        # a lying Content-Length is checked against what arrives, too
+        assert c.post("/api/runs", json=race()).status_code == 201
+
+
+def test_limits_come_from_settings(tmp_path):
+    s = make_settings(tmp_path, max_steps=50, max_optimizers=2, max_starts=1, max_formula_length=20)
+    with CheckedClient(create_app(s)) as c:
+        assert_problem(c.post("/api/runs", json=race(steps=51)), 422, "steps")
+        assert_problem(
+            c.post("/api/runs", json=race(optimizers=[{"name": "gd"}] * 3, steps=10)),
+            422,
+            "optimizers",
+        )
+        assert_problem(
+            c.post("/api/runs", json=race(starts=[[0, 0], [1, 1]], steps=10)), 422, "starts"
+        )
+        assert_problem(
+            c.post("/api/runs", json=race(surface={"formula": "x*x+" * 6 + "y"}, steps=10)),
+            422,
+            "surface.formula",
+        )
+        assert c.post("/api/runs", json=race(steps=50)).status_code == 201
+
+
+def test_wrong_methods_and_paths_are_clean_4xx(client):
+    assert_problem(client.put("/api/runs"), 405)
+    assert_problem(client.get("/api/nothing"), 404)
+    assert_problem(client.get("/api/runs", params={"limit": 0}), 422, "limit")
+    assert_problem(client.get("/api/runs/x/events", headers={"Last-Event-ID": "abc"}), 422)
+    assert_problem(client.get("/api/runs/x/export", params={"format": "xml"}), 422)
