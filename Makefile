@@ -48,3 +48,9 @@ format: $(VENV)/.test
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+# Service benchmarks (not tests): each starts its own server on a free loopback port.
+.PHONY: bench-service
+bench-service: $(VENV)/.test
+	$(PY) bench/stream.py
+	$(PY) bench/load.py

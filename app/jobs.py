@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from app.events import Event
 from engine import noise as noise_mod
 from engine import simulate, surfaces
 from engine.surfaces import Surface
@@ -139,13 +140,13 @@ def frame_payload(chunks: list[simulate.Chunk]) -> dict[str, Any]:
     return payload
 
 
-def result_from_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+def result_from_events(events: list[Event]) -> dict[str, Any]:
     """The whole run from its event log: meta, arrays [row][lane], diverged, summary."""
     meta: dict[str, Any] = {}
     arrays: dict[str, list] = {}
     diverged, final = [], None
     for ev in events:
-        name, data = ev["event"], ev["data"]
+        name, data = ev.event, ev.data
         if name == "meta":
             meta = data
         elif name == "frame":

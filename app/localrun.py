@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app import jobs
 from app.errors import field_name
+from app.events import Event
 from app.schemas import RunRequest
 from app.settings import Settings
 from app.validation import check_surface_run
@@ -109,15 +110,15 @@ Progress = Callable[[int], None]
 
 def run_config(
     config: dict[str, Any], on_step: Progress | None = None, interval: float = 1 / 30
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Compute a validated surface run; returns its event log (meta, frame…, done).
 
     `on_step(k)` is called after each frame with the last step it holds.
     """
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
 
     def emit(event: str, data: dict[str, Any]) -> None:
-        events.append({"id": len(events), "event": event, "data": data})
+        events.append(Event.make(len(events), event, data))
         if event == "frame" and on_step is not None:
             on_step(data["start"] + data["rows"] - 1)
 
@@ -127,6 +128,6 @@ def run_config(
     return events
 
 
-def result_document(config: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+def result_document(config: dict[str, Any], events: list[Event]) -> dict[str, Any]:
     """What `--out` writes: the config and the service's result (meta, arrays, summary)."""
     return {"config": config, **jobs.result_from_events(events)}

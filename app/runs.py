@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import jobs, jsonutil
+from app import jobs
+from app.events import Event
 from app.settings import Settings
 from app.store import Store
 
@@ -44,7 +45,7 @@ class Run:
     finished: float | None = None
     error: str | None = None
     summary: Any = None
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     stop: tuple[str, str] | None = None  # (status, message) asked for by cancel/shutdown
     watchers: int = 0
     last_seen: float = field(default_factory=time.monotonic)
@@ -65,10 +66,6 @@ class Run:
         }
 
 
-def sse(index: int, event: str, data: Any) -> bytes:
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (index, event.encode(), jsonutil.dumps(data))
-
-
 class RunManager:
     def __init__(self, settings: Settings, store: Store):
         self.settings = settings
@@ -77,6 +74,7 @@ class RunManager:
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="descentlab-run")
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutting_down = False
+        self.grace_over = False
         self._lock = threading.Lock()
         self._janitor: asyncio.Task | None = None
 
@@ -96,6 +94,7 @@ class RunManager:
         deadline = time.monotonic() + grace
         for run in active:
             run.done.wait(max(0.0, deadline - time.monotonic()))
+        self.grace_over = True
         for run in list(self.runs.values()):
             self._notify(run)
 
@@ -166,7 +165,7 @@ class RunManager:
         limit = self.settings.run_wall_time_s
 
         def emit(event: str, data: dict[str, Any]) -> None:
-            run.events.append({"id": len(run.events), "event": event, "data": data})
+            run.events.append(Event.make(len(run.events), event, data))
             self._notify(run)
 
         def checkpoint() -> None:
@@ -225,7 +224,7 @@ class RunManager:
             return run.info()
         return self.store.get(run_id)
 
-    def events(self, run_id: str) -> list[dict[str, Any]] | None:
+    def events(self, run_id: str) -> list[Event] | None:
         run = self.runs.get(run_id)
         if run is not None:
             return list(run.events) if run.done.is_set() else None
@@ -255,8 +254,8 @@ class RunManager:
         yield b"retry: 2000\n\n"
         run = self.runs.get(run_id)
         if run is None:  # finished earlier, maybe before a restart: replay the log
-            for ev in (self.store.events(run_id) or [])[after + 1 :]:
-                yield sse(ev["id"], ev["event"], ev["data"])
+            for ev in (await asyncio.to_thread(self.store.events, run_id) or [])[after + 1 :]:
+                yield ev.sse()
             return
         run.watchers += 1
         sent = after + 1
@@ -266,17 +265,13 @@ class RunManager:
                     run._waiter = asyncio.Event()
                 waiter = run._waiter
                 while sent < len(run.events):
-                    ev = run.events[sent]
-                    yield sse(ev["id"], ev["event"], ev["data"])
+                    yield run.events[sent].sse()
                     sent += 1
                 if run.done.is_set() and sent >= len(run.events):
                     return
-                if self.shutting_down and run.done.is_set() is False and run.stop is None:
-                    yield sse(
-                        sent,
-                        "error",
-                        {"status": "interrupted", "message": "the server is shutting down"},
-                    )
+                if self.grace_over and not run.done.is_set():  # a worker that hangs on
+                    final = {"status": "interrupted", "message": "the server is shutting down"}
+                    yield Event.make(sent, "error", final).sse()
                     return
                 try:
                     await asyncio.wait_for(waiter.wait(), timeout=self.settings.heartbeat_s)

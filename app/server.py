@@ -39,6 +39,9 @@ def serve(host: str, port: int, log_level: str = "info") -> None:
     from app.main import create_app
     from app.settings import get_settings
 
+    # Compute threads hold the GIL in 5 ms slices by default; shorter slices keep the event
+    # loop (streams, /health) responsive while runs compute.
+    sys.setswitchinterval(0.001)
     settings = get_settings().model_copy(update={"host": host, "port": port})
     Server(create_app(settings), host, port, log_level).run()
     sys.exit(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,7 +38,9 @@ class Settings(BaseSettings):
     frame_interval_s: float = Field(1 / 30, gt=0, description="min. seconds between frames")
     heartbeat_s: float = Field(15.0, gt=0, description="SSE keep-alive comment interval")
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
-    workers: int = Field(4, ge=1, le=64, description="compute threads")
+    workers: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=1, le=64, description="compute threads (one per core by default, at most 4)")
 
 
 @lru_cache

@@ -2,7 +2,7 @@
 
 A run is inserted when it is admitted and updated when it ends. Its result is stored as
 the exact event log the stream sent (zlib-compressed JSON), so replay after a restart sends
-the same events with the same ids, and the arrays for GET and export are rebuilt from it.
+the same bytes with the same ids, and the arrays for GET and export are rebuilt from it.
 Runs still queued or running when the process stopped are marked `interrupted` at start-up.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
 from app import jsonutil
+from app.events import Event, decode_log, encode_log
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -83,9 +83,9 @@ class Store:
         finished: float,
         summary: Any,
         error: str | None,
-        events: list[dict[str, Any]],
+        events: list[Event],
     ) -> None:
-        blob = zlib.compress(jsonutil.dumps(events), 6)
+        blob = encode_log(events)
         with self._lock:
             self._db.execute(
                 "UPDATE runs SET status=?, finished=?, summary=?, error=?, events=? WHERE id=?",
@@ -101,12 +101,12 @@ class Store:
             ).fetchone()
         return _row(row) if row else None
 
-    def events(self, run_id: str) -> list[dict[str, Any]] | None:
+    def events(self, run_id: str) -> list[Event] | None:
         with self._lock:
             row = self._db.execute("SELECT events FROM runs WHERE id=?", (run_id,)).fetchone()
         if not row or row[0] is None:
             return None
-        return jsonutil.loads(zlib.decompress(row[0]))
+        return decode_log(row[0])
 
     def list(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Annotated, Any, Literal
@@ -51,7 +52,6 @@ async def create_run(
     manager: ManagerDep,
     settings: SettingsDep,
     client: ClientDep,
-    response: Response,
     wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
 ) -> Any:
     """Validate and admit a run; 201 with its id before anything streams."""
@@ -61,17 +61,22 @@ async def create_run(
         run = manager.submit(config["kind"], config, client)
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
-    response.headers["Location"] = f"/api/runs/{run.id}"
-    result = None
     if wait:
         await manager.wait(run.id)
-        result = jobs.result_from_events(manager.events(run.id) or [])
-    return {
-        "id": run.id,
-        "status": manager.get(run.id)["status"],
-        "links": links(run.id),
-        "result": result,
-    }
+
+    def body() -> bytes:  # large results are encoded off the event loop
+        result = jobs.result_from_events(manager.events(run.id) or []) if wait else None
+        status = manager.get(run.id)["status"]
+        return jsonutil.dumps(
+            {"id": run.id, "status": status, "links": links(run.id), "result": result}
+        )
+
+    return Response(
+        await asyncio.to_thread(body),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/api/runs/{run.id}"},
+    )
 
 
 @router.get("", response_model=RunList)
@@ -99,8 +104,14 @@ async def get_run(
 ) -> Any:
     """Status, config, timestamps, summary and (once finished) the full result."""
     info = _found(manager.get(run_id))
-    events = manager.events(run_id) if result else None
-    return {**info, "result": jobs.result_from_events(events) if events else None}
+
+    def body() -> bytes:  # large results are decoded and encoded off the event loop
+        events = manager.events(run_id) if result else None
+        return jsonutil.dumps(
+            {**info, "result": jobs.result_from_events(events) if events else None}
+        )
+
+    return Response(await asyncio.to_thread(body), media_type="application/json")
 
 
 @router.get("/{run_id}/events", responses={200: SSE_DOC, **E404})
@@ -142,14 +153,15 @@ async def export_run(
 ) -> Response:  # noqa: A002
     """One row per lane and step (CSV), or config + arrays + summary (JSON)."""
     info = _found(manager.get(run_id))
-    events = manager.events(run_id)
+    events = await asyncio.to_thread(manager.events, run_id)
     if events is None:
         raise HTTPException(409, f"run {run_id} is {info['status']}; export it when it ends")
-    result = jobs.result_from_events(events)
+    result = await asyncio.to_thread(jobs.result_from_events, events)
     name = f"descentlab-{run_id}"
     if format == "json":
-        body = jsonutil.dumps(
-            {"id": run_id, "status": info["status"], "config": info["config"], **result}
+        body = await asyncio.to_thread(
+            jsonutil.dumps,
+            {"id": run_id, "status": info["status"], "config": info["config"], **result},
         )
         return Response(
             body,
@@ -157,7 +169,7 @@ async def export_run(
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
     return Response(
-        to_csv(result),
+        await asyncio.to_thread(to_csv, result),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

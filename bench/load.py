@@ -1,0 +1,360 @@
+"""Load benchmark (not a test): many concurrent clients, and admission control at the cap.
+
+    python bench/load.py [--clients 100] [--cap 20] [--time-limit 120]
+
+Phase 1: the service (started with DESCENTLAB_MAX_CONCURRENT_RUNS=100 and
+DESCENTLAB_MAX_RUNS_PER_CLIENT=100, since every client is 127.0.0.1) gets 100 concurrent
+clients, each POSTing a 400-step race (4 optimizers, 1 start) and streaming its events to
+`done`. A separate thread polls /health every 50 ms meanwhile. Reported: runs done / not,
+time to first event (p50, p95), total time per client (p95), /health latency (p50, p95, max).
+
+Phase 2: the service restarted with a cap of C concurrent runs gets C + 50 POSTs at once of a
+run long enough to still be computing when the last POST arrives (8 optimizers x 16 starts x
+3,000 steps; timed alone first). Expected: exactly C answered 201, 50 answered 429 with a
+Retry-After header, none 5xx. The admitted runs are then cancelled with DELETE.
+
+Loopback only; bounded request counts; every phase has a time limit and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+from _server import ServerProcess, SSEParser, percentile
+
+OPTIMIZERS = [
+    {"name": "sgd", "params": {"lr": 0.01}},
+    {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}, "label": "momentum"},
+    {"name": "adagrad", "params": {"lr": 0.5}},
+    {"name": "rmsprop", "params": {"lr": 0.01}},
+    {"name": "adam", "params": {"lr": 0.05}},
+    {"name": "adamw", "params": {"lr": 0.05}},
+    {"name": "nadam", "params": {"lr": 0.05}},
+    {"name": "radam", "params": {"lr": 0.05}},
+]
+
+
+def race(n_opt: int, n_start: int, steps: int) -> dict:
+    starts = [[-4.0 + 0.5 * i, 4.0 - 0.5 * i] for i in range(n_start)]
+    return {
+        "kind": "surface",
+        "surface": {"name": "himmelblau"},
+        "optimizers": OPTIMIZERS[:n_opt],
+        "starts": starts,
+        "steps": steps,
+        "seed": 0,
+    }
+
+
+def ms(values: list[float]) -> list[float]:
+    return [1000 * v for v in values]
+
+
+def fmt_ms(values: list[float], *ps: float) -> str:
+    v = ms(values)
+    parts = [f"p{p:g} {percentile(v, p):7.1f} ms" for p in ps]
+    return "   ".join(parts) + f"   max {max(v, default=float('nan')):7.1f} ms"
+
+
+# ------------------------------------------------------------------ /health poller
+
+
+class HealthPoller(threading.Thread):
+    """GET /health every `interval` s on its own connection, in its own thread."""
+
+    def __init__(self, url: str, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.url, self.interval = url, interval
+        self.latencies: list[float] = []
+        self.failures = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=10.0) as client:
+            next_at = time.perf_counter()
+            while not self._halt.is_set():
+                t0 = time.perf_counter()
+                try:
+                    ok = client.get(self.url).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    self.latencies.append(time.perf_counter() - t0)
+                else:
+                    self.failures += 1
+                next_at = max(next_at + self.interval, time.perf_counter())
+                self._halt.wait(next_at - time.perf_counter())
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(15)
+
+
+# ------------------------------------------------------------------ phase 1
+
+
+@dataclass
+class Client:
+    status: int | None = None
+    first_event: float | None = None
+    total: float | None = None
+    final: str | None = None
+    events: int = 0
+    failure: str | None = None
+
+
+async def one_client(http: httpx.AsyncClient, body: dict, out: Client) -> None:
+    t0 = time.perf_counter()
+    try:
+        r = await http.post("/api/runs", json=body)
+        out.status = r.status_code
+        if r.status_code != 201:
+            out.failure = f"POST {r.status_code}"
+            return
+        parser = SSEParser()
+        async with http.stream("GET", f"/api/runs/{r.json()['id']}/events") as resp:
+            async for chunk in resp.aiter_raw():
+                for ev in parser.feed(chunk):
+                    out.events += 1
+                    if out.first_event is None:
+                        out.first_event = time.perf_counter() - t0
+                    if ev.event in ("done", "error"):
+                        out.final = ev.event
+                        out.total = time.perf_counter() - t0
+    except httpx.HTTPError as e:
+        out.failure = type(e).__name__
+
+
+async def phase1(url: str, n: int, steps: int, time_limit: float) -> dict:
+    body = race(4, 1, steps)
+    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
+    timeout = httpx.Timeout(time_limit, connect=10.0, pool=time_limit)
+    results = [Client() for _ in range(n)]
+    poller = HealthPoller(url + "/health")
+    poller.start()
+    t0 = time.perf_counter()
+    try:
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as http:
+            tasks = [asyncio.create_task(one_client(http, body, c)) for c in results]
+            _, pending = await asyncio.wait(tasks, timeout=time_limit)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        wall = time.perf_counter() - t0
+    finally:
+        poller.stop()
+    return {
+        "results": results,
+        "wall": wall,
+        "timed_out": len(pending),
+        "health": poller.latencies,
+        "health_failures": poller.failures,
+    }
+
+
+def report1(r: dict, n: int, steps: int, time_limit: float) -> bool:
+    res: list[Client] = r["results"]
+    done = [c for c in res if c.final == "done"]
+    statuses = Counter(c.status for c in res)
+    failures = Counter(c.failure for c in res if c.failure)
+    print(
+        f"\nphase 1: {n} concurrent clients, each POST + stream a 4-optimizer x {steps}-step "
+        f"race (limit {time_limit:g} s)"
+    )
+    print(
+        f"  done {len(done)}/{n}   not done {n - len(done)}   POST statuses "
+        f"{dict(sorted(statuses.items(), key=str))}   wall {r['wall']:.2f} s"
+        + (f"   cut off by the time limit: {r['timed_out']}" if r["timed_out"] else "")
+        + (f"   failures {dict(failures)}" if failures else "")
+    )
+    first = [c.first_event for c in res if c.first_event is not None]
+    total = [c.total for c in done]
+    print(f"  POST to first event   {fmt_ms(first, 50, 95)}")
+    print(f"  POST to done          {fmt_ms(total, 50, 95)}")
+    print(
+        f"  /health every 50 ms   {fmt_ms(r['health'], 50, 95)}   "
+        f"({len(r['health'])} polls, {r['health_failures']} failed)"
+    )
+    return len(done) == n
+
+
+# ------------------------------------------------------------------ phase 2
+
+
+async def calibrate(url: str, body: dict, fraction: int = 10) -> float:
+    """Seconds one such run takes alone, timed on 1/fraction of its steps and scaled up."""
+    small = {**body, "steps": max(1, body["steps"] // fraction)}
+    async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
+        r = await http.post("/api/runs", json=small)
+        if r.status_code != 201:
+            raise RuntimeError(f"calibration POST answered {r.status_code}: {r.text[:300]}")
+        run_id = r.json()["id"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            info = (await http.get(f"/api/runs/{run_id}", params={"result": "false"})).json()
+            if info["status"] not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("the calibration run did not end within 60 s")
+        if info["status"] != "done":
+            raise RuntimeError(f"the calibration run ended {info['status']}: {info['error']}")
+        await asyncio.sleep(0.5)  # let its worker store the log before the burst
+        return (info["finished"] - info["started"]) * body["steps"] / small["steps"]
+
+
+async def active_runs(http: httpx.AsyncClient) -> int:
+    return (await http.get("/health")).json()["active_runs"]
+
+
+async def phase2(url: str, cap: int, extra: int, body: dict) -> dict:
+    n = cap + extra
+    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0) as http:
+        # open every connection first, so the POSTs leave together
+        await asyncio.gather(*(http.get("/health") for _ in range(n)))
+        go = asyncio.Event()
+
+        async def post() -> tuple[httpx.Response | None, str | None]:
+            await go.wait()
+            try:
+                return await http.post("/api/runs", json=body), None
+            except httpx.HTTPError as e:
+                return None, type(e).__name__
+
+        tasks = [asyncio.create_task(post()) for _ in range(n)]
+        await asyncio.sleep(0.1)
+        t0 = time.perf_counter()
+        go.set()
+        answers = await asyncio.gather(*tasks)
+        burst = time.perf_counter() - t0
+        active_after_burst = await active_runs(http)
+
+        admitted = [r.json()["id"] for r, _ in answers if r is not None and r.status_code == 201]
+        t1 = time.perf_counter()
+        deletes = await asyncio.gather(*(http.delete(f"/api/runs/{i}") for i in admitted))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and await active_runs(http) > 0:
+            await asyncio.sleep(0.05)
+        drained = time.perf_counter() - t1
+        final = Counter()
+        for run_id in admitted:
+            info = (await http.get(f"/api/runs/{run_id}", params={"result": "false"})).json()
+            final[info["status"]] += 1
+        return {
+            "answers": answers,
+            "burst": burst,
+            "active_after_burst": active_after_burst,
+            "deletes": Counter(r.status_code for r in deletes),
+            "drained": drained,
+            "final": final,
+            "active_end": await active_runs(http),
+        }
+
+
+def report2(r: dict, cap: int, extra: int, body: dict, alone: float) -> bool:
+    answers = r["answers"]
+    statuses = Counter(resp.status_code if resp is not None else err for resp, err in answers)
+    with_retry = sum(
+        1
+        for resp, _ in answers
+        if resp is not None
+        and resp.status_code == 429
+        and resp.headers.get("retry-after", "").isdigit()
+    )
+    errors_5xx = sum(1 for resp, _ in answers if resp is not None and resp.status_code >= 500)
+    n_opt, n_start = len(body["optimizers"]), len(body["starts"])
+    print(
+        f"\nphase 2: cap {cap} concurrent runs, {cap + extra} POSTs at once of "
+        f"{n_opt} optimizers x {n_start} starts x {body['steps']:,} steps "
+        f"(one alone: ~{alone:.1f} s)"
+    )
+    print(
+        f"  answers {dict(sorted(statuses.items(), key=str))} in {1000 * r['burst']:.0f} ms; "
+        f"429 with a Retry-After: {with_retry}; 5xx: {errors_5xx}"
+    )
+    still = r["active_after_burst"]
+    note = "all admitted runs still computing" if still == cap else f"expected {cap}"
+    print(f"  active runs right after the burst: {still} ({note})")
+    print(
+        f"  DELETE of the {sum(r['deletes'].values())} admitted runs: answers "
+        f"{dict(r['deletes'])}; all ended in {r['drained']:.2f} s: {dict(r['final'])}; "
+        f"active at the end: {r['active_end']}"
+    )
+    held = (
+        statuses.get(201, 0) == cap
+        and statuses.get(429, 0) == extra
+        and with_retry == extra
+        and errors_5xx == 0
+        and len(statuses) == 2
+    )
+    print(
+        f"  expectation ({cap} x 201, {extra} x 429 with Retry-After, no 5xx): "
+        f"{'held' if held else 'NOT held'}"
+    )
+    return held
+
+
+# ------------------------------------------------------------------ main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=400, help="steps of a phase-1 race")
+    ap.add_argument("--time-limit", type=float, default=120.0, help="phase-1 limit (s)")
+    ap.add_argument("--cap", type=int, default=20, help="phase-2 concurrent-run cap")
+    ap.add_argument("--extra", type=int, default=50, help="phase-2 POSTs past the cap")
+    ap.add_argument("--long-steps", type=int, default=3000, help="steps of a phase-2 run")
+    ap.add_argument("--workers", type=int, help="DESCENTLAB_WORKERS (default: the server's)")
+    args = ap.parse_args()
+    workers = {"DESCENTLAB_WORKERS": str(args.workers)} if args.workers else {}
+    print(
+        f"DescentLab load benchmark   Python {sys.version.split()[0]}   "
+        f"loopback, server and clients on this machine   workers: {args.workers or 'default'}"
+    )
+    ok = True
+
+    env1 = {
+        "DESCENTLAB_MAX_CONCURRENT_RUNS": str(args.clients),
+        "DESCENTLAB_MAX_RUNS_PER_CLIENT": str(args.clients),
+        **workers,
+    }
+    with ServerProcess.service(env1) as server:
+        r1 = asyncio.run(phase1(server.url, args.clients, args.steps, args.time_limit))
+    ok &= report1(r1, args.clients, args.steps, args.time_limit)
+
+    body = race(8, 16, args.long_steps)
+    env2 = {
+        "DESCENTLAB_MAX_CONCURRENT_RUNS": str(args.cap),
+        "DESCENTLAB_MAX_RUNS_PER_CLIENT": str(args.cap + args.extra + 10),
+        "DESCENTLAB_IDLE_TIMEOUT_S": "600",
+        "DESCENTLAB_RUN_WALL_TIME_S": "600",
+        "DESCENTLAB_MAX_STEPS": "1000000",
+        "DESCENTLAB_MAX_STARTS": "16",
+        "DESCENTLAB_MAX_LANE_STEPS": "1000000000",
+        **workers,
+    }
+    with ServerProcess.service(env2) as server:
+        alone = asyncio.run(calibrate(server.url, body))
+        if alone < 2.0:  # too short to be still computing when the burst ends: lengthen it
+            body["steps"] = int(body["steps"] * 3.0 / alone)
+            print(
+                f"(one {args.long_steps:,}-step run takes ~{alone:.1f} s alone here: "
+                f"using {body['steps']:,} steps)"
+            )
+            alone = alone * body["steps"] / args.long_steps
+        r2 = asyncio.run(phase2(server.url, args.cap, args.extra, body))
+    ok &= report2(r2, args.cap, args.extra, body, alone)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
