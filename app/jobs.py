@@ -102,11 +102,21 @@ def surface_meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[
 
 
 def surface_job(
-    run_id: str, config: dict[str, Any], emit: Emit, checkpoint: Callable[[], None], interval: float
+    run_id: str,
+    config: dict[str, Any],
+    emit: Emit,
+    checkpoint: Callable[[], None],
+    interval: float,
+    meta_sent: bool = False,
 ) -> dict[str, Any]:
-    """Run a surface race; returns the summary (also sent in the `done` event)."""
+    """Run a surface race; returns the summary (also sent in the `done` event).
+
+    The `meta` event is emitted first unless the caller already sent it (the service sends
+    it at admission, so a queued run's stream starts at once).
+    """
     surface = build_surface(config["surface"])
-    emit("meta", surface_meta(run_id, config, surface))
+    if not meta_sent:
+        emit("meta", surface_meta(run_id, config, surface))
     chunks = simulate.simulate(
         surface,
         engine_configs(config["optimizers"]),

@@ -154,6 +154,8 @@ class RunManager:
                 )
             run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time())
             self.runs[run.id] = run
+        meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
+        run.events.append(Event.make(0, "meta", meta))
         self.store.insert(run.id, kind, client, run.created, config)
         self.pool.submit(self._work, run)
         return run
@@ -176,7 +178,7 @@ class RunManager:
 
         try:
             out = jobs.surface_job(
-                run.id, run.config, emit, checkpoint, self.settings.frame_interval_s
+                run.id, run.config, emit, checkpoint, self.settings.frame_interval_s, meta_sent=True
             )
             run.summary = out["summary"]
             emit(

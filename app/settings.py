@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
     workers: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
-        ge=1, le=64, description="compute threads (one per core by default, at most 4)")
+        ge=1,
+        le=64,
+        description="compute threads (one per core by default, at most 4)",
+    )
 
 
 @lru_cache
