@@ -216,7 +216,7 @@ def run(
 
 
 def _norm(a: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.sum(a * a, axis=-1))
+    return np.hypot(a[..., 0], a[..., 1])
 
 
 class _Buffer:
@@ -271,6 +271,7 @@ class _Tracker:
         self.tol = tol if tol is not None else 1e-3 * max(x1 - x0, y1 - y0)
         shape = (n_opt, n_start)
         self.alive = np.ones(shape, dtype=bool)
+        self.all_alive = True
         self.diverged_at = np.full(shape, -1)
         self.reason = np.full(shape, "", dtype=object)
         self.near_since = np.full(shape, -1)
@@ -282,6 +283,10 @@ class _Tracker:
 
     def check(self, k: int, x: np.ndarray, f: np.ndarray, perm: np.ndarray):
         """Mark lanes that just diverged; their position and loss become NaN from now on."""
+        with np.errstate(invalid="ignore"):
+            fine = np.isfinite(f) & (np.max(np.abs(x), axis=-1) <= BOUND)  # NaN x: not fine
+        if np.all(fine | ~self.alive):  # the common case: nothing new diverged
+            return x, f, []
         nonfinite = ~np.isfinite(f) | ~np.all(np.isfinite(x), axis=-1)
         escaped = np.any(np.abs(x) > BOUND, axis=-1) & ~nonfinite
         bad = self.alive & (nonfinite | escaped)
@@ -307,11 +312,16 @@ class _Tracker:
     def observe(self, k: int, x: np.ndarray, f: np.ndarray) -> np.ndarray:
         """Distance to the nearest listed minimum; track when each lane settled there."""
         alive = self.alive
-        self.last_x = np.where(alive[..., None], x, self.last_x)
-        self.last_f = np.where(alive, f, self.last_f)
+        if self.all_alive and alive.all():  # x and f are fresh arrays: keep them as they are
+            self.last_x, self.last_f = x, f
+        else:
+            self.all_alive = False
+            self.last_x = np.where(alive[..., None], x, self.last_x)
+            self.last_f = np.where(alive, f, self.last_f)
         if not len(self.minima):
             return np.full(x.shape[:-1], np.nan)
-        d = np.sqrt(np.min(np.sum((x[..., None, :] - self.minima) ** 2, axis=-1), axis=-1))
+        diff = x[..., None, :] - self.minima
+        d = np.sqrt(np.min(diff[..., 0] * diff[..., 0] + diff[..., 1] * diff[..., 1], axis=-1))
         inside = alive & (d < self.tol)
         self.near_since = np.where(inside, np.where(self.near_since < 0, k, self.near_since), -1)
         return d

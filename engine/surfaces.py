@@ -50,26 +50,30 @@ class Surface:
     def value(self, xy: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return np.asarray(self.value_fn(xy[..., 0], xy[..., 1]), dtype=np.float64)
+            f = self.value_fn(xy[..., 0], xy[..., 1])
+        out = np.empty(xy.shape[:-1])
+        out[...] = f  # broadcasts a constant surface's scalar, copies otherwise
+        return out
 
     def grad(self, xy: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, dtype=np.float64)
-        x, y = xy[..., 0], xy[..., 1]
         with np.errstate(all="ignore"):
-            gx, gy = self.grad_fn(x, y)
-        shape = np.broadcast_shapes(np.shape(gx), np.shape(gy), x.shape)
-        return np.stack([np.broadcast_to(gx, shape), np.broadcast_to(gy, shape)], axis=-1)
+            gx, gy = self.grad_fn(xy[..., 0], xy[..., 1])
+        out = np.empty(xy.shape)
+        out[..., 0] = gx
+        out[..., 1] = gy
+        return out
 
     def hessian(self, xy: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, dtype=np.float64)
-        x, y = xy[..., 0], xy[..., 1]
         with np.errstate(all="ignore"):
-            hxx, hxy, hyy = self.hess_fn(x, y)
-        shape = np.broadcast_shapes(np.shape(hxx), np.shape(hxy), np.shape(hyy), x.shape)
-        hxx, hxy, hyy = (np.broadcast_to(h, shape) for h in (hxx, hxy, hyy))
-        row0 = np.stack([hxx, hxy], axis=-1)
-        row1 = np.stack([hxy, hyy], axis=-1)
-        return np.stack([row0, row1], axis=-2)
+            hxx, hxy, hyy = self.hess_fn(xy[..., 0], xy[..., 1])
+        out = np.empty(xy.shape + (2,))
+        out[..., 0, 0] = hxx
+        out[..., 0, 1] = hxy
+        out[..., 1, 0] = hxy
+        out[..., 1, 1] = hyy
+        return out
 
     def minima(self) -> list[dict[str, Any]]:
         return [c for c in self.critical_points if c["kind"] == "min"]
