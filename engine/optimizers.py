@@ -215,8 +215,7 @@ def _adamax(p, g, s, t, h, lr):
 # --------------------------------------------------------------------------- the registry
 
 
-def _p(name, type_, default, low=None, high=None, log=False, en="", ko="", choices=()):
-    return Param(name, type_, default, low, high, log, tuple(choices), en, ko)
+_p = registry.param
 
 
 _LR_HELP = ("Learning rate η: the size of each step.", "학습률 η: 한 번에 움직이는 보폭.")

@@ -57,6 +57,22 @@ class Param:
         return d
 
 
+def param(
+    name: str,
+    type_: str,
+    default: Any,
+    low: float | None = None,
+    high: float | None = None,
+    log: bool = False,
+    en: str = "",
+    ko: str = "",
+    choices: tuple[str, ...] = (),
+    nullable: bool = False,
+) -> Param:
+    """A Param with the help texts given right after the bounds (the registries' shorthand)."""
+    return Param(name, type_, default, low, high, log, tuple(choices), en, ko, nullable)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One registered thing (a surface, an optimizer, a schedule, ...)."""

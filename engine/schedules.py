@@ -30,10 +30,7 @@ from engine.registry import Param
 Schedule = Callable[[Any], np.ndarray]
 
 
-def _p(
-    name, type_, default, low=None, high=None, log=False, en="", ko="", choices=(), nullable=False
-):
-    return Param(name, type_, default, low, high, log, tuple(choices), en, ko, nullable)
+_p = registry.param
 
 
 _GAMMA = _p(
