@@ -7,6 +7,7 @@ No web imports, no global random state, no I/O. Importing the package fills the 
 
 from engine import registry, surfaces  # noqa: I001  (registry first: the rest register into it)
 from engine import surface_catalog, optimizers, schedules, noise, simulate, basins
+from engine import activations, losses, datasets, mlp, train  # noqa: F401  (the MLP side)
 
 __all__ = [
     "registry",
