@@ -46,6 +46,13 @@ def _frozen(a: Any) -> Array:
     return v
 
 
+def _l2(g: Array, p: Array, wd: Any) -> Array:
+    """g + λp: torch's L2 penalty (skipped when λ is a plain 0, as torch skips it)."""
+    if isinstance(wd, int | float) and wd == 0:
+        return g
+    return g + wd * p
+
+
 def _fit(a: Array, shape: tuple[int, ...]) -> Array:
     """`a` broadcast to `shape` (a per-lane hyperparameter can widen a result's shape)."""
     return a if a.shape == shape else np.broadcast_to(a, shape)
@@ -69,7 +76,7 @@ def _sgd(p, g, s, t, h, lr):
     Keras SGD keeps v ← μv − ηg and adds v: the same path for a constant η, but Keras folds η
     into the buffer, so the two differ once a schedule changes η.
     """
-    g = g + h["weight_decay"] * p
+    g = _l2(g, p, h["weight_decay"])
     mu = h["momentum"]
     if t == 1:
         buf = g
@@ -77,7 +84,9 @@ def _sgd(p, g, s, t, h, lr):
         buf = mu * s["momentum_buffer"] + (1.0 - h["dampening"]) * g
     # torch skips the buffer entirely when momentum == 0 (then dampening has no effect)
     d = _sel(h["nesterov"], lambda: g + mu * buf, lambda: buf)
-    d = _sel(np.all(mu != 0) if np.ndim(mu) == 0 else mu != 0, lambda: d, lambda: g)
+    if np.ndim(mu) == 0:
+        return p - lr * (d if mu != 0 else g), {"momentum_buffer": buf}
+    d = np.where(mu != 0, d, g)
     return p - lr * d, {"momentum_buffer": buf}
 
 
@@ -86,7 +95,7 @@ def _adagrad(p, g, s, t, h, lr):
 
     Keras puts ε inside the square root (g/√(Σ+ε)) and starts Σ at 0.1.
     """
-    g = g + h["weight_decay"] * p
+    g = _l2(g, p, h["weight_decay"])
     clr = lr / (1.0 + (t - 1) * h["lr_decay"])
     acc = s["sum"] + g * g
     return p - clr * g / (np.sqrt(acc) + h["eps"]), {"sum": acc}
@@ -97,7 +106,7 @@ def _rmsprop(p, g, s, t, h, lr):
 
     Keras puts ε inside the square root and defaults to ρ=0.9 (torch's α), ε=1e-7.
     """
-    g = g + h["weight_decay"] * p
+    g = _l2(g, p, h["weight_decay"])
     a = h["alpha"]
     sq = a * s["square_avg"] + (1.0 - a) * g * g
     gavg = a * s["grad_avg"] + (1.0 - a) * g
@@ -112,7 +121,7 @@ def _adadelta(p, g, s, t, h, lr):
 
     Same form in Keras, whose defaults are η=0.001, ρ=0.95, ε=1e-7.
     """
-    g = g + h["weight_decay"] * p
+    g = _l2(g, p, h["weight_decay"])
     rho = h["rho"]
     sq = rho * s["square_avg"] + (1.0 - rho) * g * g
     delta = np.sqrt(s["acc_delta"] + h["eps"]) / np.sqrt(sq + h["eps"]) * g
@@ -138,7 +147,7 @@ def _adam(p, g, s, t, h, lr):
     L2 penalty: g ← g + λp before the moments. Keras adds ε to √v before the √(1−β₂ᵗ)
     correction (its "epsilon hat") and defaults to ε=1e-7.
     """
-    return _adam_core(p, g + h["weight_decay"] * p, s, t, h, lr)
+    return _adam_core(p, _l2(g, p, h["weight_decay"]), s, t, h, lr)
 
 
 def _adamw(p, g, s, t, h, lr):
@@ -205,7 +214,7 @@ def _adamax(p, g, s, t, h, lr):
 
     Keras adds ε to u in the denominator instead of inside the max.
     """
-    g = g + h["weight_decay"] * p
+    g = _l2(g, p, h["weight_decay"])
     b1 = h["beta1"]
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])
     u = np.maximum(h["beta2"] * s["exp_inf"], np.abs(g) + h["eps"])

@@ -103,7 +103,7 @@ class _Group:
             if all(c is None for c in clips)
             else np.array([np.inf if c is None else c for c in clips], dtype=np.float64)
         )
-        self.opt = optimizers.create(name, clip_norm=clip, **_stack(full))
+        self.opt = optimizers.create(name, clip_norm=clip, **stack_hyperparams(full))
         t = np.arange(steps, dtype=np.float64)
         self.lrs = np.stack(
             [
@@ -120,7 +120,7 @@ class _Group:
         self.m_name, self.v_name = self.opt.moments
 
 
-def _stack(dicts: list[dict[str, Any]]) -> dict[str, Any]:
+def stack_hyperparams(dicts: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-lane parameter dicts (same keys) → one dict; values that differ become arrays."""
     out: dict[str, Any] = {}
     for k in dicts[0]:

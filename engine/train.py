@@ -44,7 +44,7 @@ import numpy as np
 
 from engine import activations, losses, mlp, optimizers, registry, schedules
 from engine.registry import Param
-from engine.simulate import _stack, lane_specs
+from engine.simulate import lane_specs, stack_hyperparams
 
 Array = np.ndarray
 MAX_LANES = 8
@@ -454,7 +454,7 @@ class _Group:
             if all(c is None for c in clips)
             else np.array([np.inf if c is None else c for c in clips], dtype=np.float64)
         )
-        self.opt = optimizers.create(name, clip_norm=clip, **_stack(full))
+        self.opt = optimizers.create(name, clip_norm=clip, **stack_hyperparams(full))
         self.a, self.b = a, b
 
 
