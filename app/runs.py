@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import jobs
+from app import jobs, mlpjob
 from app.events import Event
 from app.settings import Settings
 from app.store import Store
@@ -154,8 +154,9 @@ class RunManager:
                 )
             run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time())
             self.runs[run.id] = run
-        meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
-        run.events.append(Event.make(0, "meta", meta))
+        if kind == "surface":  # the stream starts at once, even while the run is queued
+            meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
+            run.events.append(Event.make(0, "meta", meta))
         self.store.insert(run.id, kind, client, run.created, config)
         self.pool.submit(self._work, run)
         return run
@@ -177,8 +178,14 @@ class RunManager:
                 raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
 
         try:
-            out = jobs.surface_job(
-                run.id, run.config, emit, checkpoint, self.settings.frame_interval_s, meta_sent=True
+            job = jobs.surface_job if run.kind == "surface" else mlpjob.mlp_job
+            out = job(
+                run.id,
+                run.config,
+                emit,
+                checkpoint,
+                self.settings.frame_interval_s,
+                meta_sent=bool(run.events),
             )
             run.summary = out["summary"]
             emit(

@@ -44,7 +44,7 @@ def _field_type(p: Param) -> Any:
     return t | None if p.nullable else t
 
 
-def _params_model(kind: str, entry: registry.Entry) -> type[BaseModel]:
+def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[BaseModel]:
     fields = {
         p.name: (
             _field_type(p),
@@ -56,19 +56,19 @@ def _params_model(kind: str, entry: registry.Entry) -> type[BaseModel]:
         for p in entry.params
     }
     name = "".join(part.title() for part in entry.name.split("_"))
-    return create_model(f"{name}{kind.title()}Params", __config__=STRICT, **fields)
+    return create_model(f"{prefix}{name}{kind.title()}Params", __config__=STRICT, **fields)
 
 
-def _schedule_models(include_mlp_only: bool) -> list[type[BaseModel]]:
+def _schedule_models(include_mlp_only: bool, prefix: str = "") -> list[type[BaseModel]]:
     models = []
     for e in registry.entries("schedule"):
         if e.info.get("mlp_only") and not include_mlp_only:
             continue
-        params = _params_model("schedule", e)
+        params = _params_model("schedule", e, prefix)
         name = "".join(part.title() for part in e.name.split("_"))
         models.append(
             create_model(
-                f"{name}Schedule",
+                f"{prefix}{name}Schedule",
                 __config__=STRICT,
                 __doc__=e.help_en,
                 name=(Literal[e.name], ...),  # type: ignore[valid-type]
@@ -89,14 +89,14 @@ def _union(models: list[type[BaseModel]]) -> Any:
 SurfaceSchedule = _union(_schedule_models(include_mlp_only=False))
 
 
-def _optimizer_models(schedule: Any) -> list[type[BaseModel]]:
+def _optimizer_models(schedule: Any, prefix: str = "") -> list[type[BaseModel]]:
     models = []
     for e in registry.entries("optimizer"):
-        params = _params_model("optimizer", e)
+        params = _params_model("optimizer", e, prefix)
         name = "".join(part.title() for part in e.name.split("_"))
         models.append(
             create_model(
-                f"{name}Optimizer",
+                f"{prefix}{name}Optimizer",
                 __config__=STRICT,
                 __doc__=e.help_en,
                 name=(Literal[e.name], ...),  # type: ignore[valid-type]
@@ -177,7 +177,56 @@ class SurfaceRun(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
 
 
-RunRequest = Annotated[SurfaceRun, Field(discriminator="kind")]
+MlpSchedule = _union(_schedule_models(include_mlp_only=True, prefix="Mlp"))
+MlpOptimizer = _union(_optimizer_models(MlpSchedule, prefix="Mlp"))
+
+
+def _dataset_models() -> list[type[BaseModel]]:
+    models = []
+    for e in registry.entries("dataset"):
+        fields = {
+            p.name: (_field_type(p), Field(default=p.default, description=p.help_en))
+            for p in e.params
+        }
+        name = "".join(part.title() for part in e.name.split("_"))
+        models.append(
+            create_model(
+                f"{name}Dataset",
+                __config__=STRICT,
+                __doc__=e.help_en,
+                name=(Literal[e.name], ...),  # type: ignore[valid-type]
+                **fields,
+            )
+        )
+    return models
+
+
+MlpDataset = _union(_dataset_models())
+MlpModel = _params_model("", registry.get("mlp_setting", "model"), "Mlp")
+EarlyStopping = _params_model("", registry.get("mlp_setting", "early_stopping"))
+_TRAINING = {p.name: p for p in registry.get("mlp_setting", "training").params}
+
+
+class MlpRun(BaseModel):
+    """1–8 optimizers training the same small network side by side on a dataset."""
+
+    model_config = STRICT
+    kind: Literal["mlp"]
+    dataset: MlpDataset
+    model: MlpModel = Field(default_factory=MlpModel)  # type: ignore[valid-type]
+    loss: _field_type(_TRAINING["loss"]) = _TRAINING["loss"].default  # type: ignore
+    optimizers: Annotated[list[MlpOptimizer], Field(min_length=1, max_length=8)]
+    batch_size: _field_type(_TRAINING["batch_size"]) | Literal["full"] = Field(  # type: ignore
+        _TRAINING["batch_size"].default, description='1 (SGD) … the full set ("full")'
+    )
+    epochs: _field_type(_TRAINING["epochs"]) = _TRAINING["epochs"].default  # type: ignore
+    l1: _field_type(_TRAINING["l1"]) = 0.0  # type: ignore
+    l2: _field_type(_TRAINING["l2"]) = 0.0  # type: ignore
+    early_stopping: EarlyStopping | None = None  # type: ignore[valid-type]
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+
+
+RunRequest = Annotated[SurfaceRun | MlpRun, Field(discriminator="kind")]
 
 
 class RunLinks(BaseModel):

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(30.0, gt=0, description="cancel a run nobody watches")
     frame_interval_s: float = Field(1 / 30, gt=0, description="min. seconds between frames")
     heartbeat_s: float = Field(15.0, gt=0, description="SSE keep-alive comment interval")
+    max_epochs: int = Field(1_000, ge=1, description="epochs of one MLP run")
+    max_layers: int = Field(10, ge=1, le=64, description="hidden layers of one MLP")
+    max_width: int = Field(256, ge=1, le=4096, description="units in one hidden layer")
+    max_mlp_work: float = Field(2e10, gt=0, description="optimizers×epochs×samples×weights")
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
     workers: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),

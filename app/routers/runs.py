@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from app import jobs, jsonutil
 from app.deps import ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
+from app.mlpjob import check_mlp_run
 from app.runs import TooManyRuns
 from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
 from app.validation import check_surface_run
@@ -56,7 +57,10 @@ async def create_run(
 ) -> Any:
     """Validate and admit a run; 201 with its id before anything streams."""
     config = run_request.model_dump(mode="json")
-    check_surface_run(config, settings)
+    if config["kind"] == "surface":
+        check_surface_run(config, settings)
+    else:
+        await asyncio.to_thread(check_mlp_run, config, settings)
     try:
         run = manager.submit(config["kind"], config, client)
     except TooManyRuns as e:
@@ -176,45 +180,91 @@ async def export_run(
 
 
 def to_csv(result: dict[str, Any]) -> str:
-    lanes = result["meta"].get("lanes", [])
-    arrays = result["arrays"]
-    cols = [
-        "lane",
-        "optimizer",
-        "label",
-        "start",
-        "step",
-        "x",
-        "y",
-        "loss",
-        "grad_norm",
-        "dist_min",
-        "lr",
-        "grad_x",
-        "grad_y",
-        "update_x",
-        "update_y",
-        "m_x",
-        "m_y",
-        "v_x",
-        "v_y",
-    ]
+    """Surface runs: one row per lane and step. MLP runs: one row per lane and epoch."""
+    meta, arrays = result["meta"], result["arrays"]
+    if meta.get("kind") == "mlp":
+        fields = (
+            "epochs",
+            "iteration",
+            "train_loss",
+            "val_loss",
+            "train_acc",
+            "val_acc",
+            "batch_loss",
+            "lr",
+        )
+        cols = [
+            "lane",
+            "optimizer",
+            "label",
+            *(f.removesuffix("s") for f in fields[:1]),
+            *fields[1:],
+        ]
+        rows = (
+            [
+                lane["lane"],
+                lane["name"],
+                lane["label"],
+                *(_scalar(arrays[f][r], lane["lane"], f) for f in fields),
+            ]
+            for lane in meta.get("lanes", [])
+            for r in range(len(arrays.get("epochs", [])))
+        )
+    else:
+        fields = ("xy", "loss", "grad_norm", "dist_min", "lr", "grad", "update", "m", "v")
+        cols = [
+            "lane",
+            "optimizer",
+            "label",
+            "start",
+            "step",
+            "x",
+            "y",
+            "loss",
+            "grad_norm",
+            "dist_min",
+            "lr",
+            "grad_x",
+            "grad_y",
+            "update_x",
+            "update_y",
+            "m_x",
+            "m_y",
+            "v_x",
+            "v_y",
+        ]
+        rows = (
+            [
+                lane["lane"],
+                lane["name"],
+                lane["label"],
+                lane["start"],
+                step,
+                *_flat(arrays[f][step][lane["lane"]] for f in fields),
+            ]
+            for lane in meta.get("lanes", [])
+            for step in range(len(arrays.get("xy", [])))
+        )
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)
-
-    def cell(v: Any) -> Any:
-        return "" if v is None or v != v or v in (float("inf"), float("-inf")) else v
-
-    for lane in lanes:
-        li = lane["lane"]
-        for step in range(len(arrays.get("xy", []))):
-            row = [li, lane["name"], lane["label"], lane["start"], step]
-            for f in ("xy", "loss", "grad_norm", "dist_min", "lr", "grad", "update", "m", "v"):
-                v = arrays[f][step][li]
-                row.extend(v if isinstance(v, list) else [v])
-            w.writerow([cell(v) for v in row])
+    w.writerows([_cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def _scalar(row: Any, lane: int, field: str) -> Any:
+    return row if field in ("epochs", "iteration") else row[lane]
+
+
+def _flat(values: Any) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        out.extend(v if isinstance(v, list) else [v])
+    return out
+
+
+def _cell(v: Any) -> Any:
+    return "" if v is None or v != v or v in (float("inf"), float("-inf")) else v
 
 
 def _found(info: dict[str, Any] | None) -> dict[str, Any]:

@@ -95,7 +95,7 @@ BAD = [
     ),
     ("bad-formula", with_(surface={"formula": "x**2 - z"}), "surface.formula"),
     ("unknown-field", with_(sed=1), "sed: Extra inputs are not permitted"),
-    ("mlp-kind", with_(kind="mlp"), "kind"),
+    ("unknown-kind", with_(kind="cnn"), "kind"),
     ("over-step-limit", with_(steps=1_000_000), "DESCENTLAB_MAX_STEPS"),
     (
         "bad-schedule-param",

@@ -1,0 +1,172 @@
+"""MLP runs: the request → dataset and trainer config, limits, and the stream of events.
+
+Events: `meta` (lanes, task, layer sizes, iterations per epoch, histogram edges, the
+dataset's points for 2-feature sets), `frame` (finished epochs: losses, accuracies, learning
+rate, per-layer gradient norms, weight histograms, per-iteration losses, boundary grids),
+`stopped` (a lane's early stop, with its best epoch), `diverged`, and `done` with the summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import engine
+from app.jobs import OKABE_ITO, Emit
+from app.settings import Settings
+from app.validation import fail
+from engine import datasets, train
+
+ROW_FIELDS = (
+    "epochs",
+    "iteration",
+    "train_loss",
+    "val_loss",
+    "train_acc",
+    "val_acc",
+    "batch_loss",
+    "penalty",
+    "lr",
+    "grad_norm",
+    "weight_norm",
+    "hist",
+    "active",
+)
+IT_FIELDS = ("it_index", "it_loss", "it_lr")
+
+
+@lru_cache(maxsize=1)
+def _digits_bytes() -> bytes:
+    return (Path(engine.__file__).parent / datasets.DIGITS_FILE).read_bytes()
+
+
+def make_data(spec: dict[str, Any], seed: int) -> datasets.Dataset:
+    params = {k: v for k, v in spec.items() if k != "name"}
+    raw = _digits_bytes() if spec["name"] == "digits" else None
+    return datasets.make(spec["name"], rng=np.random.default_rng(seed), raw=raw, **params)
+
+
+def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, Any]:
+    optimizers = [
+        {**o, "params": {k: tuple(v) if k == "betas" else v for k, v in o["params"].items()}}
+        for o in config["optimizers"]
+    ]
+    return {
+        "data": data,
+        "model": config["model"],
+        "loss": config["loss"],
+        "optimizers": optimizers,
+        "batch_size": config["batch_size"],
+        "epochs": config["epochs"],
+        "l1": config["l1"],
+        "l2": config["l2"],
+        "early_stopping": config["early_stopping"],
+    }
+
+
+def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
+    """The server's limits and the trainer's own checks, as 422s naming the field."""
+    hidden = config["model"]["hidden"]
+    if len(hidden) > s.max_layers:
+        raise fail(["model", "hidden"], f"at most {s.max_layers} hidden layers on this server")
+    if max(hidden, default=0) > s.max_width:
+        raise fail(["model", "hidden"], f"at most {s.max_width} units per layer on this server")
+    if config["epochs"] > s.max_epochs:
+        raise fail(["epochs"], f"at most {s.max_epochs} epochs on this server")
+    try:
+        data = make_data(config["dataset"], config["seed"])
+    except (ValueError, TypeError, KeyError) as e:
+        raise fail(["dataset"], str(e.args[0]) if e.args else "invalid dataset") from None
+    sizes = [data.X_train.shape[1], *hidden, 10]
+    n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    work = len(config["optimizers"]) * config["epochs"] * len(data.X_train) * n_params
+    if work > s.max_mlp_work:
+        raise fail(
+            ["epochs"],
+            f"optimizers × epochs × samples × weights is about {work:,.0f}; "
+            f"at most {s.max_mlp_work:,.0f} on this server",
+        )
+    try:
+        train.check(engine_config(config, data))
+    except ValueError as e:
+        field, _, msg = str(e).partition(": ")
+        loc = field.replace("[", ".").replace("]", "").split(".")
+        raise fail([int(p) if p.isdigit() else p for p in loc], msg or str(e)) from None
+
+
+def mlp_job(
+    run_id: str,
+    config: dict[str, Any],
+    emit: Emit,
+    checkpoint: Callable[[], None],
+    interval: float,
+    meta_sent: bool = False,
+) -> dict[str, Any]:
+    """Train; emit meta, frames (≤ ~30/s), stopped/diverged events; return the summary."""
+    data = make_data(config["dataset"], config["seed"])
+    pending: list[train.Chunk] = []
+    last = 0.0
+    for chunk in train.train(engine_config(config, data), rng_seed=config["seed"]):
+        checkpoint()
+        if chunk.meta is not None:
+            emit("meta", meta(run_id, config, data, chunk.meta))
+        pending.append(chunk)
+        now = time.monotonic()
+        if chunk.events or chunk.summary is not None or now - last >= interval:
+            emit("frame", frame_payload(pending))
+            pending, last = [], now
+            for ev in chunk.events:
+                kind = ev.get("type", "diverged")
+                emit("stopped" if kind == "early_stop" else "diverged", ev)
+        if chunk.summary is not None:
+            return {"summary": list(chunk.summary)}
+    raise RuntimeError("training ended without a summary")
+
+
+def meta(
+    run_id: str, config: dict[str, Any], data: datasets.Dataset, train_meta: dict[str, Any]
+) -> dict[str, Any]:
+    lanes = [
+        {**lane, "name": lane["optimizer"], "color": OKABE_ITO[i % len(OKABE_ITO)]}
+        for i, lane in enumerate(train_meta["lanes"])
+    ]
+    points = None
+    if data.X_train.shape[1] <= 2:
+        points = {
+            "X_train": data.X_train,
+            "y_train": data.y_train,
+            "X_val": data.X_val,
+            "y_val": data.y_val,
+        }
+    return {
+        **train_meta,
+        "run_id": run_id,
+        "kind": "mlp",
+        "lanes": lanes,
+        "n_lanes": len(lanes),
+        "dataset": config["dataset"],
+        "points": points,
+        "optimizers": config["optimizers"],
+    }
+
+
+def frame_payload(chunks: list[train.Chunk]) -> dict[str, Any]:
+    """Consecutive trainer chunks as one frame; grids rounded to 3 decimals (size)."""
+    out: dict[str, Any] = {
+        f: np.concatenate([getattr(c, f) for c in chunks]) for f in ROW_FIELDS + IT_FIELDS
+    }
+    grids = []
+    for c in chunks:
+        for g in c.grids:
+            g = dict(g)
+            for key in ("values", "confidence"):
+                if g.get(key) is not None:
+                    g[key] = np.round(np.asarray(g[key], dtype=np.float64), 3)
+            grids.append(g)
+    out["grids"] = grids
+    return out
