@@ -1,0 +1,92 @@
+// Plotly traces and layouts for the step charts (loss, gradient norm, distance to the
+// nearest minimum, learning rate). Pure: no DOM and no Plotly.
+
+import { startDash, themeColors } from "./colors.js";
+import { t } from "./i18n.js";
+import { floorSeries, lossView, minOf, robustRange, viewSeries } from "./surfacemath.js";
+import { sizes } from "./surface_fig.js";
+
+export const CHARTS = [
+  { id: "loss", field: "loss", title: "chart.loss", axis: "axis.loss", testid: "loss-plot", logable: true },
+  { id: "grad", field: "grad_norm", title: "chart.grad", axis: "axis.grad", testid: "grad-plot", logable: true },
+  { id: "dist", field: "dist_min", title: "chart.dist", axis: "axis.dist", testid: "dist-plot", logable: true },
+  { id: "lr", field: "lr", title: "chart.lr", axis: "axis.lr", testid: "lr-plot", logable: false },
+];
+
+/** How the y values of a chart are drawn: {type: log|linear, view (loss), axisTitle}. */
+export function chartMode(chart, buffer, info, logy) {
+  if (!chart.logable || !logy) return { type: "linear", view: { mode: "raw", offset: 0 }, axis: t(chart.axis) };
+  if (chart.field !== "loss") return { type: "log", view: { mode: "floor", offset: 0 }, axis: t(chart.axis) };
+  const lanes = buffer ? [...Array(buffer.nLanes).keys()].map((l) => buffer.series("loss", l)[1]) : [];
+  const view = lossView(info, minOf(lanes), true);
+  if (view.mode === "raw") return { type: "linear", view, axis: t(chart.axis) };
+  return { type: "log", view, axis: t(view.mode === "gap" ? "axis.lossGap" : chart.axis) };
+}
+
+export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1 }) {
+  if (!buffer) return [];
+  const s = sizes(projector, scale);
+  return lanes.map((lane, i) => {
+    const [x, raw] = buffer.series(chart.field, i);
+    let y = raw;
+    if (mode.view.mode === "floor") y = floorSeries(raw);
+    else if (mode.view.mode !== "raw") y = viewSeries(raw, mode.view);
+    return {
+      type: "scatter", mode: "lines", x, y, name: lane.label,
+      line: { color: lane.color, width: s.line * 0.85, dash: startDash(lane.start) },
+      hovertemplate: "%{y:.4g}",
+    };
+  });
+}
+
+/**
+ * Vertical marks where lanes diverged ("✕ 12" at the top), so a blown-up lane that leaves
+ * the chart is still accounted for.
+ */
+function divergenceMarks(buffer, lanes, c, s) {
+  const shapes = [];
+  const annotations = [];
+  for (const [lane, d] of buffer?.diverged ?? []) {
+    const color = lanes[lane]?.color ?? c.text;
+    shapes.push({ type: "line", xref: "x", yref: "paper", x0: d.step, x1: d.step, y0: 0, y1: 1,
+      line: { color, width: 1.5, dash: "dot" } });
+    annotations.push({ xref: "x", yref: "paper", x: d.step, y: 1, yanchor: "bottom", showarrow: false,
+      text: `\u2715 ${d.step}`, font: { size: s.small, color } });
+  }
+  return { shapes, annotations };
+}
+
+/** A centred note when a chart has nothing to show, saying why. */
+function note(buffer, traces, chart, c, s) {
+  let text = null;
+  if (!buffer) text = t("plot.empty");
+  else if (buffer.done && !traces.some((tr) => tr.y.some(Number.isFinite))) {
+    text = t(chart.field === "dist_min" ? "chart.noMinimum" : "chart.noData");
+  }
+  return text ? [{ text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false,
+    font: { size: s.small + 1, color: c.muted } }] : [];
+}
+
+export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1 }, lanes = [], traces = []) {
+  const c = themeColors(theme, projector);
+  const s = sizes(projector, scale);
+  const steps = buffer?.steps ?? 100;
+  const axisFont = { size: s.small, color: c.text };
+  const marks = divergenceMarks(buffer, lanes, c, s);
+  const range = mode.type === "linear" && chart.field !== "lr" ? robustRange(traces.map((tr) => tr.y)) : null;
+  return {
+    paper_bgcolor: c.paper, plot_bgcolor: c.plot,
+    font: { size: s.small, color: c.text },
+    margin: { l: projector ? 78 : 62, r: 14, t: marks.shapes.length ? 22 : 8, b: projector ? 56 : 44 },
+    xaxis: { range: [0, steps], autorange: false, fixedrange: true, title: { text: t("axis.step"), font: axisFont, standoff: 4 },
+      gridcolor: c.grid, zeroline: false, tickfont: axisFont, linecolor: c.zero },
+    yaxis: { type: mode.type, fixedrange: true, exponentformat: "power",
+      ...(range ? { range, autorange: false } : { autorange: true }),
+      title: { text: mode.axis, font: axisFont, standoff: 4 }, gridcolor: c.grid, zeroline: false,
+      tickfont: axisFont, linecolor: c.zero },
+    showlegend: false, hovermode: "x unified", dragmode: false,
+    hoverlabel: { font: { size: s.small }, bgcolor: c.paper, bordercolor: c.zero },
+    shapes: marks.shapes,
+    annotations: [...marks.annotations, ...note(buffer, traces, chart, c, s)],
+  };
+}

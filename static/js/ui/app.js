@@ -1,0 +1,296 @@
+// The dashboard: owns the state (mirrored in the URL), loads surfaces, turns setting
+// changes into re-runs, and keeps the views in step. Drawing happens in frame.js, once per
+// animation frame.
+
+import { laneColor } from "../colors.js";
+import { pick, setLang } from "../i18n.js";
+import { Playback } from "../playback.js";
+import { runRequest } from "../requests.js";
+import { encodeState, inDomainAll, MAX_STARTS } from "../state.js";
+import { laneLabel, runLaneLabels } from "../summaries.js";
+import { $, translate } from "./dom.js";
+import { drawFrame, startLoop, whenSettled } from "./frame.js";
+import { fillIcons } from "./icons.js";
+import { installKeys, openHelp } from "./keys.js";
+import { keyActions, presetPicker } from "./lessons.js";
+import { fetchSurface } from "./surface_source.js";
+import { installToolbar } from "./toolbar.js";
+import { applyViewClasses, buildViews, trackChrome, trackWidth } from "./views.js";
+
+export class App {
+  constructor(cat, state, presets) {
+    this.cat = cat;
+    this.state = state;
+    this.presets = presets ?? [];
+    this.buffer = null; // the race shown (RunBuffer)
+    this.run = null; // its id and links
+    this.info = null; // the surface's info (domain, critical points, …)
+    this.lanes = []; // per run lane: {label, color, start}
+    this.labels = [];
+    this.playback = new Playback(state.speed);
+    this.hoverStep = null;
+    this.needsDraw = true;
+    this.surfaceSeq = 0;
+    setLang(state.lang);
+  }
+
+  async start() {
+    buildViews(this);
+    this.applyViewClasses();
+    translate(document);
+    fillIcons(document);
+    this.renderControls();
+    installToolbar(this);
+    presetPicker(this);
+    trackChrome();
+    trackWidth(this);
+    installKeys(keyActions(this), $("#keys-dialog"));
+    await this.loadSurface();
+    this.rerun();
+    if (this.state.tab === "basins") this.basins.run(this.basinCtx());
+    startLoop(this);
+  }
+
+  // ------------------------------------------------------------------ state changes
+
+  /** Edit the race; re-runs it (and reloads the surface when `surface` is set). */
+  change(mutator, opts = {}) {
+    const mark = performance.now();
+    mutator(this.state);
+    this.state.starts = this.state.starts.slice(0, MAX_STARTS);
+    if (opts.rerender) this.renderControls();
+    else if (opts.sidebar) {
+      this.controls.render(this.state, this.info);
+      this.lanesView.render(this.state);
+    } else this.strip.render(this.state);
+    this.basins.markStale();
+    this.saveUrl();
+    if (opts.surface) this.loadSurface().then(() => this.rerun(mark));
+    else this.rerun(mark);
+  }
+
+  /** View-only changes (theme, language, projector, 2D/3D, log axis, tab, lane, speed). */
+  setView(patch) {
+    const before = { ...this.state };
+    Object.assign(this.state, patch);
+    const s = this.state;
+    const langChanged = patch.lang && patch.lang !== before.lang;
+    if (langChanged) {
+      setLang(s.lang);
+      translate(document);
+      this.status.retranslate();
+      if ($("#keys-dialog").open) this.showHelp();
+    }
+    if (langChanged || "theme" in patch || "projector" in patch) {
+      this.applyViewClasses();
+      this.renderControls();
+      this.relabel();
+      if (this.basins.result || (langChanged && s.tab === "basins")) this.basins.render(this.basinCtx());
+    }
+    if ("view" in patch || "tab" in patch || "hide" in patch) this.applyViewClasses();
+    if ("logy" in patch) {
+      this.charts.setOptions({ logy: s.logy });
+      if (this.logBox) this.logBox.checked = s.logy;
+    }
+    if ("speed" in patch) this.playback.setSpeed(s.speed);
+    if ("tab" in patch && s.tab === "basins") {
+      if (!this.basins.result && !this.basins.busy) this.basins.run(this.basinCtx());
+      else this.basins.render(this.basinCtx());
+    }
+    this.saveUrl();
+    this.needsDraw = true;
+  }
+
+  /** Theme, language, projector, lesson mode, tabs and view buttons on the page. */
+  applyViewClasses() {
+    applyViewClasses(this);
+  }
+
+  /** Figure options: theme, projector, and the projector's size scale (screen width). */
+  figOpts() {
+    const scale = this.state.projector ? Math.min(1.25, Math.max(0.7, window.innerWidth / 1920)) : 1;
+    return { theme: this.state.theme, projector: this.state.projector, scale: Math.round(scale * 20) / 20 };
+  }
+
+  renderControls() {
+    this.controls.render(this.state, this.info);
+    this.lanesView.render(this.state);
+    this.strip.render(this.state);
+    this.renderTitle();
+  }
+
+  renderTitle() {
+    const e = this.state.surface.name ? this.cat.surface.get(this.state.surface.name) : null;
+    $("#stage-title").textContent = e ? pick(e.label) : `f(x, y) = ${this.state.surface.formula ?? ""}`;
+  }
+
+  saveUrl() {
+    clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => {
+      const q = encodeState(this.cat, this.state);
+      if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
+    }, 120);
+  }
+
+  /** The URL of this exact state (now, not after the debounce). */
+  url() {
+    return `${location.origin}${location.pathname}?${encodeState(this.cat, this.state)}`;
+  }
+
+  // ------------------------------------------------------------------ surface
+
+  /** Fetch the surface's info and grid (catalogue or formula); the newest call wins. */
+  async loadSurface() {
+    const seq = ++this.surfaceSeq;
+    let info;
+    let grid;
+    try {
+      const got = await fetchSurface(this.cat, this.state.surface);
+      ({ info, grid } = got);
+      if (got.note && seq === this.surfaceSeq) this.status.show("error", { message: got.note });
+    } catch (e) {
+      if (seq === this.surfaceSeq) this.status.error(e);
+      return;
+    }
+    if (seq !== this.surfaceSeq) return;
+    this.info = info;
+    if (!inDomainAll(this.state.starts, info.domain) && info.starts?.length) {
+      this.state.starts = [info.starts[0].slice()];
+      this.saveUrl();
+    }
+    this.surface.setSurface(info, grid);
+    this.surface.setStarts(this.state.starts);
+    this.controls.renderStarts(this.state, info); // not the rest: someone may be typing there
+    this.renderTitle();
+    this.needsDraw = true;
+  }
+
+  /** A click on the surface moves the start; with Shift it adds one. */
+  pickStart([x, y], add) {
+    const p = [Number(x.toFixed(3)), Number(y.toFixed(3))];
+    this.change((s) => {
+      if (add && s.starts.length < MAX_STARTS) s.starts.push(p);
+      else s.starts = [p];
+    });
+    this.controls.renderStarts(this.state, this.info);
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  rerun(mark = performance.now()) {
+    this.surface.setStarts(this.state.starts);
+    this.client.rerun(runRequest(this.state), mark);
+  }
+
+  runLive() {
+    this.surface.setStarts(this.state.starts);
+    this.status.show("starting");
+    this.client.runLive(runRequest(this.state));
+  }
+
+  /** A quick re-run's result: shown whole at once (the first one: ready at step 0). */
+  onResult(buffer, run, timing) {
+    const first = this.buffer === null;
+    this.setRace(buffer, run);
+    this.playback.reset(buffer.steps);
+    if (!first) this.playback.seek(buffer.steps, buffer.rows);
+    this.playback.pause();
+    this.status.show(first ? "ready" : "done");
+    const t1 = performance.now();
+    Promise.all(drawFrame(this, true)).then(() => whenSettled(this)).then(() => {
+      const now = performance.now();
+      const detail = { ...timing, drawMs: now - t1, totalMs: now - timing.mark };
+      this.lastTiming = detail;
+      window.dispatchEvent(new CustomEvent("descentlab:redrawn", { detail }));
+    });
+  }
+
+  /** A live run's first event: play along as frames stream in. */
+  onStreamStart(buffer, run) {
+    this.setRace(buffer, run);
+    this.playback.reset(buffer.steps);
+    this.playback.play();
+    this.status.show("running", { k: 0, n: buffer.steps });
+  }
+
+  setRace(buffer, run) {
+    this.buffer = buffer;
+    this.run = run;
+    this.relabel();
+    for (const [id, key] of [["#export-csv", "export_csv"], ["#export-json", "export_json"]]) {
+      const a = $(id);
+      const href = run?.links?.[key];
+      a.href = href ?? "#";
+      a.setAttribute("aria-disabled", String(!href));
+      if (href) a.setAttribute("download", "");
+    }
+  }
+
+  /** Lane labels and colours for the current run (language and theme dependent). */
+  relabel() {
+    const meta = this.buffer?.meta;
+    this.labels = meta ? runLaneLabels(this.cat, this.state, meta) : [];
+    this.lanes = (meta?.lanes ?? []).map((l, i) => ({ label: this.labels[i], color: laneColor(l.optimizer, this.state.theme), start: l.start }));
+    if (meta) meta.lanes.forEach((l, i) => { l.color = this.lanes[i].color; });
+    if (this.state.lane >= this.lanes.length) this.state.lane = 0;
+    this.surface.setRace(this.buffer, this.lanes);
+    this.charts.setRace(this.buffer, this.lanes, this.info);
+    this.legend.build(this.lanes, this.state.lane);
+    this.summaryKey = null;
+    this.inspector.key = null;
+    this.needsDraw = true;
+  }
+
+  basinCtx() {
+    return { info: this.info, starts: this.state.starts, names: this.state.lanes.map((l) => laneLabel(this.cat, l)),
+      opts: this.figOpts() };
+  }
+
+  selectLane(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= Math.max(1, this.lanes.length)) return;
+    this.setView({ lane: i });
+    this.legend.build(this.lanes, i);
+    this.summaryKey = null;
+  }
+
+  setHover(k) {
+    if (k === this.hoverStep) return;
+    this.hoverStep = k;
+    this.needsDraw = true;
+  }
+
+  // ------------------------------------------------------------------ playback
+
+  togglePlay() {
+    if (!this.buffer) {
+      this.runLive();
+      return;
+    }
+    this.playback.toggle(this.buffer.rows);
+    if (this.status.kind === "ready") this.status.show("text", { text: "" });
+    this.needsDraw = true;
+  }
+
+  step(n) {
+    if (this.buffer) this.playback.step(n, this.buffer.rows);
+    this.needsDraw = true;
+  }
+
+  seek(k) {
+    if (this.buffer) {
+      this.playback.pause();
+      this.playback.seek(k, this.buffer.rows);
+    }
+    this.needsDraw = true;
+  }
+
+  resetPlayback() {
+    this.playback.pause();
+    this.playback.seek(0, 1);
+    this.needsDraw = true;
+  }
+
+  showHelp() {
+    openHelp($("#keys-dialog"), this.presets.length > 0);
+  }
+}

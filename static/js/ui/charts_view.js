@@ -1,0 +1,154 @@
+// The four linked step charts. Curves are redrawn (Plotly.react, one call in flight per
+// chart) only when data arrive; the playback cursor, the "future" veil and the hover line
+// are plain positioned elements moved every animation frame.
+
+import { CHARTS, chartLayout, chartMode, chartTraces } from "../chart_fig.js";
+import { t } from "../i18n.js";
+import { h } from "./dom.js";
+
+const Plotly = () => window.Plotly;
+const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+
+/** Put the cursor, veil and hover line inside Plotly's container, under its hover labels. */
+function mountOverlays(c) {
+  const container = c.plot.querySelector(".svg-container");
+  if (!container || c.veil.parentNode === container) return;
+  const svgs = container.querySelectorAll(":scope > svg.main-svg");
+  const top = svgs.length > 1 ? svgs[svgs.length - 1] : null;
+  for (const el of [c.veilBox, c.cursor, c.hover]) container.insertBefore(el, top);
+}
+
+export class ChartsView {
+  constructor(container, { onHoverStep, onSeek, onExport, makeLogToggle }) {
+    this.opts = { theme: "light", projector: false, logy: true };
+    this.buffer = null;
+    this.lanes = [];
+    this.info = null;
+    this.charts = CHARTS.map((def) => this._build(container, def, { onHoverStep, onSeek, onExport, makeLogToggle }));
+    this.lastFlush = 0;
+  }
+
+  _build(container, def, { onHoverStep, onSeek, onExport, makeLogToggle }) {
+    const plot = h("div", { class: "plot", dataset: { testid: def.testid }, role: "img",
+      "aria-describedby": `sum-${def.id}` });
+    const veil = h("div", { class: "veil" });
+    const veilBox = h("div", { class: "veil-box" }, veil);
+    const cursor = h("div", { class: "cursor-line" });
+    const hover = h("div", { class: "hover-line" });
+    const title = h("h3", { id: `title-${def.id}`, dataset: { i18n: def.title } }, t(def.title));
+    const tools = h("div", { class: "tools" },
+      def.id === "loss" ? makeLogToggle() : null,
+      h("button", { class: "mini", type: "button", dataset: { i18n: "export.png", i18nTitle: "export.pngTitle", testid: `export-png-${def.id}` },
+        onclick: () => onExport(def.id, "png") }, t("export.png")),
+      h("button", { class: "mini", type: "button", dataset: { i18n: "export.svg", i18nTitle: "export.svgTitle", testid: `export-svg-${def.id}` },
+        onclick: () => onExport(def.id, "svg") }, t("export.svg")));
+    const summary = h("p", { class: "sr-only", id: `sum-${def.id}`, "aria-live": "polite", dataset: { testid: `summary-${def.id}` } });
+    const card = h("figure", { class: "card chart", dataset: { chart: def.id } },
+      h("figcaption", {}, title, tools),
+      h("div", { class: "plot-wrap" }, plot, veilBox, cursor, hover), summary);
+    container.append(card);
+    const chart = { def, plot, veil, veilBox, cursor, hover, summary, busy: false, dirty: true, drawn: false, box: "" };
+    plot.setAttribute("aria-labelledby", `title-${def.id}`);
+    plot.addEventListener("mouseleave", () => onHoverStep(null));
+    const wire = () => {
+      plot.on("plotly_hover", (ev) => {
+        const x = ev.points?.[0]?.x;
+        if (Number.isFinite(x)) onHoverStep(Math.round(x));
+      });
+      plot.on("plotly_unhover", () => onHoverStep(null));
+      plot.on("plotly_click", (ev) => {
+        const x = ev.points?.[0]?.x;
+        if (Number.isFinite(x)) onSeek(Math.round(x));
+      });
+    };
+    chart.wire = wire;
+    new ResizeObserver(() => {
+      if (plot._fullLayout) Plotly().Plots.resize(plot).catch(() => {});
+    }).observe(plot);
+    return chart;
+  }
+
+  setOptions(opts) {
+    Object.assign(this.opts, opts);
+    this.invalidate();
+  }
+
+  setRace(buffer, lanes, info) {
+    this.buffer = buffer;
+    this.lanes = lanes;
+    this.info = info;
+    this.invalidate();
+  }
+
+  invalidate() {
+    for (const c of this.charts) c.dirty = true;
+  }
+
+  /** The chart's figure as plain data (also used for export). */
+  figure(id) {
+    const c = this.charts.find((x) => x.def.id === id);
+    const mode = chartMode(c.def, this.buffer, this.info, this.opts.logy);
+    const data = chartTraces(c.def, this.buffer, this.lanes, mode, this.opts);
+    return { data, layout: chartLayout(c.def, this.buffer, mode, this.opts, this.lanes, data) };
+  }
+
+  /** Redraw charts whose data changed; while streaming at most every `minGapMs`. */
+  flush(minGapMs = 0) {
+    const now = performance.now();
+    if (now - this.lastFlush < minGapMs) return [];
+    const promises = [];
+    for (const c of this.charts) {
+      if (!c.dirty || c.busy) continue;
+      c.dirty = false;
+      c.busy = true;
+      this.lastFlush = now;
+      const { data, layout } = this.figure(c.def.id);
+      promises.push(Plotly().react(c.plot, data, layout, CONFIG).then(() => {
+        mountOverlays(c);
+        if (!c.drawn) {
+          c.drawn = true;
+          c.wire();
+        }
+      }).finally(() => {
+        c.busy = false;
+      }));
+    }
+    return promises;
+  }
+
+  /** Whether every chart shows the latest data. */
+  settled() {
+    return this.charts.every((c) => !c.dirty && !c.busy);
+  }
+
+  /** Move the cursor line, the veil over the future and the hover line (transforms only). */
+  setCursor(cursor, hoverStep) {
+    for (const c of this.charts) {
+      const xa = c.plot._fullLayout?.xaxis;
+      const ya = c.plot._fullLayout?.yaxis;
+      if (!xa || !ya || !this.buffer) {
+        c.veilBox.style.display = c.cursor.style.display = c.hover.style.display = "none";
+        c.box = "";
+        continue;
+      }
+      const box = `${xa._offset},${ya._offset},${xa._length},${ya._length}`;
+      if (box !== c.box) {
+        c.box = box;
+        const place = { top: `${ya._offset}px`, height: `${ya._length}px` };
+        Object.assign(c.veilBox.style, place, { left: `${xa._offset}px`, width: `${xa._length}px`, display: "block" });
+        Object.assign(c.cursor.style, place, { display: "block" });
+        Object.assign(c.hover.style, place);
+      }
+      const px = (s) => ((s - xa.range[0]) / (xa.range[1] - xa.range[0])) * xa._length;
+      const x = px(cursor);
+      c.cursor.style.transform = `translateX(${xa._offset + x}px)`;
+      c.veil.style.transform = `translateX(${x}px)`;
+      if (hoverStep === null || hoverStep === undefined) c.hover.style.display = "none";
+      else Object.assign(c.hover.style, { display: "block", transform: `translateX(${xa._offset + px(hoverStep)}px)` });
+    }
+  }
+
+  setSummaries(texts) {
+    for (const c of this.charts) c.summary.textContent = texts[c.def.id] ?? "";
+  }
+}

@@ -1,0 +1,86 @@
+// Export: PNG/SVG of a chart (Plotly's own image export), and a standalone HTML page of
+// the current view with the figures' data and the Plotly bundle inlined (works offline).
+
+import { t } from "../i18n.js";
+import { $, download } from "./dom.js";
+
+const Plotly = () => window.Plotly;
+
+/** Download `figure` ({data, layout}) as png or svg; the size follows the screen element. */
+export function exportImage(figure, format, filename, el) {
+  const width = Math.max(640, Math.round(el?.clientWidth ?? 900));
+  const height = Math.max(420, Math.round(el?.clientHeight ?? 600));
+  const layout = { ...figure.layout, width, height };
+  return Plotly().downloadImage({ data: figure.data, layout }, { format, filename, width, height, scale: format === "png" ? 2 : 1 });
+}
+
+/** JSON that is safe inside a <script> element; typed arrays become plain arrays. */
+export function scriptJson(value) {
+  const json = JSON.stringify(value, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v, (x) => (Number.isFinite(x) ? x : null)) : v));
+  return json.replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+/**
+ * A standalone page: title, a link back to the live view, the figures, the summary table.
+ * figures: [{id, title, figure}]; tableHtml: the summary table's outerHTML (already escaped).
+ */
+export function standaloneHtml({ lang, title, url, figures, tableHtml, summaries, plotlyJs, dark }) {
+  const blocks = figures.map((f) => `<section><h2>${escapeHtml(f.title)}</h2><div id="fig-${f.id}" class="fig ${f.id === "surface" ? "big" : ""}"></div>`
+    + `<p class="summary">${escapeHtml(summaries[f.id] ?? "")}</p></section>`).join("\n");
+  const figs = scriptJson(figures.map((f) => ({ id: f.id, data: f.figure.data, layout: { ...f.figure.layout, autosize: true } })));
+  return `<!doctype html>
+<html lang="${lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans KR","Malgun Gothic",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;
+background:${dark ? "#10161f" : "#fff"};color:${dark ? "#e8edf3" : "#1b2430"}}
+a{color:inherit} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
+.fig{height:340px}.fig.big{height:700px}section{margin:0}section:first-child{grid-row:span 2}h2{font-size:18px;margin:8px 0}
+table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #8884;padding:6px 8px;text-align:left}
+.summary{font-size:14px;opacity:.85}.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;background:var(--c)}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+<p><a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>
+<div class="grid">${blocks}</div>
+<h2>${escapeHtml(t("table.title"))}</h2>
+${tableHtml}
+<script>${plotlyJs}</script>
+<script>
+const FIGS = ${figs};
+for (const f of FIGS) Plotly.newPlot("fig-" + f.id, f.data, f.layout, {responsive: true, displaylogo: false});
+</script>
+</body></html>`;
+}
+
+let plotlyText = null;
+
+/** Build and download the standalone page (the Plotly bundle is fetched once). */
+export async function exportHtml(parts) {
+  if (plotlyText === null) {
+    const res = await fetch("/vendor/plotly.min.js");
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    plotlyText = await res.text();
+  }
+  const html = standaloneHtml({ ...parts, plotlyJs: plotlyText });
+  download(new Blob([html], { type: "text/html" }), parts.filename);
+  return html.length;
+}
+
+/** Download chart `id` (surface, loss, grad, dist, lr) of the app as png or svg, with a legend. */
+export function exportChart(app, id, format) {
+  const name = `descentlab-${id}`;
+  if (id === "surface") {
+    const fig = app.surface.figure(app.playback.cursor, true);
+    fig.layout = { ...fig.layout, showlegend: true, legend: { orientation: "h", y: -0.12 }, annotations: [] };
+    return exportImage(fig, format, name, $("#surface-plot"));
+  }
+  const fig = app.charts.figure(id);
+  fig.layout = { ...fig.layout, showlegend: true, legend: { orientation: "h", y: -0.25 },
+    title: { text: t(`chart.${id}`) }, margin: { ...fig.layout.margin, t: 40 } };
+  return exportImage(fig, format, name, $(`[data-testid=${id}-plot]`));
+}

@@ -1,0 +1,103 @@
+// One animation frame of the dashboard: the playback clock, the surface, the charts'
+// cursors, the legend, the transport, the inspector and (once a run is done) the summaries.
+// Frames that arrive meanwhile are only written to the buffer; they are drawn here, once.
+
+import { getLang, t } from "../i18n.js";
+import { lrSummary, metricSummary, momentUsed, surfaceSummary } from "../summaries.js";
+import { $ } from "./dom.js";
+import { icon } from "./icons.js";
+import { renderTable } from "./table_view.js";
+
+/** Start the requestAnimationFrame loop. */
+export function startLoop(app) {
+  let last = performance.now();
+  const loop = (now) => {
+    requestAnimationFrame(loop); // first, so that one bad frame cannot stop the loop
+    const dt = now - last;
+    last = now;
+    const b = app.buffer;
+    const moved = b ? app.playback.tick(dt, b.rows, b.done) : false;
+    const dirty = b ? b.takeDirty() !== null || b.version !== app.drawnVersion : false;
+    if (moved || dirty || app.needsDraw) drawFrame(app, false);
+  };
+  requestAnimationFrame(loop);
+}
+
+/** Draw now; returns the promises of the Plotly calls this started. */
+export function drawFrame(app, force) {
+  app.needsDraw = false;
+  const b = app.buffer;
+  const cursor = app.playback.cursor;
+  const streaming = !!b && !b.done;
+  const moving = app.playback.playing || streaming;
+  const promises = [];
+  if (b && (force || b.version !== app.drawnVersion)) app.charts.invalidate();
+  app.drawnVersion = b?.version;
+  const spec = b ? app.state.lanes[b.meta.lanes[app.state.lane]?.optimizer] : null;
+  const sp = app.surface.render({ cursor, moving, hoverStep: app.hoverStep,
+    selected: app.state.tab === "race" ? app.state.lane : null, arrows: !app.playback.playing,
+    momentum: momentUsed(spec) });
+  if (sp) promises.push(sp);
+  promises.push(...app.charts.flush(streaming ? 250 : 0));
+  app.charts.setCursor(cursor, app.hoverStep);
+  app.legend.update(b, cursor);
+  transport(app, cursor);
+  const now = performance.now();
+  if (!app.playback.playing || now - (app.inspectedAt ?? 0) > 120) { // ~8 Hz while playing
+    app.inspectedAt = now;
+    app.inspector.update(b, app.labels, app.state.lane, cursor, getLang(), spec);
+  }
+  if (b?.done) summaries(app);
+  if (streaming && cursor % 10 === 0) app.status.show("running", { k: b.rows - 1, n: b.steps });
+  return promises;
+}
+
+/** Resolves once the surface and every chart show the current data. */
+export function whenSettled(app) {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!app.surface.busy && app.charts.settled() && !app.needsDraw) resolve();
+      else requestAnimationFrame(check);
+    };
+    check();
+  });
+}
+
+function transport(app, cursor) {
+  const total = app.buffer?.steps ?? app.state.steps;
+  const scr = $("#scrubber");
+  if (Number(scr.max) !== total) scr.max = String(total);
+  if (document.activeElement !== scr || app.playback.playing) scr.value = String(cursor);
+  const label = `${t("play.stepShort")} ${cursor} / ${total}`;
+  const out = $("#step-label");
+  if (out.textContent !== label) out.textContent = label;
+  const play = $("#play");
+  const playing = app.playback.playing;
+  if (play.dataset.state !== `${playing}${getLang()}`) {
+    play.dataset.state = `${playing}${getLang()}`;
+    play.replaceChildren(icon(playing ? "pause" : "play", 20));
+    play.title = t(playing ? "play.pause" : "play.play");
+    play.setAttribute("aria-label", play.title);
+  }
+  const run = $("#run");
+  const live = app.client.streaming;
+  if (run.dataset.live !== `${live}${getLang()}`) {
+    run.dataset.live = `${live}${getLang()}`;
+    run.querySelector(".txt").textContent = t(live ? "run.stop" : "run.run");
+    run.querySelector(".ico").replaceChildren(icon(live ? "stop" : "play"));
+  }
+}
+
+/** The summary table and the screen-reader summaries of every chart. */
+function summaries(app) {
+  const b = app.buffer;
+  const key = `${b.version}|${getLang()}|${app.state.lane}|${app.labels.join()}`;
+  if (key === app.summaryKey) return;
+  app.summaryKey = key;
+  $("#sum-surface").textContent = surfaceSummary(b.summary, app.labels);
+  app.charts.setSummaries({
+    loss: metricSummary("sum.loss", b, app.labels), grad: metricSummary("sum.grad", b, app.labels),
+    dist: metricSummary("sum.dist", b, app.labels), lr: lrSummary(b, app.labels),
+  });
+  renderTable($("#table"), b.summary, app.labels, b.meta, app.state.lane, (i) => app.selectLane(i));
+}

@@ -1,0 +1,123 @@
+// The optimizer lanes editor: one card per lane (optimizer, its parameters, an optional
+// learning-rate schedule and gradient clipping), add / duplicate / remove, Keras presets.
+
+import { laneColor } from "../colors.js";
+import { pick, t } from "../i18n.js";
+import { paramDefaults } from "../params.js";
+import { makeLane, MAX_LANES, mlpOnly } from "../state.js";
+import { laneLabel } from "../summaries.js";
+import { h, uid } from "./dom.js";
+import { icon } from "./icons.js";
+import { paramField } from "./param_input.js";
+
+const RE = { rerender: true };
+const MAIN_PARAMS = new Set(["lr", "momentum", "betas", "alpha", "rho"]);
+
+export class LanesView {
+  /** change(mutator(state), {live}) edits the state; select(i) picks a lane to inspect. */
+  constructor(root, { cat, change, select }) {
+    this.root = root;
+    this.cat = cat;
+    this.change = change;
+    this.select = select;
+    this.open = new Set();
+  }
+
+  render(state) {
+    this.state = state;
+    const theme = state.theme;
+    const cards = state.lanes.map((lane, i) => this._card(lane, i, theme));
+    const add = h("button", { type: "button", class: "add", dataset: { testid: "lane-add" },
+      disabled: state.lanes.length >= MAX_LANES,
+      onclick: () => this.change((s) => {
+        const used = new Set(s.lanes.map((l) => l.name));
+        const name = ["adam", "sgd", "rmsprop", "adagrad", "nadam", "adamw", "adadelta", "radam", "adamax", "gd"]
+          .find((n) => !used.has(n)) ?? "adam";
+        s.lanes.push(makeLane(this.cat, name, name === "sgd" ? { lr: 0.005 } : { lr: 0.05 }));
+      }, RE) }, `+ ${t("lanes.add")}`);
+    const count = h("span", { class: "count", dataset: { testid: "lane-count" } },
+      t("lanes.count", { n: state.lanes.length, max: MAX_LANES }));
+    this.root.replaceChildren(...cards, h("div", { class: "lanes-foot" }, add, count));
+  }
+
+  _card(lane, i, theme) {
+    const entry = this.cat.optimizer.get(lane.name);
+    const color = laneColor(i, theme);
+    const selId = uid("opt");
+    const edit = (fn) => (v, o = {}) => this.change((s) => fn(s.lanes[i], v), o);
+    const select = h("select", { id: selId, dataset: { testid: `lane-${i}-optimizer` },
+      onchange: () => this.change((s) => {
+        const old = s.lanes[i];
+        s.lanes[i] = makeLane(this.cat, select.value, { lr: old.params.lr }, old.schedule, old.clip);
+      }, RE) }, [...this.cat.optimizer.values()].map((o) => h("option", { value: o.name, selected: o.name === lane.name }, pick(o.label))));
+    const nLanes = this.state.lanes.length;
+    const head = h("div", { class: "lane-head" },
+      h("button", { type: "button", class: "swatch", style: { "--c": color }, title: t("lane.inspect"),
+        "aria-label": `${t("lane.inspect")}: ${laneLabel(this.cat, lane)}`, onclick: () => this.select(i) }, String(i + 1)),
+      h("label", { for: selId, class: "sr-only" }, t("lane.optimizer")),
+      select,
+      h("button", { type: "button", class: "icon", title: t("lane.duplicate"), "aria-label": t("lane.duplicate"),
+        dataset: { testid: `lane-${i}-duplicate` }, disabled: nLanes >= MAX_LANES,
+        onclick: () => this.change((s) => s.lanes.splice(i + 1, 0, structuredClone(s.lanes[i])), RE) }, icon("duplicate", 16)),
+      h("button", { type: "button", class: "icon", title: t("lane.remove"), "aria-label": t("lane.remove"),
+        dataset: { testid: `lane-${i}-remove` }, disabled: nLanes <= 1,
+        onclick: () => this.change((s) => s.lanes.splice(i, 1), RE) }, icon("remove", 16)));
+
+    const main = [];
+    const more = [];
+    for (const spec of entry?.params ?? []) {
+      const f = paramField(spec, lane.params[spec.name], edit((l, v) => { l.params[spec.name] = v; }),
+        { testid: `lane-${i}-${spec.name}` });
+      (MAIN_PARAMS.has(spec.name) ? main : more).push(f);
+    }
+    more.push(this._schedule(lane, i), this._clip(lane, i));
+    const presets = h("div", { class: "presets" },
+      entry?.keras_defaults ? h("button", { type: "button", class: "mini", title: t("lane.kerasTitle"),
+        onclick: () => this.change((s) => { s.lanes[i].params = { ...paramDefaults(entry), ...entry.keras_defaults }; }, RE) }, t("lane.keras")) : null,
+      h("button", { type: "button", class: "mini", title: t("lane.torchTitle"),
+        onclick: () => this.change((s) => { s.lanes[i].params = paramDefaults(entry); }, RE) }, t("lane.torch")));
+    more.push(presets);
+    const details = h("details", { open: this.open.has(i) || !!lane.schedule || !!lane.clip },
+      h("summary", {}, t("lane.more")), ...more);
+    details.addEventListener("toggle", () => (details.open ? this.open.add(i) : this.open.delete(i)));
+    return h("div", { class: "lane", style: { "--c": color }, dataset: { testid: `lane-${i}`, lane: i } },
+      head, h("div", { class: "lane-body" }, ...main, details));
+  }
+
+  _schedule(lane, i) {
+    const id = uid("sched");
+    const scheds = [...this.cat.schedule.values()].filter((s) => !mlpOnly(s));
+    const sel = h("select", { id, dataset: { testid: `lane-${i}-schedule` },
+      onchange: () => this.change((s) => {
+        const e = this.cat.schedule.get(sel.value);
+        s.lanes[i].schedule = e ? { name: e.name, params: paramDefaults(e) } : null;
+      }, RE) },
+    h("option", { value: "", selected: !lane.schedule }, t("lane.scheduleNone")),
+    scheds.map((s) => h("option", { value: s.name, selected: lane.schedule?.name === s.name, title: pick(s.help) }, pick(s.label))));
+    const box = h("div", { class: "schedule" }, h("label", { for: id }, t("lane.schedule")), sel);
+    if (lane.schedule) {
+      const e = this.cat.schedule.get(lane.schedule.name);
+      box.append(h("p", { class: "help" }, pick(e.help)));
+      for (const spec of e.params) {
+        box.append(paramField(spec, lane.schedule.params[spec.name],
+          (v, o) => this.change((s) => { s.lanes[i].schedule.params[spec.name] = v; }, o),
+          { testid: `lane-${i}-sched-${spec.name}` }));
+      }
+    }
+    return box;
+  }
+
+  _clip(lane, i) {
+    const id = uid("clip");
+    const on = h("input", { type: "checkbox", id, checked: !!lane.clip,
+      onchange: () => this.change((s) => { s.lanes[i].clip = on.checked ? 1 : null; }, RE) });
+    const spec = { name: "clip_norm", type: "float", low: 1e-6, high: 1e6, log: true, default: 1, help: null };
+    const wrap = h("div", { class: "clip" }, h("div", { class: "field-inline" }, on, h("label", { for: id }, t("lane.clip"))));
+    if (lane.clip) {
+      const f = paramField(spec, lane.clip, (v, o) => this.change((s) => { s.lanes[i].clip = v; }, o));
+      f.querySelector("label").remove();
+      wrap.append(f);
+    }
+    return wrap;
+  }
+}

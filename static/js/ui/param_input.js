@@ -1,0 +1,113 @@
+// One labelled input for a catalog parameter spec: slider + box for bounded numbers,
+// checkbox, select, pair, list; "auto" for nullable ones. Invalid text is flagged inline
+// and never sent.
+
+import { has, pick, t } from "../i18n.js";
+import {
+  checkParam, fromSlider, hasSlider, paramToInput, parseParam, SLIDER_MAX, toSlider,
+} from "../params.js";
+import { h, uid } from "./dom.js";
+
+export function paramLabel(spec) {
+  const key = `param.${spec.name}`;
+  return has(key) ? t(key) : spec.name;
+}
+
+function errorText(spec, value) {
+  const err = checkParam(spec, value);
+  if (!err) return "";
+  return t("err.must", { what: t(err.key, err.vars) });
+}
+
+/**
+ * A field for `spec` showing `value`. onChange(value, {live}) fires with valid values only;
+ * `live` is true while a slider is dragged.
+ */
+export function paramField(spec, value, onChange, { testid = null } = {}) {
+  const id = uid(`p-${spec.name}`);
+  const help = pick(spec.help);
+  const msg = h("div", { class: "field-error", id: `${id}-err`, role: "alert" });
+  const label = h("label", { for: id, title: help }, paramLabel(spec),
+    spec.name !== paramLabel(spec) ? h("code", { class: "pname" }, spec.name) : null);
+  const wrap = h("div", { class: `field field-${spec.type}`, dataset: { param: spec.name, ...(testid ? { testid } : {}) } });
+
+  const invalid = (el, text) => {
+    el.setAttribute("aria-invalid", text ? "true" : "false");
+    msg.textContent = text;
+  };
+
+  if (spec.type === "bool") {
+    const box = h("input", { type: "checkbox", id, checked: !!value, title: help,
+      onchange: () => onChange(box.checked, { live: false }) });
+    wrap.classList.add("field-inline");
+    wrap.append(box, label);
+    return wrap;
+  }
+  if (spec.type === "choice") {
+    const sel = h("select", { id, title: help, onchange: () => onChange(sel.value, { live: false }) },
+      (spec.choices ?? []).map((c) => h("option", { value: c, selected: c === value }, c)));
+    wrap.append(label, sel);
+    return wrap;
+  }
+
+  const box = h("input", { type: "text", id, inputmode: "decimal", autocomplete: "off", spellcheck: false,
+    value: paramToInput(spec, value), "aria-describedby": `${id}-err`, title: help });
+  let auto = null;
+  const row = h("div", { class: "field-row" });
+  let slider = null;
+  if (hasSlider(spec)) {
+    slider = h("input", { type: "range", min: 0, max: SLIDER_MAX, step: 1, tabindex: -1, "aria-hidden": "true",
+      value: toSlider(spec, typeof value === "number" ? value : spec.default ?? spec.low) });
+    slider.addEventListener("input", () => {
+      const v = fromSlider(spec, Number(slider.value));
+      box.value = paramToInput(spec, v);
+      invalid(box, "");
+      onChange(v, { live: true });
+    });
+    row.append(slider);
+  }
+  let timer = null;
+  const commit = (live) => {
+    const v = parseParam(spec, box.value);
+    const text = v === undefined ? t("err.must", { what: t(`err.${spec.type === "int" ? "integer" : spec.type === "pair" ? "pair" : spec.type === "int_list" ? "intList" : "number"}`) }) : errorText(spec, v);
+    invalid(box, text);
+    if (text) return;
+    if (slider && typeof v === "number") slider.value = toSlider(spec, v);
+    onChange(v, { live });
+  };
+  box.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => commit(false), 350);
+  });
+  box.addEventListener("change", () => {
+    clearTimeout(timer);
+    commit(false);
+  });
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      clearTimeout(timer);
+      commit(false);
+    }
+  });
+  row.append(box);
+  if (spec.nullable) {
+    const autoId = uid("auto");
+    auto = h("input", { type: "checkbox", id: autoId, checked: value === null || value === undefined });
+    box.disabled = auto.checked;
+    if (slider) slider.disabled = auto.checked;
+    auto.addEventListener("change", () => {
+      box.disabled = auto.checked;
+      if (slider) slider.disabled = auto.checked;
+      if (auto.checked) {
+        invalid(box, "");
+        onChange(null, { live: false });
+      } else {
+        if (!box.value) box.value = paramToInput(spec, spec.low ?? 1);
+        commit(false);
+      }
+    });
+    row.append(h("span", { class: "auto" }, auto, h("label", { for: autoId }, t("lane.auto"))));
+  }
+  wrap.append(label, row, msg);
+  return wrap;
+}

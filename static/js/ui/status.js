@@ -1,0 +1,48 @@
+// The status line: what is happening (ready, running, done, busy, errors), in the current
+// language; it is re-said when the language changes.
+
+import { fmtDuration } from "../format.js";
+import { t } from "../i18n.js";
+
+export class StatusLine {
+  constructor(el, getBuffer) {
+    this.el = el;
+    this.getBuffer = getBuffer;
+    this.last = ["", {}];
+  }
+
+  get kind() {
+    return this.last[0];
+  }
+
+  show(kind, vars = {}) {
+    this.last = [kind, vars];
+    const b = this.getBuffer();
+    const text = {
+      ready: () => t("status.ready"),
+      rerunning: () => t("status.rerunning"),
+      starting: () => t("status.rerunning"),
+      running: () => t("status.running", vars),
+      busy: () => t("status.busy", vars),
+      cancelled: () => t("status.cancelled"),
+      done: () => t("status.done", { steps: b?.steps ?? "", lanes: b?.nLanes ?? "",
+        time: fmtDuration(vars.elapsed ?? b?.elapsed ?? null) }),
+      copied: () => t("status.copied"),
+      preset: () => t("status.preset", vars),
+      error: () => t("status.error", vars),
+      text: () => vars.text ?? "",
+    }[kind];
+    this.el.dataset.kind = kind;
+    this.el.textContent = text ? text() : "";
+  }
+
+  /** Say the last status again (after a language change). */
+  retranslate() {
+    this.show(...this.last);
+  }
+
+  error(e) {
+    const message = e?.status === 0 ? t("status.network") : e?.message ?? String(e);
+    this.show("error", { message });
+  }
+}

@@ -1,0 +1,118 @@
+// Build every view of the dashboard and connect its callbacks to the app.
+
+import { SPEEDS } from "../playback.js";
+import { basinRequest } from "../requests.js";
+import { t } from "../i18n.js";
+import { api } from "./api.js";
+import { BasinsView } from "./basins_view.js";
+import { ChartsView } from "./charts_view.js";
+import { ControlsView } from "./controls_view.js";
+import { $, $$, h } from "./dom.js";
+import { exportChart } from "./export.js";
+import { InspectorView } from "./inspector_view.js";
+import { LanesView } from "./lanes_view.js";
+import { RaceClient } from "./race.js";
+import { StatusLine } from "./status.js";
+import { StripView } from "./strip_view.js";
+import { SurfaceView } from "./surface_view.js";
+import { Legend } from "./table_view.js";
+import { setControlsOpen } from "./toolbar.js";
+
+const SECTIONS = ["controls", "charts", "inspector", "table", "basins", "export"];
+
+export function buildViews(app) {
+  const select = (i) => app.selectLane(i);
+  const change = (fn, o) => app.change(fn, o);
+  app.status = new StatusLine($("#status"), () => app.buffer);
+  app.surface = new SurfaceView($("#surface-plot"), {
+    onPick: (xy, add) => app.pickStart(xy, add),
+    onHoverStep: (k) => app.setHover(k),
+  });
+  $("#surface-plot").addEventListener("mouseleave", () => app.setHover(null));
+  app.charts = new ChartsView($("#charts"), {
+    onHoverStep: (k) => app.setHover(k),
+    onSeek: (k) => app.seek(k),
+    onExport: (id, format) => exportChart(app, id, format),
+    makeLogToggle: () => {
+      const box = h("input", { type: "checkbox", id: "logy", checked: app.state.logy, dataset: { testid: "logy" },
+        onchange: () => app.setView({ logy: box.checked }) });
+      app.logBox = box;
+      return h("span", { class: "logy" }, box, h("label", { for: "logy", dataset: { i18n: "chart.logy" } }, t("chart.logy")));
+    },
+  });
+  app.controls = new ControlsView(
+    { surfaceRoot: $("#surface-controls"), raceRoot: $("#race-controls"), startsRoot: $("#starts") },
+    { cat: app.cat, change, checkFormula: (text, domain) => api.checkFormula(text, domain ?? null, 0) },
+  );
+  app.strip = new StripView($("#strip"), { cat: app.cat, change, openSettings: () => setControlsOpen(true) });
+  app.lanesView = new LanesView($("#lanes"), { cat: app.cat, change, select });
+  app.inspector = new InspectorView($("#inspector"), { onSelect: select });
+  app.legend = new Legend($("#legend"), { onSelect: select });
+  app.basins = new BasinsView($("#basins-panel"), {
+    compute: (n, steps) => api.basins(basinRequest(app.state, n, steps)),
+  });
+  app.client = new RaceClient({
+    onResult: (buffer, run, timing) => app.onResult(buffer, run, timing),
+    onStreamStart: (buffer, run) => app.onStreamStart(buffer, run),
+    onStatus: (kind, vars) => app.status.show(kind, vars),
+    onError: (e) => app.status.error(e),
+  });
+  $("#speed").replaceChildren(...SPEEDS.map((s) => h("option", { value: s }, `${s}\u00d7`)));
+}
+
+/** Keep --chrome-h (top bar + strip + status) current, so the panels fill the screen. */
+export function trackChrome() {
+  const parts = ["header.topbar", "#strip", "#status"].map((q) => $(q));
+  const update = () => {
+    const root = document.documentElement.style;
+    root.setProperty("--top-h", `${parts[0].offsetHeight}px`);
+    root.setProperty("--chrome-h", `${parts.reduce((a, el) => a + el.offsetHeight, 0)}px`);
+  };
+  const ro = new ResizeObserver(update);
+  for (const el of parts) ro.observe(el);
+  update();
+}
+
+/** In projector mode, figure sizes follow the screen width (a 1024-wide projector too). */
+export function trackWidth(app) {
+  let last = app.figOpts().scale;
+  window.addEventListener("resize", () => {
+    clearTimeout(app.widthTimer);
+    app.widthTimer = setTimeout(() => {
+      const now = app.figOpts().scale;
+      if (now !== last) {
+        last = now;
+        app.applyViewClasses();
+        app.needsDraw = true;
+      }
+    }, 200);
+  });
+}
+
+/** Theme, language, projector, lesson mode (hidden sections), tabs and view buttons. */
+export function applyViewClasses(app) {
+  const s = app.state;
+  const root = document.documentElement;
+  root.dataset.theme = s.theme;
+  root.lang = s.lang;
+  document.body.classList.toggle("projector", s.projector);
+  document.body.classList.toggle("lesson", s.lesson);
+  $(".lesson-badge").hidden = !s.lesson;
+  for (const name of SECTIONS) {
+    for (const el of $$(`[data-section="${name}"]`)) el.classList.toggle("is-hidden", s.hide.includes(name));
+  }
+  $("#projector-toggle").setAttribute("aria-pressed", String(s.projector));
+  $("#theme-toggle").textContent = t(s.theme === "dark" ? "top.theme.light" : "top.theme.dark");
+  for (const b of $$(".segb")) b.setAttribute("aria-pressed", String(b.dataset.view === s.view));
+  for (const b of $$(".tab")) {
+    b.setAttribute("aria-selected", String(b.dataset.tab === s.tab));
+    b.tabIndex = b.dataset.tab === s.tab ? 0 : -1;
+  }
+  $("#race-panel").hidden = s.tab !== "race";
+  $("#basins-panel").hidden = s.tab !== "basins";
+  $(".seg").classList.toggle("is-hidden", s.tab !== "race");
+  $("#speed").value = String(SPEEDS.find((v) => Math.abs(v - s.speed) < 1e-9) ?? 1);
+  const opts = app.figOpts();
+  app.surface.setOptions({ ...opts, view: s.view });
+  app.charts.setOptions({ ...opts, logy: s.logy });
+}

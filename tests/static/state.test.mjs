@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { runRequest, stateFromRequest, surfaceRef } from "../../static/js/requests.js";
+import {
+  decodeLane, decodeState, defaultState, encodeLane, encodeState, indexCatalog, inDomainAll, makeLane,
+} from "../../static/js/state.js";
+import catalog from "./fixtures/catalog.js";
+
+const cat = indexCatalog(catalog);
+
+function race(st) {
+  return runRequest(st);
+}
+
+test("the default state is the ready race: Himmelblau, one start, SGD, momentum, RMSprop, Adam", () => {
+  const st = defaultState(cat);
+  assert.equal(st.surface.name, "himmelblau");
+  assert.equal(st.starts.length, 1);
+  assert.deepEqual(st.lanes.map((l) => l.name), ["sgd", "sgd", "rmsprop", "adam"]);
+  assert.equal(st.lanes[1].params.momentum, 0.9);
+  assert.equal(st.lanes[0].params.momentum, 0);
+});
+
+test("encode then decode reproduces the exact race and view", () => {
+  const st = defaultState(cat);
+  st.surface = { name: "ill_conditioned", params: { kappa: 50 } };
+  st.lanes = [
+    makeLane(cat, "adam", { lr: 0.05, betas: [0.8, 0.99], amsgrad: true }, { name: "cosine", params: { T_max: 200 } }, 2.5),
+    makeLane(cat, "sgd", { lr: 0.01, momentum: 0.9, nesterov: true }, { name: "multistep", params: { milestones: [10, 20, 30], gamma: 0.5 } }),
+  ];
+  st.starts = [[-2.5, 2], [1.25, -0.5]];
+  st.steps = 777;
+  st.noise = { mode: "batch", sigma: 0.1, batch: 16 };
+  st.seed = 42;
+  Object.assign(st, { view: "3d", logy: false, lang: "ko", theme: "dark", projector: true, tab: "basins",
+    lane: 1, speed: 2, lesson: true, hide: ["controls", "inspector"] });
+  const back = decodeState(cat, encodeState(cat, st));
+  assert.deepEqual(back, st);
+  assert.deepEqual(race(back), race(st));
+});
+
+test("a formula surface with its domain survives the URL, including + and spaces", () => {
+  const st = defaultState(cat);
+  st.surface = { formula: "x**2 + 0.5*y**2 - sin(x + y)", domain: [[-2, 2], [-1.5, 3]] };
+  const q = encodeState(cat, st);
+  assert.ok(!q.includes(" "), q);
+  const back = decodeState(cat, q);
+  assert.deepEqual(back.surface, st.surface);
+  assert.deepEqual(surfaceRef(back), { formula: "x**2 + 0.5*y**2 - sin(x + y)", domain: [[-2, 2], [-1.5, 3]] });
+});
+
+test("the URL lists only non-default parameters and stays readable", () => {
+  const q = encodeState(cat, defaultState(cat));
+  assert.match(q, /^s=himmelblau&o=sgd:lr=0\.005&o=sgd:lr=0\.005,momentum=0\.9&o=rmsprop:lr=0\.05&o=adam:lr=0\.1&start=0\.5,4\.5&steps=300&seed=0&lang=en$/);
+});
+
+test("lanes encode schedules after ~ and clipping as clip=", () => {
+  const lane = makeLane(cat, "adam", { lr: 0.1 }, { name: "step", params: { step_size: 50 } }, 1);
+  const text = encodeLane(cat, lane);
+  assert.equal(text, "adam:lr=0.1,clip=1~step:step_size=50");
+  assert.deepEqual(decodeLane(cat, text), lane);
+});
+
+test("unknown names, bad values and out-of-range numbers fall back to defaults", () => {
+  const st = decodeState(cat, "?s=nosuch&o=nosuch:lr=1&o=adam:lr=99,eps=abc,zzz=1&start=a,b&steps=-5&seed=x&lang=fr&hide=controls,bogus&speed=50");
+  const d = defaultState(cat);
+  assert.equal(st.surface.name, "himmelblau");
+  assert.deepEqual(st.lanes.map((l) => l.name), ["adam"]);
+  assert.equal(st.lanes[0].params.lr, 0.001); // 99 is out of range: the default stays
+  assert.equal(st.lanes[0].params.eps, 1e-8);
+  assert.deepEqual(st.starts, d.starts);
+  assert.equal(st.steps, 1);
+  assert.equal(st.seed, 0);
+  assert.equal(st.lang, "en");
+  assert.deepEqual(st.hide, ["controls"]);
+  assert.equal(st.speed, 10);
+});
+
+test("MLP-only schedules are refused for surface lanes", () => {
+  const lane = decodeLane(cat, "sgd:lr=0.1~reduce_on_plateau:patience=3");
+  assert.equal(lane.schedule, null);
+});
+
+test("a surface without a start in the URL opens on its first suggested start", () => {
+  const st = decodeState(cat, "s=rosenbrock");
+  assert.deepEqual(st.starts, [catalog.surface.find((s) => s.name === "rosenbrock").starts[0]]);
+});
+
+test("runRequest builds the POST /api/runs body", () => {
+  const st = defaultState(cat);
+  st.noise = { mode: "sigma", sigma: 0.3, batch: 8 };
+  const body = runRequest(st);
+  assert.equal(body.kind, "surface");
+  assert.deepEqual(body.surface, { name: "himmelblau" });
+  assert.equal(body.optimizers.length, 4);
+  assert.deepEqual(body.optimizers[3], { name: "adam", params: { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false }, schedule: null, clip_norm: null });
+  assert.deepEqual(body.noise, { sigma: 0.3 });
+  assert.deepEqual(body.starts, [[0.5, 4.5]]);
+  st.noise.mode = "batch";
+  assert.deepEqual(runRequest(st).noise, { batch_size: 8 });
+  st.noise.mode = "none";
+  assert.deepEqual(runRequest(st).noise, { sigma: 0 });
+});
+
+test("nullable schedule parameters left on auto are not sent", () => {
+  const lane = makeLane(cat, "adam", { lr: 0.1 }, { name: "cosine", params: {} });
+  const st = { ...defaultState(cat), lanes: [lane] };
+  assert.deepEqual(runRequest(st).optimizers[0].schedule, { name: "cosine", params: { eta_min: 0 } });
+});
+
+test("inDomainAll checks every start against the domain", () => {
+  assert.equal(inDomainAll([[0, 0], [1, 1]], [[-2, 2], [-2, 2]]), true);
+  assert.equal(inDomainAll([[0, 0], [3, 1]], [[-2, 2], [-2, 2]]), false);
+});
+
+test("a run request (a preset or an exported config) becomes a state with the same race", () => {
+  const base = { ...defaultState(cat), lang: "ko", theme: "dark" };
+  const req = { kind: "surface", surface: { name: "saddle" },
+    optimizers: [{ name: "sgd", params: { lr: 0.1, momentum: 0.9 }, schedule: { name: "cosine", params: { T_max: 50 } }, clip_norm: null },
+      { name: "adam", params: { lr: 0.05 } }],
+    starts: [[-1.5, 0.001]], steps: 120, noise: { sigma: 0.2 }, seed: 7 };
+  const st = stateFromRequest(cat, req, base);
+  assert.equal(st.lang, "ko");
+  assert.equal(st.theme, "dark");
+  const body = runRequest(st);
+  assert.deepEqual(body.surface, { name: "saddle" });
+  assert.deepEqual(body.starts, [[-1.5, 0.001]]);
+  assert.equal(body.steps, 120);
+  assert.equal(body.seed, 7);
+  assert.deepEqual(body.noise, { sigma: 0.2 });
+  assert.equal(body.optimizers[0].params.momentum, 0.9);
+  assert.deepEqual(body.optimizers[0].schedule, { name: "cosine", params: { T_max: 50, eta_min: 0 } });
+  assert.equal(body.optimizers[1].params.lr, 0.05);
+});
