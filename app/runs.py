@@ -48,6 +48,7 @@ class Run:
     events: list[Event] = field(default_factory=list)
     stop: tuple[str, str] | None = None  # (status, message) asked for by cancel/shutdown
     watchers: int = 0
+    persist: bool = True  # False: an interactive re-run, never written to the history
     last_seen: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     _waiter: asyncio.Event | None = None
@@ -134,7 +135,7 @@ class RunManager:
             if r.status in ACTIVE and (client is None or r.client == client)
         )
 
-    def submit(self, kind: str, config: dict[str, Any], client: str) -> Run:
+    def submit(self, kind: str, config: dict[str, Any], client: str, persist: bool = True) -> Run:
         """Admit a validated run and start it in a worker thread (429 past the caps)."""
         s = self.settings
         with self._lock:
@@ -157,13 +158,16 @@ class RunManager:
         if kind == "surface":  # the stream starts at once, even while the run is queued
             meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
             run.events.append(Event.make(0, "meta", meta))
-        self.store.insert(run.id, kind, client, run.created, config)
+        run.persist = persist
+        if persist:
+            self.store.insert(run.id, kind, client, run.created, config)
         self.pool.submit(self._work, run)
         return run
 
     def _work(self, run: Run) -> None:
         run.status, run.started = "running", time.time()
-        self.store.set_running(run.id, run.started)
+        if run.persist:
+            self.store.set_running(run.id, run.started)
         t0 = time.monotonic()
         limit = self.settings.run_wall_time_s
 
@@ -205,7 +209,10 @@ class RunManager:
             emit("error", {"status": "failed", "message": run.error})
         run.finished = time.time()
         try:
-            self.store.finish(run.id, run.status, run.finished, run.summary, run.error, run.events)
+            if run.persist:
+                self.store.finish(
+                    run.id, run.status, run.finished, run.summary, run.error, run.events
+                )
         finally:
             run.done.set()
             self._notify(run)

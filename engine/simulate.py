@@ -118,6 +118,11 @@ class _Group:
         )  # (k, steps): lrs[:, t] is the rate of update t + 1
         self.lr_cols = np.ascontiguousarray(self.lrs.T)[:, :, None, None]  # aligned per step
         self.m_name, self.v_name = self.opt.moments
+        # torch keeps no momentum buffer when momentum is 0: show no first moment there
+        mu = np.asarray(self.opt.hyper.get("momentum", 1.0), dtype=np.float64)
+        self.m_lanes = np.broadcast_to(mu != 0, (len(members),))[:, None, None]
+        if not self.m_lanes.any():
+            self.m_name = None
 
 
 def stack_hyperparams(dicts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -183,7 +188,7 @@ def simulate(
             rate = g.lr_cols[k - 1]
             x_new[a:b], slots[i] = g.opt.advance(x[a:b], g_used[a:b], slots[i], k, rate)
             if g.m_name:
-                m[a:b] = slots[i][g.m_name]
+                m[a:b] = np.where(g.m_lanes, slots[i][g.m_name], np.nan)
             if g.v_name:
                 v[a:b] = slots[i][g.v_name]
         f_new = surface.value(x_new)

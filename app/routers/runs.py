@@ -54,6 +54,13 @@ async def create_run(
     settings: SettingsDep,
     client: ClientDep,
     wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
+    persist: Annotated[
+        bool,
+        Query(
+            description="false: keep it out of the history (with "
+            "wait=true, for interactive re-runs)"
+        ),
+    ] = True,
 ) -> Any:
     """Validate and admit a run; 201 with its id before anything streams."""
     config = run_request.model_dump(mode="json")
@@ -62,7 +69,7 @@ async def create_run(
     else:
         await asyncio.to_thread(check_mlp_run, config, settings)
     try:
-        run = manager.submit(config["kind"], config, client)
+        run = manager.submit(config["kind"], config, client, persist=persist or not wait)
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
     if wait:

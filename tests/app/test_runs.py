@@ -220,3 +220,11 @@ def test_formula_surface_runs(client):
     out = create(client, body, wait="true")
     assert out["status"] == "done"
     assert out["result"]["meta"]["surface"]["critical_points"]
+
+
+def test_interactive_re_runs_can_stay_out_of_the_history(client):
+    out = create(client, wait="true", persist="false")
+    assert out["status"] == "done" and len(out["result"]["arrays"]["xy"]) == 121
+    assert client.get("/api/runs").json()["total"] == 0
+    create(client, wait="true")
+    assert client.get("/api/runs").json()["total"] == 1

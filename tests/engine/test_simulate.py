@@ -136,6 +136,8 @@ def test_moments_and_rates_are_streamed_for_the_inspector():
     )
     assert np.all(np.isnan(r.arrays["m"][1:, 0:2]))  # plain gd has no moments
     assert np.all(np.isnan(r.arrays["v"][1:, 2:4]))  # sgd momentum has no second moment
+    assert np.all(np.isfinite(r.arrays["m"][1:, 2:4]))
+    assert np.all(np.isnan(r.arrays["m"][1:, 4:6]))  # rmsprop without momentum keeps no buffer
     lr = r.arrays["lr"][1:, 6]
     assert lr[0] == pytest.approx(0.05) and lr[-1] < lr[0]  # the cosine schedule
 
