@@ -123,7 +123,8 @@ class RunManager:
                     run.stop = ("cancelled", "cancelled: no client was watching this run")
             # forget finished runs after a while: the store has them
             for run_id, run in list(self.runs.items()):
-                if run.done.is_set() and run.watchers == 0 and now - run.last_seen > 60:
+                linger = 60 if run.persist else 1800  # the store has persisted ones
+                if run.done.is_set() and run.watchers == 0 and now - run.last_seen > linger:
                     self.runs.pop(run_id, None)
 
     # ------------------------------------------------------------------ submit
@@ -161,8 +162,23 @@ class RunManager:
         run.persist = persist
         if persist:
             self.store.insert(run.id, kind, client, run.created, config)
+        else:
+            self._forget_old_ephemeral(client)
         self.pool.submit(self._work, run)
         return run
+
+    def _forget_old_ephemeral(self, client: str, keep: int = 8) -> None:
+        """Interactive re-runs live in memory only: a client's newest few stay exportable."""
+        mine = sorted(
+            (
+                r
+                for r in self.runs.values()
+                if r.client == client and not r.persist and r.done.is_set()
+            ),
+            key=lambda r: r.created,
+        )
+        for old in mine[:-keep] if len(mine) > keep else []:
+            self.runs.pop(old.id, None)
 
     def _work(self, run: Run) -> None:
         run.status, run.started = "running", time.time()

@@ -70,9 +70,9 @@ export const api = {
   },
   checkFormula: (formula, domain, gridN = 120, opts) =>
     request("POST", "/api/formulas/check", domain ? { formula, domain, grid_n: gridN } : { formula, grid_n: gridN }, opts),
-  /** POST /api/runs?wait=true: the whole result at once. */
+  /** POST /api/runs?wait=true&persist=false: the whole result at once, kept out of the history. */
   runNow: (body, opts = {}) =>
-    withRetry(() => request("POST", "/api/runs?wait=true", body, opts), opts),
+    withRetry(() => request("POST", "/api/runs?wait=true&persist=false", body, opts), opts),
   /** POST /api/runs: the id and links; stream it with stream(). */
   start: (body, opts = {}) => withRetry(() => request("POST", "/api/runs", body, opts), opts),
   cancel: (id) => request("DELETE", `/api/runs/${encodeURIComponent(id)}`).catch(() => null),
