@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test test-py test-js bench lint format clean
+.PHONY: serve test test-py test-js bench bench-service bench-ui lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,7 @@ test-js:
 bench: $(VENV)/.test
 	-$(PIP) install -e '.[torch]' || echo "torch not installed: PyTorch ratios are skipped"
 	$(PY) bench/engine.py
+	$(PY) bench/mlp.py
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check engine app tests bench
@@ -54,3 +55,6 @@ clean:
 bench-service: $(VENV)/.test
 	$(PY) bench/stream.py
 	$(PY) bench/load.py
+
+bench-ui: $(VENV)/.test
+	$(PY) bench/ui.py
