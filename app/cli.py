@@ -72,7 +72,7 @@ def run(
         bool, typer.Option("--quiet", "-q", help="no progress bar and no table")
     ] = False,
 ) -> None:
-    """Run a surface race locally: progress bar, JSON result, HTML report."""
+    """Run a surface race or an MLP training locally: progress bar, JSON result, HTML report."""
     from app import jsonutil, localrun
     from app.settings import get_settings
 
@@ -87,7 +87,8 @@ def run(
         events = _compute(cfg, quiet)
         doc = localrun.result_document(cfg, events)
         if not quiet:
-            console.print(_summary_table(doc))
+            mlp = cfg["kind"] == "mlp"
+            console.print(_mlp_table(doc) if mlp else _summary_table(doc))
         if out is not None:
             _write(out, jsonutil.dumps(doc), quiet)
         if html is not None:
@@ -128,7 +129,7 @@ def _compute(cfg: dict[str, Any], quiet: bool) -> list[dict[str, Any]]:
 
     from app import localrun
 
-    steps = cfg["steps"]
+    total, unit = localrun.total(cfg)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -138,9 +139,9 @@ def _compute(cfg: dict[str, Any], quiet: bool) -> list[dict[str, Any]]:
         disable=quiet,
         transient=False,
     ) as bar:
-        task = bar.add_task("steps", total=steps)
+        task = bar.add_task(unit, total=total)
         events = localrun.run_config(cfg, lambda k: bar.update(task, completed=k))
-        bar.update(task, completed=steps)
+        bar.update(task, completed=total)
     return events
 
 
@@ -173,6 +174,57 @@ def _summary_table(doc: dict[str, Any]) -> Any:
             "–" if s["diverged_at"] is None else str(s["diverged_at"]),
         )
     return table
+
+
+REASONS = {"max_epochs": "all epochs", "early_stop": "early stop", "diverged": "diverged"}
+
+
+def _mlp_table(doc: dict[str, Any]) -> Any:
+    """One row per optimizer: its best epoch (lowest monitored loss), where and why it stopped."""
+    from rich import box
+    from rich.table import Table
+
+    meta, cfg = doc["meta"], doc["config"]
+    lanes = meta.get("lanes", [])
+    monitor = "val" if meta.get("monitor", "val_loss") == "val_loss" else "train"
+    classify = meta.get("task") != "regression"
+    summary = doc["summary"] or []
+    restored = any(s["reason"] == "early_stop" and s.get("restored_best") for s in summary)
+    table = Table(
+        title=f"{escape(cfg['dataset']['name'])}: {_count(cfg['epochs'], 'epoch')} × "
+        f"{_count(meta.get('iterations_per_epoch', 0), 'iteration')}; each lane at its best "
+        f"epoch (lowest {monitor} loss)",
+        title_justify="left",
+        caption="* best weights restored" if restored else None,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("lane", min_width=12)
+    table.add_column("best epoch", justify="right", no_wrap=True)
+    table.add_column(f"{monitor} loss", justify="right", no_wrap=True)
+    if classify:
+        table.add_column(f"{monitor} acc", justify="right", no_wrap=True)
+    table.add_column("stopped", justify="right", no_wrap=True)
+    table.add_column("reason", min_width=10)
+    for s in summary:
+        lane = lanes[s["lane"]] if s["lane"] < len(lanes) else {"color": "white"}
+        acc = s.get("best_val_acc")
+        reason = REASONS.get(s["reason"], s["reason"])
+        if s["reason"] == "early_stop" and s.get("restored_best"):
+            reason += " *"
+        table.add_row(
+            f"[{lane['color']}]■[/] {escape(s['label'])}",
+            "–" if s.get("best_epoch") is None else str(s["best_epoch"]),
+            _num(s.get("best_val_loss")),
+            *([f"{acc:.1%}" if acc is not None and acc == acc else "–"] if classify else []),
+            str(s["stopped_epoch"]),
+            escape(reason),
+        )
+    return table
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _num(v: float | None, digits: int = 4) -> str:

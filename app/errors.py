@@ -35,6 +35,7 @@ def field_name(loc: tuple | list) -> str:
             or (prev == "schedule" and p in registry.names("schedule"))
             or (prev == "dataset" and p in registry.names("dataset"))
             or p in ("by_name", "by_formula")
+            or p.startswith("constrained-")  # a member tag of `int | Literal["full"]`
             or "[" in p
         )
         if p not in ("body", "query", "path", "header") and not tag:

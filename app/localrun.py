@@ -1,13 +1,15 @@
 """Run a config file on this machine exactly as the service would, for `descentlab run`.
 
-The file is the body of `POST /api/runs`. It is validated by the same pydantic model and the
-same limit and engine checks, computed by the same job (`app.jobs.surface_job`), and its
-events are collected into the same result document the service exports.
+The file is the body of `POST /api/runs`, a surface race or an MLP training. It is validated
+by the same pydantic model and the same limit and engine checks (`check_surface_run`,
+`check_mlp_run`), computed by the same job (`app.jobs.surface_job`, `app.mlpjob.mlp_job`),
+and its events are collected into the same result document the service returns.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from typing import Any
 from fastapi import HTTPException
 from pydantic import TypeAdapter, ValidationError
 
-from app import jobs
+from app import jobs, mlpjob
 from app.errors import field_name
 from app.events import Event
 from app.schemas import RunRequest
@@ -25,8 +27,15 @@ from app.settings import Settings
 from app.validation import check_surface_run
 
 ADAPTER: TypeAdapter = TypeAdapter(RunRequest)
-NOUNS = {"optimizers": "optimizer", "schedule": "schedule", "": "kind"}
-LIMIT_HINTS = {"optimizers": "MAX_OPTIMIZERS", "starts": "MAX_STARTS", "steps": "MAX_STEPS"}
+NOUNS = {"optimizers": "optimizer", "schedule": "schedule", "dataset": "dataset", "": "kind"}
+MEMBER = re.compile(r"(constrained-)?(int|float|str|bool)")  # a plain union's member tags
+SHOULD = "Input should be "
+LIMIT_HINTS = {
+    "optimizers": "MAX_OPTIMIZERS",
+    "starts": "MAX_STARTS",
+    "steps": "MAX_STEPS",
+    "epochs": "MAX_EPOCHS",
+}
 
 
 class ConfigError(Exception):
@@ -66,11 +75,14 @@ def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
     try:
         config = ADAPTER.validate_python(raw).model_dump(mode="json")
     except ValidationError as e:
-        lines = [_describe(err) for err in e.errors()]
+        lines = _merge([_describe(err) for err in e.errors()])
         extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         raise ConfigError(lines[0] + extra, lines[1:]) from None
     try:
-        check_surface_run(config, settings)
+        if config["kind"] == "mlp":
+            mlpjob.check_mlp_run(config, settings)
+        else:
+            check_surface_run(config, settings)
     except HTTPException as e:
         detail = e.detail if isinstance(e.detail, dict) else {"message": str(e.detail)}
         raise ConfigError(_with_hint(str(detail.get("message", "invalid config")))) from None
@@ -78,7 +90,8 @@ def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
 
 
 def _describe(err: dict[str, Any]) -> str:
-    loc, msg = list(err.get("loc", ())), str(err.get("msg", "invalid value"))
+    loc = [p for p in err.get("loc", ()) if not (isinstance(p, str) and MEMBER.fullmatch(p))]
+    msg = str(err.get("msg", "invalid value"))
     ctx = err.get("ctx") or {}
     if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
         key = str(ctx.get("discriminator", "'name'")).strip("'")
@@ -95,12 +108,32 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{'config' if field == 'body' else field}: {msg}"
 
 
+def _merge(lines: list[str]) -> list[str]:
+    """One line per field: the members of a plain union (e.g. an int or "full") together."""
+    out: list[tuple[str, str]] = []
+    for line in lines:
+        field, _, msg = line.partition(": ")
+        if out and out[-1][0] == field:
+            prev = out[-1][1]
+            if prev.startswith(SHOULD) and msg.startswith(SHOULD):
+                msg = msg.removeprefix(SHOULD)
+            out[-1] = (field, f"{prev}, or {msg}")
+        else:
+            out.append((field, msg))
+    return [f"{field}: {msg}" for field, msg in out]
+
+
 def _with_hint(message: str) -> str:
     """Limits come from settings; tell a local user how to raise them."""
     if "on this server" not in message:
         return message
     field = message.split(":", 1)[0]
-    var = "MAX_LANE_STEPS" if "×" in message else LIMIT_HINTS.get(field)
+    if "×" in message:
+        var = "MAX_MLP_WORK" if "weights" in message else "MAX_LANE_STEPS"
+    elif field == "model.hidden":
+        var = "MAX_LAYERS" if "layers" in message else "MAX_WIDTH"
+    else:
+        var = LIMIT_HINTS.get(field)
     message = message.replace("on this server", "by default")
     return f"{message} (raise it with DESCENTLAB_{var}=...)" if var else message
 
@@ -108,22 +141,34 @@ def _with_hint(message: str) -> str:
 Progress = Callable[[int], None]
 
 
+def total(config: dict[str, Any]) -> tuple[int, str]:
+    """What the progress bar counts: (steps, "steps") or (epochs, "epochs")."""
+    return (config["epochs"], "epochs") if config["kind"] == "mlp" else (config["steps"], "steps")
+
+
 def run_config(
     config: dict[str, Any], on_step: Progress | None = None, interval: float = 1 / 30
 ) -> list[Event]:
-    """Compute a validated surface run; returns its event log (meta, frame…, done).
+    """Compute a validated run; returns its event log (meta, frame…, stopped…, done).
 
-    `on_step(k)` is called after each frame with the last step it holds.
+    `on_step(k)` is called after each frame with the last step (surface) or epoch (MLP) it
+    holds.
     """
     events: list[Event] = []
+    mlp = config["kind"] == "mlp"
 
     def emit(event: str, data: dict[str, Any]) -> None:
         events.append(Event.make(len(events), event, data))
         if event == "frame" and on_step is not None:
-            on_step(data["start"] + data["rows"] - 1)
+            if mlp:
+                if len(data["epochs"]):
+                    on_step(int(data["epochs"][-1]))
+            else:
+                on_step(data["start"] + data["rows"] - 1)
 
     t0 = time.monotonic()
-    out = jobs.surface_job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
+    job = mlpjob.mlp_job if mlp else jobs.surface_job
+    out = job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
     emit("done", {"status": "done", "summary": out["summary"], "elapsed_s": time.monotonic() - t0})
     return events
 

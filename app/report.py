@@ -1,6 +1,9 @@
-"""A standalone HTML report of a surface run: Plotly figures, tables and text summaries.
+"""A standalone HTML report of a run: Plotly figures, tables and text summaries.
 
     html = render_report(config, result)   # result: jobs.result_from_events(events)
+
+Surface races are drawn here; MLP runs by app.report_mlp (figures in app.report_figures),
+which shares the helpers and the page shell (`page`, `figure_block`) below.
 
 It works offline: Plotly.js is inlined from the installed `plotly` package, never fetched
 from a CDN. Every user-provided string (labels, formulas) is HTML-escaped, and the figure
@@ -570,6 +573,10 @@ FIGURE_ORDER = ("surface", "loss", "grad_norm", "lr")
 
 def render_report(config: dict[str, Any], result: dict[str, Any]) -> str:
     """The whole report as one HTML document (Plotly inlined; works offline)."""
+    if config.get("kind") == "mlp":
+        from app.report_mlp import render_mlp_report
+
+        return render_mlp_report(config, result)
     run = _Run(config, result)
     surface_fig, note = _surface_figure(run)
     loss_fig, loss_note = _curves_figure(run, "loss", "Loss", "f(x, y)")
@@ -597,27 +604,41 @@ def render_report(config: dict[str, Any], result: dict[str, Any]) -> str:
     formula = info.get("formula") or config["surface"].get("formula") or ""
     params = info.get("params") or {}
     dom = info.get("domain") or [[0, 0], [0, 0]]
-    figs_html = "".join(
-        f'<figure><h2 id="h-{k}">{titles[k]}</h2>'
-        f'<div class="chart" id="fig-{k}" role="img" aria-labelledby="h-{k}" '
-        f'aria-describedby="sum-{k}"></div>'
-        f'<p class="summary" id="sum-{k}">{texts[k]}</p></figure>'
-        for k in FIGURE_ORDER
+    header = f"""<p class="formula">f(x, y) = <code>{esc(formula)}</code>{
+        " with " + _params(params) if params else ""
+    }
+on x ∈ [{_fmt(dom[0][0])}, {_fmt(dom[0][1])}], y ∈ [{_fmt(dom[1][0])}, {_fmt(dom[1][1])}]</p>
+"""
+    main = (
+        f"<section><h2>Run</h2>{_config_html(run)}</section>\n"
+        f"<section><h2>Summary</h2>{_summary_html(run)}</section>\n"
+        f"<section><h2>Charts</h2>"
+        + "".join(figure_block(k, titles[k], texts[k]) for k in FIGURE_ORDER)
+        + "</section>"
     )
+    return page(esc(name), header, main, figures)
+
+
+def figure_block(key: str, title: str, text: str) -> str:
+    """A chart's heading, its div and the text summary that describes it (text: HTML)."""
+    return (
+        f'<figure><h2 id="h-{key}">{title}</h2>'
+        f'<div class="chart" id="fig-{key}" role="img" aria-labelledby="h-{key}" '
+        f'aria-describedby="sum-{key}"></div>'
+        f'<p class="summary" id="sum-{key}">{text}</p></figure>'
+    )
+
+
+def page(name: str, header: str, main: str, figures: dict[str, Any], css: str = "") -> str:
+    """The document: `name`, `header` and `main` are HTML (escaped by the caller)."""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="DescentLab {esc(__version__)}">
-<title>DescentLab report: {esc(name)}</title><style>{CSS}</style></head>
-<body><header><h1>DescentLab report: {esc(name)}</h1>
-<p class="formula">f(x, y) = <code>{esc(formula)}</code>{
-        " with " + _params(params) if params else ""
-    }
-on x ∈ [{_fmt(dom[0][0])}, {_fmt(dom[0][1])}], y ∈ [{_fmt(dom[1][0])}, {_fmt(dom[1][1])}]</p>
-</header><main>
-<section><h2>Run</h2>{_config_html(run)}</section>
-<section><h2>Summary</h2>{_summary_html(run)}</section>
-<section><h2>Charts</h2>{figs_html}</section></main>
+<title>DescentLab report: {name}</title><style>{CSS}{css}</style></head>
+<body><header><h1>DescentLab report: {name}</h1>
+{header}</header><main>
+{main}</main>
 <footer>Made with DescentLab {esc(__version__)}. This file works offline: Plotly.js is
 included.</footer>
 <script>{_plotly_bundle()}</script>

@@ -1,6 +1,7 @@
 """`descentlab run CONFIG.json`: the service's validation and result, from the command line."""
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -203,3 +204,132 @@ def test_an_engine_failure_is_one_line_and_exit_1(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "error: the run failed: RuntimeError" in result.stderr
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------- MLP runs
+
+EVIL = "<script>alert(1)</script>"
+MOONS = {
+    "kind": "mlp",
+    "dataset": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.25},
+    "model": {"hidden": [8, 8]},
+    "optimizers": [
+        {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+        {"name": "adam", "params": {"lr": 0.01}, "label": EVIL},
+    ],
+    "batch_size": 32,
+    "epochs": 10,
+    "seed": 0,
+}
+
+
+def mlp(**changes):
+    return {**MOONS, **changes}
+
+
+def test_mlp_run_writes_a_strict_result_and_an_offline_report(tmp_path):
+    out, html = tmp_path / "result.json", tmp_path / "report.html"
+    args = ["run", str(write(tmp_path, MOONS)), "-o", str(out), "--html", str(html), "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+    doc = strict_loads(out.read_text())
+    assert set(doc) >= {"config", "meta", "arrays", "diverged", "summary", "final"}
+    assert doc["meta"]["kind"] == "mlp" and doc["meta"]["sizes"] == [2, 8, 8, 2]
+    assert doc["arrays"]["epochs"] == list(range(11))
+    assert len(doc["arrays"]["val_loss"][0]) == 2 and doc["arrays"]["grids"]
+    assert [s["label"] for s in doc["summary"]] == ["sgd lr=0.1 μ=0.9", EVIL]
+    assert doc["final"]["status"] == "done"
+    text = html.read_text()
+    assert text.startswith("<!doctype html>") and "plotly.js v" in text
+    assert not re.search(r"<script[^>]*\bsrc=", text)
+    assert '<div class="chart" id="fig-boundary"' in text and 'id="fig-grad_norm"' in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert EVIL not in text
+
+
+def test_mlp_run_without_out_prints_a_lane_table_and_the_summary(tmp_path):
+    config = mlp(early_stopping={"patience": 1, "restore_best": True})
+    result = runner.invoke(app, ["run", str(write(tmp_path, config))])
+    assert result.exit_code == 0, result.output
+    summary = strict_loads(result.stdout)["summary"]
+    assert [s["label"] for s in summary] == ["sgd lr=0.1 μ=0.9", EVIL]
+    assert {"best_val_loss", "best_val_acc", "stopped_epoch", "reason"} <= set(summary[0])
+    for words in ("moons: 10 epochs × 5 iterations", "best epoch", "val acc", "stopped"):
+        assert words in result.stderr
+    reasons = {"max_epochs": "all epochs", "early_stop": "early stop"}
+    assert all(reasons[s["reason"]] in result.stderr for s in summary)
+
+
+def test_the_progress_bar_counts_epochs():
+    from app import localrun
+    from app.settings import Settings
+
+    config = localrun.validate_config(mlp(epochs=6), Settings())
+    assert localrun.total(config) == (6, "epochs")
+    seen: list[int] = []
+    localrun.run_config(config, seen.append, interval=0.0)
+    assert seen == sorted(seen) and seen[-1] == 6
+
+
+def test_a_digits_run_trains(tmp_path):
+    out = tmp_path / "result.json"
+    config = mlp(
+        dataset={"name": "digits", "n_samples": 300, "val_fraction": 0.2},
+        model={"hidden": [16]},
+        epochs=2,
+    )
+    result = runner.invoke(app, ["run", str(write(tmp_path, config)), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    doc = strict_loads(out.read_text())
+    assert doc["meta"]["n_classes"] == 10 and doc["meta"]["points"] is None
+    assert len(doc["arrays"]["epochs"]) == 3
+
+
+BAD_MLP = [
+    ("unknown-dataset", mlp(dataset={"name": "mnist"}), "dataset.name: unknown dataset 'mnist'"),
+    (
+        "hinge-on-spiral",
+        mlp(loss="hinge", dataset={"name": "spiral"}),
+        "model: loss 'hinge' does not fit a multiclass task",
+    ),
+    ("zero-width", mlp(model={"hidden": [0]}), "model.hidden.0: Input should be greater than"),
+    ("zero-epochs", mlp(epochs=0), "epochs: Input should be greater than or equal to 1"),
+    ("half-batch", mlp(batch_size="half"), "batch_size: Input should be a valid integer"),
+    ("negative-noise", mlp(dataset={"name": "moons", "noise": -1}), "dataset.noise"),
+    ("steps-in-mlp", mlp(steps=10), "steps: Extra inputs are not permitted"),
+    ("over-epoch-limit", mlp(epochs=5000), "DESCENTLAB_MAX_EPOCHS"),
+    ("too-many-layers", mlp(model={"hidden": [4] * 11}), "DESCENTLAB_MAX_LAYERS"),
+    ("too-wide", mlp(model={"hidden": [512]}), "DESCENTLAB_MAX_WIDTH"),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"), [b[1:] for b in BAD_MLP], ids=[b[0] for b in BAD_MLP]
+)
+def test_invalid_mlp_config_exits_2_naming_the_field(tmp_path, config, message):
+    result = runner.invoke(app, ["run", str(write(tmp_path, config)), "-q"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr.replace("\n", " ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_mlp_result_matches_the_service_result(tmp_path):
+    from app.main import create_app
+    from tests.app.conftest import CheckedClient, make_settings
+
+    out = tmp_path / "result.json"
+    config = mlp(early_stopping={"patience": 2, "restore_best": True})
+    result = runner.invoke(app, ["run", str(write(tmp_path, config)), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    mine = strict_loads(out.read_text())
+    with CheckedClient(create_app(make_settings(tmp_path))) as client:
+        r = client.post("/api/runs", params={"wait": "true"}, json=config)
+        assert r.status_code == 201, r.text
+        theirs = r.json()["result"]
+    assert mine["arrays"] == theirs["arrays"]
+    assert mine["summary"] == theirs["summary"]
+    assert mine["diverged"] == theirs["diverged"]
+    assert {**mine["meta"], "run_id": None} == {**theirs["meta"], "run_id": None}

@@ -15,8 +15,10 @@ MLP = {
     "dataset": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.25},
     "model": {"hidden": [8, 8], "activation": "relu", "init": "he_normal"},
     "loss": "cross_entropy",
-    "optimizers": [{"name": "adam", "params": {"lr": 0.01}},
-                   {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}}],
+    "optimizers": [
+        {"name": "adam", "params": {"lr": 0.01}},
+        {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+    ],
     "batch_size": 32,
     "epochs": 20,
     "seed": 0,
@@ -48,9 +50,13 @@ def test_an_mlp_run_streams_meta_frames_and_done(client):
 
 
 def test_early_stopping_sends_a_stopped_event(client):
-    body = mlp(epochs=300, early_stopping={"patience": 3, "restore_best": True},
-               dataset={"name": "moons", "n_samples": 60, "noise": 0.4, "val_fraction": 0.5},
-               model={"hidden": [64, 64]}, optimizers=[{"name": "adam", "params": {"lr": 0.05}}])
+    body = mlp(
+        epochs=300,
+        early_stopping={"patience": 3, "restore_best": True},
+        dataset={"name": "moons", "n_samples": 60, "noise": 0.4, "val_fraction": 0.5},
+        model={"hidden": [64, 64]},
+        optimizers=[{"name": "adam", "params": {"lr": 0.05}}],
+    )
     events = stream(client, client.post("/api/runs", json=body).json()["id"])
     stopped = [e["data"] for e in events if e["event"] == "stopped"]
     assert len(stopped) == 1 and stopped[0]["lane"] == 0 and stopped[0]["restored"] is True
@@ -66,30 +72,45 @@ def test_wait_result_and_csv_export(client):
 
 
 def test_the_shipped_digits_dataset_trains(client):
-    body = mlp(dataset={"name": "digits", "n_samples": 300, "val_fraction": 0.2}, epochs=3,
-               model={"hidden": [16]}, optimizers=[{"name": "adam", "params": {"lr": 0.01}}])
+    body = mlp(
+        dataset={"name": "digits", "n_samples": 300, "val_fraction": 0.2},
+        epochs=3,
+        model={"hidden": [16]},
+        optimizers=[{"name": "adam", "params": {"lr": 0.01}}],
+    )
     out = client.post("/api/runs", json=body, params={"wait": "true"}).json()
     assert out["status"] == "done"
     assert out["result"]["meta"]["n_classes"] == 10 and out["result"]["meta"]["points"] is None
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"dataset": {"name": "mnist"}}, "dataset"),
-    ({"dataset": {"name": "moons", "noise": -1}}, "dataset.noise"),
-    ({"loss": "hinge", "dataset": {"name": "spiral"}}, "model"),
-    ({"loss": "dice"}, "loss"),
-    ({"model": {"hidden": [8], "activation": "swish"}}, "model.activation"),
-    ({"model": {"hidden": [0]}}, "model.hidden.0"),
-    ({"batch_size": "half"}, "batch_size"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"epochs": 0}, "epochs"),
-    ({"early_stopping": {"patience": -1}}, "early_stopping.patience"),
-    ({"optimizers": [{"name": "adam", "schedule": {"name": "reduce_on_plateau",
-                                                   "params": {"factor": 2}}}]},
-     "optimizers.0.schedule.params.factor"),
-    ({"optimizers": [{"name": "adam"}] * 9}, "optimizers"),
-    ({"steps": 10}, "steps"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"dataset": {"name": "mnist"}}, "dataset"),
+        ({"dataset": {"name": "moons", "noise": -1}}, "dataset.noise"),
+        ({"loss": "hinge", "dataset": {"name": "spiral"}}, "model"),
+        ({"loss": "dice"}, "loss"),
+        ({"model": {"hidden": [8], "activation": "swish"}}, "model.activation"),
+        ({"model": {"hidden": [0]}}, "model.hidden.0"),
+        ({"batch_size": "half"}, "batch_size"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"early_stopping": {"patience": -1}}, "early_stopping.patience"),
+        (
+            {
+                "optimizers": [
+                    {
+                        "name": "adam",
+                        "schedule": {"name": "reduce_on_plateau", "params": {"factor": 2}},
+                    }
+                ]
+            },
+            "optimizers.0.schedule.params.factor",
+        ),
+        ({"optimizers": [{"name": "adam"}] * 9}, "optimizers"),
+        ({"steps": 10}, "steps"),
+    ],
+)
 def test_bad_mlp_requests_are_422_naming_the_field(client, change, field):
     r = client.post("/api/runs", json=mlp(**change))
     assert r.status_code == 422, r.text
@@ -99,10 +120,11 @@ def test_bad_mlp_requests_are_422_naming_the_field(client, change, field):
 def test_mlp_limits_come_from_settings(tmp_path):
     s = make_settings(tmp_path, max_layers=2, max_width=16, max_epochs=10, max_mlp_work=1e6)
     with CheckedClient(create_app(s)) as c:
-        for change, field in [({"model": {"hidden": [8, 8, 8]}}, "model.hidden"),
-                              ({"model": {"hidden": [32]}}, "model.hidden"),
-                              ({"epochs": 11}, "epochs"),
-                              ({"epochs": 10, "dataset": {"name": "moons",
-                                                          "n_samples": 5000}}, "epochs")]:
+        for change, field in [
+            ({"model": {"hidden": [8, 8, 8]}}, "model.hidden"),
+            ({"model": {"hidden": [32]}}, "model.hidden"),
+            ({"epochs": 11}, "epochs"),
+            ({"epochs": 10, "dataset": {"name": "moons", "n_samples": 5000}}, "epochs"),
+        ]:
             r = c.post("/api/runs", json=mlp(**change))
             assert r.status_code == 422 and r.json()["message"].startswith(field), r.text
