@@ -9,7 +9,7 @@ flushed before a `diverged` event, so the log reads in step order.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -126,20 +126,44 @@ def surface_job(
         seed=config.get("seed", 0),
         chunk=ENGINE_CHUNK,
     )
-    pending: list[simulate.Chunk] = []
+    return stream_chunks(
+        chunks,
+        emit,
+        checkpoint,
+        interval,
+        frame_payload,
+        lambda c: [("diverged", e) for e in c.diverged],
+    )
+
+
+def stream_chunks(
+    chunks: Iterable[Any],
+    emit: Emit,
+    checkpoint: Callable[[], None],
+    interval: float,
+    payload: Callable[[list[Any]], dict[str, Any]],
+    events_of: Callable[[Any], list[tuple[str, dict[str, Any]]]],
+) -> dict[str, Any]:
+    """Engine chunks → `frame` events (at most one per `interval`) and their own events.
+
+    A frame is flushed before the events of its last chunk (a divergence, an early stop), so
+    the log reads in order; the last chunk carries the summary, which is returned.
+    """
+    pending: list[Any] = []
     last = 0.0
     for chunk in chunks:
         checkpoint()
         pending.append(chunk)
         now = time.monotonic()
-        if chunk.diverged or chunk.summary is not None or now - last >= interval:
-            emit("frame", frame_payload(pending))
+        events = events_of(chunk)
+        if events or chunk.summary is not None or now - last >= interval:
+            emit("frame", payload(pending))
             pending, last = [], now
-            for event in chunk.diverged:
-                emit("diverged", event)
+            for name, data in events:
+                emit(name, data)
         if chunk.summary is not None:
             return {"summary": list(chunk.summary)}
-    raise RuntimeError("the simulation ended without a summary")
+    raise RuntimeError("the computation ended without a summary")
 
 
 def frame_payload(chunks: list[simulate.Chunk]) -> dict[str, Any]:

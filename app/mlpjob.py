@@ -8,7 +8,6 @@ rate, per-layer gradient norms, weight histograms, per-iteration losses, boundar
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -17,27 +16,12 @@ from typing import Any
 import numpy as np
 
 import engine
-from app.jobs import OKABE_ITO, Emit
+from app.jobs import OKABE_ITO, Emit, stream_chunks
 from app.settings import Settings
 from app.validation import fail
 from engine import datasets, train
 
-ROW_FIELDS = (
-    "epochs",
-    "iteration",
-    "train_loss",
-    "val_loss",
-    "train_acc",
-    "val_acc",
-    "batch_loss",
-    "penalty",
-    "lr",
-    "grad_norm",
-    "weight_norm",
-    "hist",
-    "active",
-)
-IT_FIELDS = ("it_index", "it_loss", "it_lr")
+ROW_FIELDS, IT_FIELDS = train.ROW_FIELDS, train.IT_FIELDS
 
 
 @lru_cache(maxsize=1)
@@ -109,23 +93,20 @@ def mlp_job(
 ) -> dict[str, Any]:
     """Train; emit meta, frames (≤ ~30/s), stopped/diverged events; return the summary."""
     data = make_data(config["dataset"], config["seed"])
-    pending: list[train.Chunk] = []
-    last = 0.0
-    for chunk in train.train(engine_config(config, data), rng_seed=config["seed"]):
-        checkpoint()
-        if chunk.meta is not None:
-            emit("meta", meta(run_id, config, data, chunk.meta))
-        pending.append(chunk)
-        now = time.monotonic()
-        if chunk.events or chunk.summary is not None or now - last >= interval:
-            emit("frame", frame_payload(pending))
-            pending, last = [], now
-            for ev in chunk.events:
-                kind = ev.get("type", "diverged")
-                emit("stopped" if kind == "early_stop" else "diverged", ev)
-        if chunk.summary is not None:
-            return {"summary": list(chunk.summary)}
-    raise RuntimeError("training ended without a summary")
+
+    def with_meta(chunks):
+        for chunk in chunks:
+            if chunk.meta is not None:
+                emit("meta", meta(run_id, config, data, chunk.meta))
+            yield chunk
+
+    def events_of(chunk):
+        return [
+            ("stopped" if e.get("type") == "early_stop" else "diverged", e) for e in chunk.events
+        ]
+
+    chunks = train.train(engine_config(config, data), rng_seed=config["seed"])
+    return stream_chunks(with_meta(chunks), emit, checkpoint, interval, frame_payload, events_of)
 
 
 def meta(
