@@ -32,6 +32,7 @@ def field_name(loc: tuple | list) -> str:
         tag = isinstance(p, str) and (
             (prev == "body" and p in RUN_KINDS)
             or (isinstance(prev, int) and p in registry.names("optimizer"))
+            or (prev == "optimizer" and p in registry.names("optimizer"))
             or (prev == "schedule" and p in registry.names("schedule"))
             or (prev == "dataset" and p in registry.names("dataset"))
             or p in ("by_name", "by_formula")

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors
 from app.jsonutil import ORJSONResponse
-from app.routers import basins, catalog, health, runs
+from app.routers import basins, catalog, health, lessons, runs
 from app.runs import RunManager
 from app.settings import Settings, get_settings
 from app.store import Store
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(catalog.router)
     app.include_router(basins.router)
+    app.include_router(lessons.router)
     app.include_router(health.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

@@ -629,7 +629,7 @@ class Optimizer:
         aligned with params. Inputs are still never written to.
         """
         if self.clip_norm is not None:
-            grads = clip_by_norm(grads, _align(self.clip_norm, grads.ndim - 1))
+            grads = clip_by_norm(grads, _align(self.clip_norm, grads.ndim))
         h = self._aligned(params.ndim)
         return _SPECS[self.name].rule(params, grads, slots, t, h, h["lr"] if lr is None else lr)
 

@@ -1,4 +1,4 @@
-"""The catalog (everything in the engine's registry), surface grids, formulas, presets."""
+"""The catalog (everything in the engine's registry), surface grids, formulas."""
 
 from __future__ import annotations
 
@@ -108,9 +108,3 @@ async def check_formula(body: FormulaCheck) -> Any:
 @lru_cache(maxsize=128)
 def _formula(text: str, domain: tuple | None) -> surfaces.Surface:
     return surfaces.from_formula(text, domain)
-
-
-@router.get("/presets")
-async def get_presets() -> dict[str, Any]:
-    """Lesson presets (the lessons issue fills this list)."""
-    return {"version": 1, "presets": []}

@@ -304,3 +304,14 @@ def test_defaults_match_installed_torch(name):
     sig = inspect.signature(getattr(torch.optim, TORCH_CLASS[name]).__init__)
     for pname, value in ref.TORCH_DEFAULTS[name].items():
         assert sig.parameters[pname].default == value, pname
+
+
+def test_per_lane_clip_norms_apply_to_their_own_lane():
+    g = np.array([[[3.0, 4.0]] * 3, [[3.0, 4.0]] * 3])  # 2 lanes × 3 starts
+    opt = optimizers.create("gd", lr=1.0, clip_norm=np.array([1.0, 2.5]))
+    new, _ = opt.step(np.zeros_like(g), g, opt.init(np.zeros_like(g)))
+    np.testing.assert_allclose(np.linalg.norm(new, axis=-1), [[1.0] * 3, [2.5] * 3])
+    flat = optimizers.create("gd", lr=1.0, clip_norm=np.array([1.0, 5.0]))
+    w = np.ones((2, 7))  # MLP lanes: one flat row of parameters each, norm over the row
+    new, _ = flat.step(np.zeros_like(w), w, flat.init(w))
+    np.testing.assert_allclose(np.linalg.norm(new, axis=-1), [1.0, np.sqrt(7)])
