@@ -200,10 +200,8 @@ def _radam(p, g, s, t, h, lr):
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     rho_t = rho_inf - 2.0 * t * b2**t / bc2
     rectify = rho_t > 5.0
-    safe_rho = np.where(rectify, rho_t, 6.0)  # keeps the unused branch finite
-    r = np.sqrt(
-        (safe_rho - 4) * (safe_rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe_rho)
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # r is used only where ρₜ > 5
+        r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
     adaptive = np.sqrt(bc2) / (np.sqrt(v) + h["eps"])
     step = np.where(rectify, m_hat * lr * adaptive * r, m_hat * lr)
     return p - step, {"exp_avg": m, "exp_avg_sq": v}
