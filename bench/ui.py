@@ -8,7 +8,10 @@ Measures
    drawn again), split into the service's answer (POST /api/runs?wait=true) and the drawing;
 2. playback of 8 lanes × 2,000 steps: frames per second counted with requestAnimationFrame,
    and the share of frames slower than 1/30 s, while the paths are long (steps 1,500+);
-3. a live streamed run (the Run button) of 8 × 2,000: time to the last frame, and fps meanwhile.
+3. a live streamed run (the Run button) of 8 × 2,000: time to the last frame, and fps meanwhile;
+4. the MLP tab: decision-boundary panels redrawn per second while a run streams live (the
+   Train button, 4 optimizers × 200 epochs on moons, batch 8) and while the replay plays
+   (Space), with the animation frame rate meanwhile.
 
 Not a test: it prints figures. Starts its own server unless --base is given.
 """
@@ -120,6 +123,56 @@ PLAY_FROM = """([step, speed]) => {
 ALL_IN = "(rows) => window.descentlab.buffer.done && window.descentlab.buffer.rows === rows"
 
 
+MLP_URL = (
+    "/?tab=mlp&batch_size=8&epochs=200&mo=sgd:lr=0.1&mo=sgd:lr=0.05,momentum=0.9"
+    "&mo=rmsprop:lr=0.005&mo=adam:lr=0.01"
+)
+MLP_READY = (
+    "() => { const m = window.descentlab && window.descentlab.mlp;"
+    " return !!m && !!m.buffer && m.buffer.done && !m.client.inflight && !m.client.streaming"
+    " && m.settled(); }"
+)
+# boundary redraws per second and animation frames per second over `ms`, from now
+MLP_RATE = """async (ms) => {
+  const m = window.descentlab.mlp;
+  const d0 = m.boundaries.draws;
+  const e0 = m.playback.cursor;
+  let frames = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = (now) => { frames++; if (now - t0 < ms) requestAnimationFrame(tick); else resolve(); };
+    requestAnimationFrame(tick);
+  });
+  const s = (performance.now() - t0) / 1000;
+  return { panels: (m.boundaries.draws - d0) / s, fps: frames / s, panelCount: m.boundaries.panels.length,
+           epochs: m.playback.cursor - e0, rows: m.buffer.rows, done: m.buffer.done };
+}"""
+
+
+# milliseconds to repaint one boundary panel (canvas) and to redraw it as a Plotly heatmap
+MLP_PAINT = """async () => {
+  const m = window.descentlab.mlp;
+  const b = m.boundaries;
+  const p = b.panels[1];
+  const grids = m.buffer.grids.filter((g) => g.values[p.lane]);
+  const t0 = performance.now();
+  for (let i = 0; i < 40; i++) { b.epoch = grids[i % grids.length].epoch; p.gridKey = null; b.paint(p); }
+  const canvas = (performance.now() - t0) / 40;
+  const div = document.createElement('div');
+  div.style.cssText = `position:absolute;left:0;top:0;width:${b.size.width}px;height:${b.size.height}px`;
+  document.body.append(div);
+  const t1 = performance.now();
+  for (let i = 0; i < 5; i++) {
+    b.epoch = grids[i % grids.length].epoch;
+    const f = b.figureOf(p);
+    await Plotly.react(div, f.data, { ...f.layout, ...b.size });
+  }
+  const plotly = (performance.now() - t1) / 5;
+  div.remove();
+  return { canvas, plotly };
+}"""
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -184,6 +237,34 @@ def main() -> None:
             print(
                 f"  all frames in after {time.perf_counter() - t0:5.2f} s; "
                 f"{live['fps']:5.1f} fps while streaming, worst frame {live['worst']:5.1f} ms"
+            )
+
+            # 4. the MLP tab: boundary panels redrawn live while training streams, then the replay
+            page.goto(base + MLP_URL)
+            page.wait_for_function(MLP_READY, timeout=60_000)
+            t0 = time.perf_counter()
+            page.click("[data-testid=run]")
+            live = page.evaluate(MLP_RATE, 2000)
+            page.wait_for_function(MLP_READY, timeout=120_000)
+            page.wait_for_function("() => !window.descentlab.mlp.playback.playing", timeout=120_000)
+            streamed = time.perf_counter() - t0
+            page.evaluate("() => { const m = window.descentlab.mlp; m.reset(); m.togglePlay(); }")
+            replay = page.evaluate(MLP_RATE, 3000)
+            paint = page.evaluate(MLP_PAINT)
+            n = live["panelCount"] - 1
+            print(f"MLP tab, {n} optimizers × 200 epochs (moons 400, batch 8), 1 data + {n} boundary panels")
+            print(
+                f"  live (Train, replay playing along): {live['panels'] / n:5.1f} boundary updates/s per "
+                f"panel ({live['panels']:5.1f} panel redraws/s), {live['fps']:5.1f} fps; "
+                f"run played to the end after {streamed:5.2f} s"
+            )
+            print(
+                f"  replay at 1× (Space):               {replay['panels'] / n:5.1f} boundary updates/s per "
+                f"panel, {replay['fps']:5.1f} fps, {replay['epochs'] / 3:5.1f} epochs/s"
+            )
+            print(
+                f"  one boundary update: {paint['canvas']:5.2f} ms (canvas under the panel) vs "
+                f"{paint['plotly']:5.1f} ms as a Plotly heatmap figure"
             )
             browser.close()
     finally:

@@ -5,7 +5,9 @@ export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 4, 10];
 export const STEPS_PER_SECOND = 60; // at 1×
 
 export class Playback {
-  constructor(speed = 1) {
+  /** rate: steps per second at 1× (the MLP view replays epochs at its own rate). */
+  constructor(speed = 1, rate = STEPS_PER_SECOND) {
+    this.rate = rate;
     this.pos = 0; // fractional step
     this.playing = false;
     this.speed = clampSpeed(speed);
@@ -72,7 +74,7 @@ export class Playback {
     const before = this.cursor;
     const last = this.lastAvailable(available);
     const dt = Math.min(Math.max(dtMs, 0), 250); // a background tab must not jump ahead
-    this.pos = Math.min(last, this.pos + (dt / 1000) * STEPS_PER_SECOND * this.speed);
+    this.pos = Math.min(last, this.pos + (dt / 1000) * this.rate * this.speed);
     if (complete && this.pos >= last - 1e-6) {
       this.pos = last;
       this.playing = false;

@@ -1,16 +1,22 @@
 // The dashboard's whole state and its URL form (request bodies: requests.js). Pure: no DOM.
+// The MLP view's settings live in state.mlp (their URL form: mlp/url.js).
 // The URL is readable, e.g.
 //   ?s=himmelblau&o=sgd:lr=0.005&o=adam:lr=0.1~cosine:T_max=300&start=0.5,4.5&steps=300
 // Lanes are `name:k=v,k=v` (only values that differ from the catalog default), a schedule
-// follows `~`, and `clip=…` inside the optimizer part is the gradient-clipping norm.
+// follows `~`, and `clip=…` inside the optimizer part is the gradient-clipping norm (lane.js).
 
 import { plain } from "./format.js";
-import { checkParam, paramDefaults, paramToText, parseParam, sameValue } from "./params.js";
+import { decodeEntry, decodeLane, encodeEntry, encodeLane, makeLane, q } from "./lane.js";
+import { decodeMlp, defaultMlp, encodeMlp } from "./mlp/url.js";
+import { paramDefaults } from "./params.js";
+
+export { decodeLane, encodeLane, makeLane, mlpOnly } from "./lane.js";
 
 export const MAX_LANES = 8;
 export const MAX_STARTS = 16;
 export const MAX_STEPS = 5000;
 export const LANGS = ["en", "ko"];
+export const TABS = ["race", "basins", "mlp"];
 export const HIDEABLE = ["controls", "charts", "inspector", "table", "basins", "export"];
 
 /** The race the dashboard opens on: Himmelblau, one start, four classic optimizers. */
@@ -28,42 +34,16 @@ export const DEFAULT_RACE = {
 
 export function defaultView() {
   return { view: "2d", logy: true, lang: "en", theme: "light", projector: false, tab: "race",
-    lesson: false, hide: [], lane: 0, speed: 1 };
+    lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1 };
 }
 
 /** Index a catalog by kind and name. */
 export function indexCatalog(catalog) {
   const by = (list) => new Map((list ?? []).map((e) => [e.name, e]));
   return { surface: by(catalog.surface), optimizer: by(catalog.optimizer),
-    schedule: by(catalog.schedule), raw: catalog };
-}
-
-/** Whether a schedule is for MLP runs only (reduce-on-plateau); surface lanes skip those. */
-export function mlpOnly(entry) {
-  return !!(entry?.mlp_only || entry?.info?.mlp_only);
-}
-
-/** A lane with every parameter filled in from the catalog (unknown names are dropped). */
-export function makeLane(cat, name, params = {}, schedule = null, clip = null) {
-  const entry = cat.optimizer.get(name);
-  if (!entry) return null;
-  const lane = { name, params: { ...paramDefaults(entry) }, schedule: null, clip: null };
-  for (const spec of entry.params) {
-    if (params[spec.name] !== undefined && !checkParam(spec, params[spec.name])) {
-      lane.params[spec.name] = params[spec.name];
-    }
-  }
-  if (schedule && cat.schedule.has(schedule.name) && !mlpOnly(cat.schedule.get(schedule.name))) {
-    const sEntry = cat.schedule.get(schedule.name);
-    const sp = paramDefaults(sEntry);
-    for (const spec of sEntry.params) {
-      const v = schedule.params?.[spec.name];
-      if (v !== undefined && !checkParam(spec, v)) sp[spec.name] = v;
-    }
-    lane.schedule = { name: schedule.name, params: sp };
-  }
-  if (typeof clip === "number" && Number.isFinite(clip) && clip > 0 && clip <= 1e6) lane.clip = clip;
-  return lane;
+    schedule: by(catalog.schedule), dataset: by(catalog.dataset), loss: by(catalog.loss),
+    activation: by(catalog.activation), initializer: by(catalog.initializer),
+    mlp_setting: by(catalog.mlp_setting), raw: catalog };
 }
 
 /** The default state (the ready race plus view settings). */
@@ -75,43 +55,15 @@ export function defaultState(cat) {
     steps: DEFAULT_RACE.steps,
     noise: { mode: "none", sigma: 0.1, batch: 8 },
     seed: 0,
+    mlp: defaultMlp(cat),
     ...defaultView(),
   };
 }
 
 // ------------------------------------------------------------------------------ encode
 
-function encodeEntry(entry, values, extra = []) {
-  const parts = [];
-  for (const spec of entry.params) {
-    const v = values[spec.name];
-    if (v === undefined || sameValue(v, spec.default)) continue;
-    parts.push(`${spec.name}=${paramToText(spec, v)}`);
-  }
-  parts.push(...extra);
-  return parts.length ? `${entry.name}:${parts.join(",")}` : entry.name;
-}
-
-/** One lane as `adam:lr=0.1,clip=1~cosine:T_max=300`. */
-export function encodeLane(cat, lane) {
-  const entry = cat.optimizer.get(lane.name);
-  if (!entry) return lane.name;
-  let s = encodeEntry(entry, lane.params, lane.clip ? [`clip=${plain(lane.clip)}`] : []);
-  if (lane.schedule && cat.schedule.has(lane.schedule.name)) {
-    s += `~${encodeEntry(cat.schedule.get(lane.schedule.name), lane.schedule.params)}`;
-  }
-  return s;
-}
-
-const SAFE = { "%3A": ":", "%2C": ",", "%3D": "=", "%7E": "~", "%2F": "/" };
-
-function q(key, value) {
-  const v = encodeURIComponent(String(value)).replace(/%3A|%2C|%3D|%7E|%2F/g, (m) => SAFE[m]);
-  return `${key}=${v}`;
-}
-
-/** The query string (no leading "?") for a state; view settings only when not default. */
-export function encodeState(cat, state) {
+/** The race's part of the URL: surface, lanes, starts, steps, noise, seed. */
+function raceParts(cat, state) {
   const out = [];
   const s = state.surface;
   if (s.formula !== undefined && s.formula !== null) {
@@ -127,11 +79,23 @@ export function encodeState(cat, state) {
   if (state.noise.mode === "sigma") out.push(q("sigma", plain(state.noise.sigma)));
   if (state.noise.mode === "batch") out.push(q("batch", state.noise.batch));
   out.push(q("seed", state.seed));
+  return out;
+}
+
+/**
+ * The query string (no leading "?") for a state; view settings only when not default. On
+ * the MLP tab the race's part is left out while it is the default race (shorter links).
+ */
+export function encodeState(cat, state) {
+  const race = raceParts(cat, state);
+  const out = state.tab === "mlp" && race.join("&") === raceParts(cat, defaultState(cat)).join("&") ? [] : race;
   const d = defaultView();
   if (state.view !== d.view) out.push(q("view", state.view));
   if (state.logy !== d.logy) out.push(q("logy", state.logy ? 1 : 0));
   if (state.tab !== d.tab) out.push(q("tab", state.tab));
   if (state.lane !== d.lane) out.push(q("lane", state.lane));
+  for (const [k, v] of encodeMlp(cat, state.mlp, state.tab === "mlp")) out.push(q(k, v));
+  if (state.mlpLane !== d.mlpLane) out.push(q("mlane", state.mlpLane));
   if (state.speed !== d.speed) out.push(q("speed", plain(state.speed)));
   if (state.theme !== d.theme) out.push(q("theme", state.theme));
   if (state.projector) out.push(q("proj", 1));
@@ -142,37 +106,6 @@ export function encodeState(cat, state) {
 }
 
 // ------------------------------------------------------------------------------ decode
-
-/** `name:k=v,k=v` → {name, values} parsed against the entry's specs (bad values dropped). */
-function decodeEntry(kindMap, text, reserved = []) {
-  const [name, rest = ""] = String(text).split(/:(.*)/s);
-  const entry = kindMap.get(name.trim());
-  if (!entry) return null;
-  const values = {};
-  const extra = {};
-  for (const kv of rest.split(",")) {
-    const [k, v] = kv.split("=");
-    if (!k || v === undefined) continue;
-    if (reserved.includes(k)) {
-      extra[k] = v;
-      continue;
-    }
-    const spec = entry.params.find((p) => p.name === k);
-    if (!spec) continue;
-    const parsed = parseParam(spec, v);
-    if (parsed !== undefined && !checkParam(spec, parsed)) values[k] = parsed;
-  }
-  return { name: entry.name, values, extra };
-}
-
-export function decodeLane(cat, text) {
-  const [opt, sched] = String(text).split("~");
-  const o = decodeEntry(cat.optimizer, opt, ["clip"]);
-  if (!o) return null;
-  const s = sched ? decodeEntry(cat.schedule, sched) : null;
-  const clip = o.extra.clip !== undefined ? Number(o.extra.clip) : null;
-  return makeLane(cat, o.name, o.values, s ? { name: s.name, params: s.values } : null, clip);
-}
 
 function num(text, fallback, { int = false, low = -Infinity, high = Infinity } = {}) {
   const n = Number(text);
@@ -223,7 +156,9 @@ export function decodeState(cat, query, fallbackLang = "en") {
   }
   st.view = p.get("view") === "3d" ? "3d" : "2d";
   st.logy = p.get("logy") !== "0";
-  st.tab = p.get("tab") === "basins" ? "basins" : "race";
+  st.tab = TABS.includes(p.get("tab")) ? p.get("tab") : "race";
+  st.mlp = decodeMlp(cat, p);
+  st.mlpLane = num(p.get("mlane"), 0, { int: true, low: 0, high: MAX_LANES - 1 });
   st.lane = num(p.get("lane"), 0, { int: true, low: 0, high: MAX_LANES * MAX_STARTS - 1 });
   st.speed = num(p.get("speed"), 1, { low: 0.1, high: 10 });
   st.theme = p.get("theme") === "dark" ? "dark" : "light";

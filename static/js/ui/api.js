@@ -105,6 +105,7 @@ export function stream(eventsUrl, handlers) {
   on("meta", handlers.meta);
   on("frame", handlers.frame);
   on("diverged", handlers.diverged);
+  on("stopped", handlers.stopped);
   on("done", (d) => {
     close();
     handlers.done?.(d);

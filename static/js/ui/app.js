@@ -1,21 +1,23 @@
 // The dashboard: owns the state (mirrored in the URL), loads surfaces, turns setting
 // changes into re-runs, and keeps the views in step. Drawing happens in frame.js, once per
-// animation frame.
+// animation frame. While the MLP tab is shown, playback goes to its controller (ui/mlp/).
 
 import { laneColor } from "../colors.js";
 import { pick, setLang } from "../i18n.js";
 import { Playback } from "../playback.js";
 import { runRequest } from "../requests.js";
-import { encodeState, inDomainAll, MAX_STARTS } from "../state.js";
+import { encodeState, MAX_STARTS } from "../state.js";
 import { laneLabel, runLaneLabels } from "../summaries.js";
 import { $, translate } from "./dom.js";
+import { setExportLinks } from "./export.js";
 import { drawFrame, startLoop, whenSettled } from "./frame.js";
 import { fillIcons } from "./icons.js";
 import { installKeys, openHelp } from "./keys.js";
 import { keyActions, presetPicker } from "./lessons.js";
-import { fetchSurface } from "./surface_source.js";
+import { MlpController } from "./mlp/controller.js";
+import { loadSurface } from "./surface_source.js";
 import { installToolbar } from "./toolbar.js";
-import { applyViewClasses, buildViews, trackChrome, trackWidth } from "./views.js";
+import { applyViewClasses, buildViews, figOpts, trackChrome, trackWidth } from "./views.js";
 
 export class App {
   constructor(cat, state, presets) {
@@ -36,18 +38,20 @@ export class App {
 
   async start() {
     buildViews(this);
+    presetPicker(this);
+    this.mlp = new MlpController(this);
     this.applyViewClasses();
     translate(document);
     fillIcons(document);
     this.renderControls();
     installToolbar(this);
-    presetPicker(this);
     trackChrome();
     trackWidth(this);
     installKeys(keyActions(this), $("#keys-dialog"));
     await this.loadSurface();
     this.rerun();
     if (this.state.tab === "basins") this.basins.run(this.basinCtx());
+    if (this.state.tab === "mlp") this.mlp.show();
     startLoop(this);
   }
 
@@ -97,6 +101,9 @@ export class App {
       if (!this.basins.result && !this.basins.busy) this.basins.run(this.basinCtx());
       else this.basins.render(this.basinCtx());
     }
+    if ("tab" in patch && (s.tab === "mlp") !== (before.tab === "mlp")) this.status.swap(before.tab === "mlp", s.tab === "mlp");
+    if ("tab" in patch && s.tab === "mlp" && before.tab !== "mlp") this.mlp.show();
+    else this.mlp.onView(patch);
     this.saveUrl();
     this.needsDraw = true;
   }
@@ -108,8 +115,7 @@ export class App {
 
   /** Figure options: theme, projector, and the projector's size scale (screen width). */
   figOpts() {
-    const scale = this.state.projector ? Math.min(1.25, Math.max(0.7, window.innerWidth / 1920)) : 1;
-    return { theme: this.state.theme, projector: this.state.projector, scale: Math.round(scale * 20) / 20 };
+    return figOpts(this.state);
   }
 
   renderControls() {
@@ -140,29 +146,8 @@ export class App {
   // ------------------------------------------------------------------ surface
 
   /** Fetch the surface's info and grid (catalogue or formula); the newest call wins. */
-  async loadSurface() {
-    const seq = ++this.surfaceSeq;
-    let info;
-    let grid;
-    try {
-      const got = await fetchSurface(this.cat, this.state.surface);
-      ({ info, grid } = got);
-      if (got.note && seq === this.surfaceSeq) this.status.show("error", { message: got.note });
-    } catch (e) {
-      if (seq === this.surfaceSeq) this.status.error(e);
-      return;
-    }
-    if (seq !== this.surfaceSeq) return;
-    this.info = info;
-    if (!inDomainAll(this.state.starts, info.domain) && info.starts?.length) {
-      this.state.starts = [info.starts[0].slice()];
-      this.saveUrl();
-    }
-    this.surface.setSurface(info, grid);
-    this.surface.setStarts(this.state.starts);
-    this.controls.renderStarts(this.state, info); // not the rest: someone may be typing there
-    this.renderTitle();
-    this.needsDraw = true;
+  loadSurface() {
+    return loadSurface(this);
   }
 
   /** A click on the surface moves the start; with Shift it adds one. */
@@ -217,13 +202,7 @@ export class App {
     this.buffer = buffer;
     this.run = run;
     this.relabel();
-    for (const [id, key] of [["#export-csv", "export_csv"], ["#export-json", "export_json"]]) {
-      const a = $(id);
-      const href = run?.links?.[key];
-      a.href = href ?? "#";
-      a.setAttribute("aria-disabled", String(!href));
-      if (href) a.setAttribute("download", "");
-    }
+    setExportLinks("", run);
   }
 
   /** Lane labels and colours for the current run (language and theme dependent). */
@@ -246,7 +225,13 @@ export class App {
       opts: this.figOpts() };
   }
 
+  /** Whether the MLP tab is shown (playback and lane picks go to its controller). */
+  get onMlp() {
+    return this.state.tab === "mlp";
+  }
+
   selectLane(i) {
+    if (this.onMlp) return this.mlp.selectLane(i);
     if (!Number.isInteger(i) || i < 0 || i >= Math.max(1, this.lanes.length)) return;
     this.setView({ lane: i });
     this.legend.build(this.lanes, i);
@@ -262,6 +247,7 @@ export class App {
   // ------------------------------------------------------------------ playback
 
   togglePlay() {
+    if (this.onMlp) return this.mlp.togglePlay();
     if (!this.buffer) {
       this.runLive();
       return;
@@ -272,11 +258,13 @@ export class App {
   }
 
   step(n) {
+    if (this.onMlp) return this.mlp.step(n);
     if (this.buffer) this.playback.step(n, this.buffer.rows);
     this.needsDraw = true;
   }
 
   seek(k) {
+    if (this.onMlp) return this.mlp.seek(k);
     if (this.buffer) {
       this.playback.pause();
       this.playback.seek(k, this.buffer.rows);
@@ -285,12 +273,13 @@ export class App {
   }
 
   resetPlayback() {
+    if (this.onMlp) return this.mlp.reset();
     this.playback.pause();
     this.playback.seek(0, 1);
     this.needsDraw = true;
   }
 
   showHelp() {
-    openHelp($("#keys-dialog"), this.presets.length > 0);
+    openHelp($("#keys-dialog"), this.presets.length > 0, this.onMlp);
   }
 }

@@ -84,3 +84,15 @@ export function exportChart(app, id, format) {
     title: { text: t(`chart.${id}`) }, margin: { ...fig.layout.margin, t: 40 } };
   return exportImage(fig, format, name, $(`[data-testid=${id}-plot]`));
 }
+
+/** Point the CSV and JSON links (#export-csv, or #mlp-export-csv with prefix "mlp-") at a run. */
+export function setExportLinks(prefix, run) {
+  for (const [id, key] of [[`#${prefix}export-csv`, "export_csv"], [`#${prefix}export-json`, "export_json"]]) {
+    const a = $(id);
+    if (!a) continue;
+    const href = run?.links?.[key];
+    a.href = href ?? "#";
+    a.setAttribute("aria-disabled", String(!href));
+    if (href) a.setAttribute("download", "");
+  }
+}

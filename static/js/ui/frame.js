@@ -15,6 +15,10 @@ export function startLoop(app) {
     requestAnimationFrame(loop); // first, so that one bad frame cannot stop the loop
     const dt = now - last;
     last = now;
+    if (app.state.tab === "mlp") {
+      app.mlp.tick(dt);
+      return;
+    }
     const b = app.buffer;
     const moved = b ? app.playback.tick(dt, b.rows, b.done) : false;
     const dirty = b ? b.takeDirty() !== null || b.version !== app.drawnVersion : false;

@@ -1,6 +1,6 @@
 // Keyboard shortcuts for driving a class from the keyboard, and the "?" help dialog.
 
-import { t } from "../i18n.js";
+import { has, t } from "../i18n.js";
 import { h, isTyping } from "./dom.js";
 
 /** actions: {togglePlay, step(n), reset, fullscreen, digit(k), projector, lang, theme, hasPresets()} */
@@ -35,21 +35,23 @@ export function installKeys(actions, dialog) {
     } else if (k === "?" || (k === "/" && ev.shiftKey)) {
       ev.preventDefault();
       if (dialog.open) dialog.close();
-      else openHelp(dialog, actions.hasPresets());
+      else openHelp(dialog, actions.hasPresets(), actions.isMlp?.());
     } else if (/^[1-9]$/.test(k)) {
       actions.digit(Number(k));
     }
   });
 }
 
-export function openHelp(dialog, hasPresets) {
+/** The help dialog; `mlp`: the MLP tab's wording (epochs, training). */
+export function openHelp(dialog, hasPresets, mlp = false) {
+  const k = (key) => t(mlp && has(`${key}Mlp`) ? `${key}Mlp` : key);
   const rows = [
-    ["Space", t("keys.space")],
-    ["\u2190 / \u2192", t("keys.arrows")],
-    ["Home / End", t("keys.homeEnd")],
-    ["R", t("keys.r")],
+    ["Space", k("keys.space")],
+    ["\u2190 / \u2192", k("keys.arrows")],
+    ["Home / End", k("keys.homeEnd")],
+    ["R", k("keys.r")],
     ["F", t("keys.f")],
-    ["1\u20139", t(hasPresets ? "keys.digitsPresets" : "keys.digitsLanes")],
+    ["1\u20139", hasPresets ? t("keys.digitsPresets") : k("keys.digitsLanes")],
     ["P", t("keys.p")],
     ["L", t("keys.l")],
     ["D", t("keys.d")],

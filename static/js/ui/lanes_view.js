@@ -1,5 +1,6 @@
 // The optimizer lanes editor: one card per lane (optimizer, its parameters, an optional
 // learning-rate schedule and gradient clipping), add / duplicate / remove, Keras presets.
+// The MLP view uses it too ({mlp: true}: reduce-on-plateau allowed, test ids prefixed).
 
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
@@ -15,27 +16,34 @@ const MAIN_PARAMS = new Set(["lr", "momentum", "betas", "alpha", "rho"]);
 
 export class LanesView {
   /** change(mutator(state), {live}) edits the state; select(i) picks a lane to inspect. */
-  constructor(root, { cat, change, select }) {
+  constructor(root, { cat, change, select, mlp = false, prefix = "" }) {
     this.root = root;
     this.cat = cat;
     this.change = change;
     this.select = select;
+    this.mlp = mlp;
+    this.prefix = prefix;
     this.open = new Set();
+  }
+
+  tid(s) {
+    return `${this.prefix}${s}`;
   }
 
   render(state) {
     this.state = state;
     const theme = state.theme;
     const cards = state.lanes.map((lane, i) => this._card(lane, i, theme));
-    const add = h("button", { type: "button", class: "add", dataset: { testid: "lane-add" },
+    const add = h("button", { type: "button", class: "add", dataset: { testid: this.tid("lane-add") },
       disabled: state.lanes.length >= MAX_LANES,
       onclick: () => this.change((s) => {
         const used = new Set(s.lanes.map((l) => l.name));
         const name = ["adam", "sgd", "rmsprop", "adagrad", "nadam", "adamw", "adadelta", "radam", "adamax", "gd"]
           .find((n) => !used.has(n)) ?? "adam";
-        s.lanes.push(makeLane(this.cat, name, name === "sgd" ? { lr: 0.005 } : { lr: 0.05 }));
+        const lr = this.mlp ? (name === "sgd" ? 0.1 : 0.01) : name === "sgd" ? 0.005 : 0.05;
+        s.lanes.push(makeLane(this.cat, name, { lr }, null, null, { mlp: this.mlp }));
       }, RE) }, `+ ${t("lanes.add")}`);
-    const count = h("span", { class: "count", dataset: { testid: "lane-count" } },
+    const count = h("span", { class: "count", dataset: { testid: this.tid("lane-count") } },
       t("lanes.count", { n: state.lanes.length, max: MAX_LANES }));
     this.root.replaceChildren(...cards, h("div", { class: "lanes-foot" }, add, count));
   }
@@ -45,10 +53,10 @@ export class LanesView {
     const color = laneColor(i, theme);
     const selId = uid("opt");
     const edit = (fn) => (v, o = {}) => this.change((s) => fn(s.lanes[i], v), o);
-    const select = h("select", { id: selId, dataset: { testid: `lane-${i}-optimizer` },
+    const select = h("select", { id: selId, dataset: { testid: this.tid(`lane-${i}-optimizer`) },
       onchange: () => this.change((s) => {
         const old = s.lanes[i];
-        s.lanes[i] = makeLane(this.cat, select.value, { lr: old.params.lr }, old.schedule, old.clip);
+        s.lanes[i] = makeLane(this.cat, select.value, { lr: old.params.lr }, old.schedule, old.clip, { mlp: this.mlp });
       }, RE) }, [...this.cat.optimizer.values()].map((o) => h("option", { value: o.name, selected: o.name === lane.name }, pick(o.label))));
     const nLanes = this.state.lanes.length;
     const head = h("div", { class: "lane-head" },
@@ -57,17 +65,17 @@ export class LanesView {
       h("label", { for: selId, class: "sr-only" }, t("lane.optimizer")),
       select,
       h("button", { type: "button", class: "icon", title: t("lane.duplicate"), "aria-label": t("lane.duplicate"),
-        dataset: { testid: `lane-${i}-duplicate` }, disabled: nLanes >= MAX_LANES,
+        dataset: { testid: this.tid(`lane-${i}-duplicate`) }, disabled: nLanes >= MAX_LANES,
         onclick: () => this.change((s) => s.lanes.splice(i + 1, 0, structuredClone(s.lanes[i])), RE) }, icon("duplicate", 16)),
       h("button", { type: "button", class: "icon", title: t("lane.remove"), "aria-label": t("lane.remove"),
-        dataset: { testid: `lane-${i}-remove` }, disabled: nLanes <= 1,
+        dataset: { testid: this.tid(`lane-${i}-remove`) }, disabled: nLanes <= 1,
         onclick: () => this.change((s) => s.lanes.splice(i, 1), RE) }, icon("remove", 16)));
 
     const main = [];
     const more = [];
     for (const spec of entry?.params ?? []) {
       const f = paramField(spec, lane.params[spec.name], edit((l, v) => { l.params[spec.name] = v; }),
-        { testid: `lane-${i}-${spec.name}` });
+        { testid: this.tid(`lane-${i}-${spec.name}`) });
       (MAIN_PARAMS.has(spec.name) ? main : more).push(f);
     }
     more.push(this._schedule(lane, i), this._clip(lane, i));
@@ -80,14 +88,14 @@ export class LanesView {
     const details = h("details", { open: this.open.has(i) || !!lane.schedule || !!lane.clip },
       h("summary", {}, t("lane.more")), ...more);
     details.addEventListener("toggle", () => (details.open ? this.open.add(i) : this.open.delete(i)));
-    return h("div", { class: "lane", style: { "--c": color }, dataset: { testid: `lane-${i}`, lane: i } },
+    return h("div", { class: "lane", style: { "--c": color }, dataset: { testid: this.tid(`lane-${i}`), lane: i } },
       head, h("div", { class: "lane-body" }, ...main, details));
   }
 
   _schedule(lane, i) {
     const id = uid("sched");
-    const scheds = [...this.cat.schedule.values()].filter((s) => !mlpOnly(s));
-    const sel = h("select", { id, dataset: { testid: `lane-${i}-schedule` },
+    const scheds = [...this.cat.schedule.values()].filter((s) => this.mlp || !mlpOnly(s));
+    const sel = h("select", { id, dataset: { testid: this.tid(`lane-${i}-schedule`) },
       onchange: () => this.change((s) => {
         const e = this.cat.schedule.get(sel.value);
         s.lanes[i].schedule = e ? { name: e.name, params: paramDefaults(e) } : null;
@@ -101,7 +109,7 @@ export class LanesView {
       for (const spec of e.params) {
         box.append(paramField(spec, lane.schedule.params[spec.name],
           (v, o) => this.change((s) => { s.lanes[i].schedule.params[spec.name] = v; }, o),
-          { testid: `lane-${i}-sched-${spec.name}` }));
+          { testid: this.tid(`lane-${i}-sched-${spec.name}`) }));
       }
     }
     return box;

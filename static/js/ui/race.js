@@ -1,5 +1,6 @@
 // Getting races from the service: quick re-runs (POST ?wait=true, latest request wins)
-// for setting changes, and live streamed runs (SSE) for the Run button.
+// for setting changes, and live streamed runs (SSE) for the Run button. The MLP tab uses it
+// with its own buffer class ({Buffer: MlpBuffer}), which also takes `stopped` events.
 
 import { RunBuffer } from "../buffer.js";
 import { api, ApiError, stream } from "./api.js";
@@ -9,8 +10,9 @@ export class RaceClient {
    * hooks: {onResult(buffer, run, timing), onStreamStart(buffer, run), onStatus(kind, vars),
    *         onError(error)}
    */
-  constructor(hooks) {
+  constructor(hooks, { Buffer = RunBuffer } = {}) {
     this.hooks = hooks;
+    this.Buffer = Buffer;
     this.inflight = null; // AbortController of the quick re-run in flight
     this.pending = null; // the newest request body waiting for it
     this.live = null; // {id, close} of a streaming run
@@ -36,7 +38,7 @@ export class RaceClient {
         this.pending = null;
         this.inflight = null;
         if (next) this.rerun(next.body, next.mark); // start the newer one first, then draw
-        const buffer = RunBuffer.fromResult(res.result);
+        const buffer = this.Buffer.fromResult(res.result);
         this.hooks.onResult(buffer, { id: res.id, links: res.links }, { mark, fetchMs, superseded: !!next });
       })
       .catch((e) => {
@@ -71,11 +73,12 @@ export class RaceClient {
     const run = { id: created.id, links: created.links };
     const close = stream(created.links.events, {
       meta: (meta) => {
-        buffer = new RunBuffer(meta);
+        buffer = new this.Buffer(meta);
         this.hooks.onStreamStart(buffer, run);
       },
       frame: (f) => buffer?.push(f),
       diverged: (d) => buffer?.markDiverged(d),
+      stopped: (d) => buffer?.markStopped?.(d),
       done: (d) => {
         this.live = null;
         buffer?.finish(d);

@@ -28,12 +28,22 @@ export class StatusLine {
       done: () => t("status.done", { steps: b?.steps ?? "", lanes: b?.nLanes ?? "",
         time: fmtDuration(vars.elapsed ?? b?.elapsed ?? null) }),
       copied: () => t("status.copied"),
+      mlpReady: () => t("mlp.status.ready"),
+      mlpTraining: () => t("mlp.status.training"),
+      mlpRunning: () => t("mlp.status.running", vars),
+      mlpDone: () => t("mlp.status.done", { time: fmtDuration(vars.elapsed ?? null) }),
       preset: () => t("status.preset", vars),
       error: () => t("status.error", vars),
       text: () => vars.text ?? "",
     }[kind];
     this.el.dataset.kind = kind;
     this.el.textContent = text ? text() : "";
+  }
+
+  /** Switching between the race and the MLP tab: keep each one's last status. */
+  swap(from, to) {
+    this.saved = { ...this.saved, [from]: this.last };
+    this.show(...(this.saved[to] ?? ["text", { text: "" }]));
   }
 
   /** Say the last status again (after a language change). */

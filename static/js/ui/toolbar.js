@@ -12,7 +12,10 @@ export function installToolbar(app) {
     b.addEventListener("click", (ev) => { if (ev.detail > 0) b.blur(); });
   }
   $("#run").addEventListener("click", () => {
-    if (app.client.streaming) {
+    if (app.onMlp) {
+      if (app.mlp.client.streaming) app.mlp.stop();
+      else app.mlp.train();
+    } else if (app.client.streaming) {
       app.client.stopLive();
       app.needsDraw = true;
     } else {

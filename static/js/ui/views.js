@@ -62,7 +62,7 @@ export function buildViews(app) {
 
 /** Keep --chrome-h (top bar + strip + status) current, so the panels fill the screen. */
 export function trackChrome() {
-  const parts = ["header.topbar", "#strip", "#status"].map((q) => $(q));
+  const parts = ["header.topbar", "#strip", "#mlp-strip", "#status"].map((q) => $(q));
   const update = () => {
     const root = document.documentElement.style;
     root.setProperty("--top-h", `${parts[0].offsetHeight}px`);
@@ -89,6 +89,12 @@ export function trackWidth(app) {
   });
 }
 
+/** Figure options: theme, projector, and the projector's size scale (screen width). */
+export function figOpts(state) {
+  const scale = state.projector ? Math.min(1.25, Math.max(0.7, window.innerWidth / 1920)) : 1;
+  return { theme: state.theme, projector: state.projector, scale: Math.round(scale * 20) / 20 };
+}
+
 /** Theme, language, projector, lesson mode (hidden sections), tabs and view buttons. */
 export function applyViewClasses(app) {
   const s = app.state;
@@ -108,6 +114,15 @@ export function applyViewClasses(app) {
     b.setAttribute("aria-selected", String(b.dataset.tab === s.tab));
     b.tabIndex = b.dataset.tab === s.tab ? 0 : -1;
   }
+  document.body.classList.toggle("tab-mlp", s.tab === "mlp");
+  const bar = s.tab === "mlp" ? $("#mlp-bar") : $(".stage .stage-bar");
+  const tabs = $(".tabs");
+  const preset = $(".preset");
+  if (tabs.parentNode !== bar || (preset && preset.parentNode !== bar)) {
+    if (preset) bar.prepend(preset);
+    bar.prepend(tabs);
+  }
+  $("#run").title = t(s.tab === "mlp" ? "run.trainTitle" : "run.title");
   $("#race-panel").hidden = s.tab !== "race";
   $("#basins-panel").hidden = s.tab !== "basins";
   $(".seg").classList.toggle("is-hidden", s.tab !== "race");

@@ -1,0 +1,101 @@
+// Optimizer lanes and catalog entries in their URL form, shared by the race and the MLP view.
+// Pure: no DOM. A lane is {name, params, schedule: {name, params} | null, clip: number | null};
+// its text is `name:k=v,k=v` (only values that differ from the catalog default), a schedule
+// follows `~`, and `clip=…` inside the optimizer part is the gradient-clipping norm.
+
+import { plain } from "./format.js";
+import { checkParam, paramDefaults, paramToText, parseParam, sameValue } from "./params.js";
+
+/** Whether a schedule is for MLP runs only (reduce-on-plateau); surface lanes skip those. */
+export function mlpOnly(entry) {
+  return !!(entry?.mlp_only || entry?.info?.mlp_only);
+}
+
+/**
+ * A lane with every parameter filled in from the catalog (unknown names are dropped).
+ * MLP-only schedules are kept only with {mlp: true}.
+ */
+export function makeLane(cat, name, params = {}, schedule = null, clip = null, { mlp = false } = {}) {
+  const entry = cat.optimizer.get(name);
+  if (!entry) return null;
+  const lane = { name, params: { ...paramDefaults(entry) }, schedule: null, clip: null };
+  for (const spec of entry.params) {
+    if (params[spec.name] !== undefined && !checkParam(spec, params[spec.name])) {
+      lane.params[spec.name] = params[spec.name];
+    }
+  }
+  const sEntry = schedule ? cat.schedule.get(schedule.name) : null;
+  if (sEntry && (mlp || !mlpOnly(sEntry))) {
+    const sp = paramDefaults(sEntry);
+    for (const spec of sEntry.params) {
+      const v = schedule.params?.[spec.name];
+      if (v !== undefined && !checkParam(spec, v)) sp[spec.name] = v;
+    }
+    lane.schedule = { name: schedule.name, params: sp };
+  }
+  if (typeof clip === "number" && Number.isFinite(clip) && clip > 0 && clip <= 1e6) lane.clip = clip;
+  return lane;
+}
+
+/** `name:k=v,…` with only the values that differ from the entry's defaults (+ `extra`). */
+export function encodeEntry(entry, values, extra = [], defaults = null) {
+  const parts = [];
+  for (const spec of entry.params) {
+    const v = values[spec.name];
+    const d = defaults ? defaults[spec.name] : spec.default;
+    if (v === undefined || sameValue(v, d)) continue;
+    parts.push(`${spec.name}=${paramToText(spec, v)}`);
+  }
+  parts.push(...extra);
+  return parts.length ? `${entry.name}:${parts.join(",")}` : entry.name;
+}
+
+/** One lane as `adam:lr=0.1,clip=1~cosine:T_max=300`. */
+export function encodeLane(cat, lane) {
+  const entry = cat.optimizer.get(lane.name);
+  if (!entry) return lane.name;
+  let s = encodeEntry(entry, lane.params, lane.clip ? [`clip=${plain(lane.clip)}`] : []);
+  if (lane.schedule && cat.schedule.has(lane.schedule.name)) {
+    s += `~${encodeEntry(cat.schedule.get(lane.schedule.name), lane.schedule.params)}`;
+  }
+  return s;
+}
+
+/** `name:k=v,k=v` → {name, values, extra} parsed against the entry's specs (bad values dropped). */
+export function decodeEntry(kindMap, text, reserved = []) {
+  const [name, rest = ""] = String(text).split(/:(.*)/s);
+  const entry = kindMap.get(name.trim());
+  if (!entry) return null;
+  const values = {};
+  const extra = {};
+  for (const kv of rest.split(",")) {
+    const [k, v] = kv.split("=");
+    if (!k || v === undefined) continue;
+    if (reserved.includes(k)) {
+      extra[k] = v;
+      continue;
+    }
+    const spec = entry.params.find((p) => p.name === k);
+    if (!spec) continue;
+    const parsed = parseParam(spec, v);
+    if (parsed !== undefined && !checkParam(spec, parsed)) values[k] = parsed;
+  }
+  return { name: entry.name, values, extra };
+}
+
+export function decodeLane(cat, text, opts = {}) {
+  const [opt, sched] = String(text).split("~");
+  const o = decodeEntry(cat.optimizer, opt, ["clip"]);
+  if (!o) return null;
+  const s = sched ? decodeEntry(cat.schedule, sched) : null;
+  const clip = o.extra.clip !== undefined ? Number(o.extra.clip) : null;
+  return makeLane(cat, o.name, o.values, s ? { name: s.name, params: s.values } : null, clip, opts);
+}
+
+const SAFE = { "%3A": ":", "%2C": ",", "%3D": "=", "%7E": "~", "%2F": "/" };
+
+/** `key=value` for a query string, keeping : , = ~ / readable. */
+export function q(key, value) {
+  const v = encodeURIComponent(String(value)).replace(/%3A|%2C|%3D|%7E|%2F/g, (m) => SAFE[m]);
+  return `${key}=${v}`;
+}
