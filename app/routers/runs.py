@@ -69,7 +69,7 @@ async def create_run(
     else:
         await asyncio.to_thread(check_mlp_run, config, settings)
     try:
-        run = manager.submit(config["kind"], config, client, persist=persist or not wait)
+        run = manager.submit(config["kind"], config, client, persist=persist)
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
     if wait:

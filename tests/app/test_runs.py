@@ -228,3 +228,11 @@ def test_interactive_re_runs_can_stay_out_of_the_history(client):
     assert client.get("/api/runs").json()["total"] == 0
     create(client, wait="true")
     assert client.get("/api/runs").json()["total"] == 1
+
+
+def test_a_streamed_run_can_stay_out_of_the_history_too(client):
+    run_id = create(client, persist="false")["id"]
+    events = stream(client, run_id)
+    assert events[-1]["event"] == "done"
+    assert client.get(f"/api/runs/{run_id}").json()["status"] == "done"
+    assert client.get("/api/runs").json()["total"] == 0
