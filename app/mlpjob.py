@@ -50,6 +50,8 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
         "l1": config["l1"],
         "l2": config["l2"],
         "early_stopping": config["early_stopping"],
+        "grid_size": config.get("grid_size", 40),
+        **({"grid_every": config["grid_every"]} if config.get("grid_every") else {}),
     }
 
 

@@ -223,6 +223,10 @@ class MlpRun(BaseModel):
     l1: _field_type(_TRAINING["l1"]) = 0.0  # type: ignore
     l2: _field_type(_TRAINING["l2"]) = 0.0  # type: ignore
     early_stopping: EarlyStopping | None = None  # type: ignore[valid-type]
+    grid_every: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="decision-boundary grid every k epochs (default: about 25 per run)"
+    )
+    grid_size: Annotated[int, Field(ge=2, le=100)] = Field(40, description="grid points per axis")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
 
 

@@ -128,3 +128,12 @@ def test_mlp_limits_come_from_settings(tmp_path):
         ]:
             r = c.post("/api/runs", json=mlp(**change))
             assert r.status_code == 422 and r.json()["message"].startswith(field), r.text
+
+
+def test_boundary_grids_can_come_every_epoch(client):
+    out = client.post(
+        "/api/runs", json=mlp(epochs=6, grid_every=1, grid_size=12), params={"wait": "true"}
+    ).json()
+    grids = out["result"]["arrays"]["grids"]
+    assert [g["epoch"] for g in grids] == list(range(7))
+    assert len(grids[0]["values"][0]) == 12
