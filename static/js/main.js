@@ -4,6 +4,7 @@ import { setLang, t } from "./i18n.js";
 import { decodeState, indexCatalog } from "./state.js";
 import { api } from "./ui/api.js";
 import { App } from "./ui/app.js";
+import { presetState } from "./ui/lessons.js";
 
 async function boot() {
   const status = document.getElementById("status");
@@ -12,11 +13,14 @@ async function boot() {
   setLang(guess);
   status.textContent = t("app.loading");
   let catalog;
-  let presets = [];
+  let lessons = { topics: [], presets: [] };
+  let lesson = null;
+  const presetId = params.get("preset");
   try {
-    [catalog, presets] = await Promise.all([
+    [catalog, lessons, lesson] = await Promise.all([
       api.catalog(),
-      api.presets().then((p) => p?.presets ?? []).catch(() => []),
+      api.presets().then((p) => ({ topics: p?.topics ?? [], presets: p?.presets ?? [] })).catch(() => lessons),
+      presetId ? api.preset(presetId).catch(() => null) : null,
     ]);
   } catch (e) {
     status.dataset.kind = "error";
@@ -24,8 +28,9 @@ async function boot() {
     return;
   }
   const cat = indexCatalog(catalog);
-  const state = decodeState(cat, location.search, guess);
-  const app = new App(cat, state, presets);
+  let state = decodeState(cat, location.search, guess);
+  if (lesson) state = presetState(cat, lesson, state); // ?preset=<id>: the lesson's run and view
+  const app = new App(cat, state, lessons, lesson);
   window.descentlab = app; // for tests, benchmarks and the curious
   await app.start();
 }

@@ -34,7 +34,7 @@ export const DEFAULT_RACE = {
 
 export function defaultView() {
   return { view: "2d", logy: true, lang: "en", theme: "light", projector: false, tab: "race",
-    lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1 };
+    lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1, preset: null };
 }
 
 /** Index a catalog by kind and name. */
@@ -101,6 +101,7 @@ export function encodeState(cat, state) {
   if (state.projector) out.push(q("proj", 1));
   if (state.lesson) out.push(q("lesson", 1));
   if (state.hide.length) out.push(q("hide", state.hide.join(",")));
+  if (state.preset) out.push(q("preset", state.preset));
   out.push(q("lang", state.lang));
   return out.join("&");
 }
@@ -165,6 +166,7 @@ export function decodeState(cat, query, fallbackLang = "en") {
   st.projector = p.get("proj") === "1";
   st.lesson = p.get("lesson") === "1";
   st.hide = (p.get("hide") ?? "").split(",").filter((h) => HIDEABLE.includes(h));
+  st.preset = /^[a-z0-9][a-z0-9-]{0,59}$/.test(p.get("preset") ?? "") ? p.get("preset") : null;
   return st;
 }
 

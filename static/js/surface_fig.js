@@ -85,6 +85,18 @@ export function startTrace(starts, { theme, projector, scale = 1 }) {
   };
 }
 
+/** Predict mode: each guess [{xy, color, label}] as a ✚ in its lane's colour. */
+export function guessTrace(guesses, { projector, scale = 1 }) {
+  const s = sizes(projector, scale);
+  return {
+    type: "scatter", mode: "markers", name: t("predict.guess"), showlegend: false,
+    x: guesses.map((g) => g.xy[0]), y: guesses.map((g) => g.xy[1]), text: guesses.map((g) => g.label),
+    marker: { symbol: "cross-thin-open", size: s.start + 10, color: guesses.map((g) => g.color), line: { width: projector ? 5 : 3.5 } },
+    hovertemplate: `${t("predict.guess")}: %{text}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`,
+    meta: "guesses",
+  };
+}
+
 /**
  * The race drawn up to `cursor`: for every lane a halo and a coloured path (rows 0..head),
  * a head marker, and a ✕ with "diverged at step k" once the lane has diverged.

@@ -27,7 +27,8 @@ PLAYED = (
 BOUNDARIES = """() => window.descentlab.mlp.boundaries.panels.map((p) => {
   const pts = (p.div.data || []).filter((t) => String(t.meta).startsWith('points'));
   const c = p.canvas;
-  const alpha = c.width ? c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3] : 0;
+  const mid = (ctx) => ctx.getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3];
+  const alpha = c.width ? mid(c.getContext('2d')) : 0;
   return {id: p.div.dataset.testid, painted: p.painted, alpha, width: c.width,
           points: pts.reduce((n, t) => n + t.x.length, 0)};
 })"""
@@ -57,14 +58,23 @@ def test_the_mlp_tab_trains_the_default_and_every_plot_holds_data(watched):
     assert [o["name"] for o in body["optimizers"]] == ["sgd", "sgd", "adam"]
     # the Train button streams a fresh run and the replay plays along to the end
     page.click("[data-testid=run]")
-    page.wait_for_function("() => window.descentlab.mlp.client.streaming || window.descentlab.mlp.playback.playing")
+    page.wait_for_function(
+        "() => window.descentlab.mlp.client.streaming || window.descentlab.mlp.playback.playing"
+    )
     page.wait_for_function(PLAYED, timeout=20_000)
     assert page.evaluate("() => window.descentlab.mlp.buffer.rows") == 101
     panels = page.evaluate(BOUNDARIES)
-    assert [p["id"] for p in panels] == ["mlp-boundary-data", "mlp-boundary-0", "mlp-boundary-1", "mlp-boundary-2"]
+    assert [p["id"] for p in panels] == [
+        "mlp-boundary-data",
+        "mlp-boundary-0",
+        "mlp-boundary-1",
+        "mlp-boundary-2",
+    ]
     assert panels[0]["painted"] is None and panels[0]["points"] == 400
     for p in panels[1:]:
-        assert p["painted"] == 100 and p["alpha"] == 255 and p["width"] > 200 and p["points"] == 400, p
+        assert (
+            p["painted"] == 100 and p["alpha"] == 255 and p["width"] > 200 and p["points"] == 400
+        ), p
     loss = page.evaluate(FINITE, "loss")
     assert loss.count(1000) == 3  # the minibatch loss of every iteration, per optimizer
     assert loss.count(101) == 6  # train and validation loss per epoch (0–100), per optimizer
@@ -101,7 +111,9 @@ def test_the_tab_opens_by_click_speaks_korean_and_projects(watched):
     assert not page.locator("[data-testid=strip]").is_visible()
     page.keyboard.press("End")
     page.wait_for_function(PLAYED)
-    page.wait_for_function("() => location.search.includes('proj=1') && location.search.includes('lang=ko')")
+    page.wait_for_function(
+        "() => location.search.includes('proj=1') && location.search.includes('lang=ko')"
+    )
     page.wait_for_timeout(300)
     watched.shot("mlp-1920x1080-dark-ko-projector")
     # back to the race: its view and its status come back
@@ -121,7 +133,9 @@ def test_a_reloaded_url_reproduces_the_mlp_settings(watched):
     page.check("[data-testid=mlp-es]")
     page.locator("[data-testid=mlp-lane-2] details summary").click()
     page.select_option("[data-testid=mlp-lane-2-schedule]", "reduce_on_plateau")
-    page.wait_for_function("() => location.search.includes('reduce_on_plateau') && location.search.includes('es=on')")
+    page.wait_for_function(
+        "() => location.search.includes('reduce_on_plateau') && location.search.includes('es=on')"
+    )
     page.wait_for_function(READY, timeout=20_000)
     page.wait_for_timeout(300)  # the URL is written 120 ms after the last change
     url = page.url
@@ -164,8 +178,16 @@ def test_laptop_size_keys_step_through_epochs_and_early_stopping_is_marked(watch
         ".map((a) => a.text).join(' ')"
     )
     assert re.search(r"stop(ped at epoch)? \d+, best \d+", marks), marks  # short labels on a laptop
-    assert "early stopping, best weights restored" in page.inner_text("[data-testid=mlp-summary-table]")
-    for testid in ("mlp-boundary-1", "mlp-loss-plot", "mlp-acc-plot", "mlp-gradLayers-plot", "mlp-hist-plot"):
+    assert "early stopping, best weights restored" in page.inner_text(
+        "[data-testid=mlp-summary-table]"
+    )
+    for testid in (
+        "mlp-boundary-1",
+        "mlp-loss-plot",
+        "mlp-acc-plot",
+        "mlp-gradLayers-plot",
+        "mlp-hist-plot",
+    ):
         box = page.locator(f"[data-testid={testid}]").bounding_box()
         assert box["width"] > 150 and box["height"] > 110, testid
     page.keyboard.press("Shift+/")

@@ -63,6 +63,8 @@ async function withRetry(fn, { onBusy, signal, tries = 5 } = {}) {
 export const api = {
   catalog: () => request("GET", "/api/catalog"),
   presets: () => request("GET", "/api/presets"),
+  preset: (id) => request("GET", `/api/presets/${encodeURIComponent(id)}`),
+  lesson: (endpoint, body) => request("POST", `/api/lessons/${endpoint}`, body),
   grid: (name, params = {}, n = 120) => {
     const q = new URLSearchParams({ n: String(n), ...Object.fromEntries(
       Object.entries(params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])) });

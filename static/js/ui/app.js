@@ -13,17 +13,20 @@ import { setExportLinks } from "./export.js";
 import { drawFrame, startLoop, whenSettled } from "./frame.js";
 import { fillIcons } from "./icons.js";
 import { installKeys, openHelp } from "./keys.js";
-import { keyActions, presetPicker } from "./lessons.js";
+import { LessonPanel } from "./lesson_panel.js";
+import { keyActions } from "./lessons.js";
 import { MlpController } from "./mlp/controller.js";
 import { loadSurface } from "./surface_source.js";
 import { installToolbar } from "./toolbar.js";
 import { applyViewClasses, buildViews, figOpts, trackChrome, trackWidth } from "./views.js";
 
 export class App {
-  constructor(cat, state, presets) {
+  constructor(cat, state, lessons, lesson) {
     this.cat = cat;
     this.state = state;
-    this.presets = presets ?? [];
+    this.lessons = lessons ?? { topics: [], presets: [] }; // GET /api/presets
+    this.presets = this.lessons.presets ?? [];
+    this.lesson = lesson ?? null; // the preset shown in the lesson panel
     this.buffer = null; // the race shown (RunBuffer)
     this.run = null; // its id and links
     this.info = null; // the surface's info (domain, critical points, …)
@@ -38,7 +41,8 @@ export class App {
 
   async start() {
     buildViews(this);
-    presetPicker(this);
+    this.lessonPanel = new LessonPanel($("#lesson-panel"), this);
+    if (this.lesson) this.showLesson(this.lesson);
     this.mlp = new MlpController(this);
     this.applyViewClasses();
     translate(document);
@@ -60,6 +64,7 @@ export class App {
   /** Edit the race; re-runs it (and reloads the surface when `surface` is set). */
   change(mutator, opts = {}) {
     const mark = performance.now();
+    if (!opts.lesson) this.state.preset = null; // an edit: the URL no longer opens the lesson
     mutator(this.state);
     this.state.starts = this.state.starts.slice(0, MAX_STARTS);
     if (opts.rerender) this.renderControls();
@@ -83,6 +88,7 @@ export class App {
       setLang(s.lang);
       translate(document);
       this.status.retranslate();
+      this.lessonPanel.render();
       if ($("#keys-dialog").open) this.showHelp();
     }
     if (langChanged || "theme" in patch || "projector" in patch) {
@@ -106,6 +112,13 @@ export class App {
     else this.mlp.onView(patch);
     this.saveUrl();
     this.needsDraw = true;
+  }
+
+  /** Show preset p in the lesson panel and hide the controls its view lists. */
+  showLesson(p) {
+    this.lesson = p;
+    document.body.dataset.lessonHide = (p?.view?.hide ?? []).join(" ");
+    this.lessonPanel.show(p);
   }
 
   /** Theme, language, projector, lesson mode, tabs and view buttons on the page. */
@@ -152,6 +165,7 @@ export class App {
 
   /** A click on the surface moves the start; with Shift it adds one. */
   pickStart([x, y], add) {
+    if (this.lessonPanel.predict.pick([x, y])) return; // predict mode: a guess, not a start
     const p = [Number(x.toFixed(3)), Number(y.toFixed(3))];
     this.change((s) => {
       if (add && s.starts.length < MAX_STARTS) s.starts.push(p);
@@ -215,6 +229,7 @@ export class App {
     this.surface.setRace(this.buffer, this.lanes);
     this.charts.setRace(this.buffer, this.lanes, this.info);
     this.legend.build(this.lanes, this.state.lane);
+    this.lessonPanel?.predict.sync();
     this.summaryKey = null;
     this.inspector.key = null;
     this.needsDraw = true;

@@ -1,56 +1,50 @@
-// Lesson presets from GET /api/presets (keys 1–9 and a picker load them) and the keyboard
-// actions that drive a class.
+// Lesson presets (GET /api/presets): a preset's run and view become the dashboard's state,
+// keys 1–9 open the presets of the current topic, and the keyboard actions that drive a class.
 
-import { pick, t } from "../i18n.js";
 import { stateFromRequest } from "../requests.js";
 import { mlpFromRequest } from "../mlp/config.js";
-import { decodeState } from "../state.js";
-import { $, h } from "./dom.js";
 
-/** A lesson picker in the stage bar, when the service has presets. */
-export function presetPicker(app) {
-  if (!app.presets.length) return;
-  const sel = h("select", { id: "preset", dataset: { testid: "preset-select" },
-    onchange: () => { if (sel.value !== "") applyPreset(app, Number(sel.value)); } },
-  h("option", { value: "" }, "\u2014"),
-  app.presets.map((p, i) => h("option", { value: i }, `${i + 1}. ${pick(p.title ?? p.label ?? p.name)}`)));
-  $(".stage-bar").insertBefore(h("span", { class: "preset" },
-    h("label", { for: "preset", dataset: { i18n: "presets.label" } }, t("presets.label")), sel), $("#stage-title"));
+/** The state a preset opens: its run (race or MLP tab) and its view, keeping language/theme. */
+export function presetState(cat, p, base) {
+  const run = p.run ?? {};
+  const view = p.view ?? {};
+  const st = run.kind === "mlp"
+    ? { ...base, mlp: mlpFromRequest(cat, run), tab: "mlp", mlpLane: 0 }
+    : { ...stateFromRequest(cat, run, base), tab: "race" };
+  if (typeof view.log_loss === "boolean") st.logy = view.log_loss;
+  if (run.kind !== "mlp") st.view = view.show_3d && !view.predict ? "3d" : "2d"; // guesses are placed in 2D
+  if (Number.isFinite(view.speed)) st.speed = Math.min(10, Math.max(0.1, view.speed));
+  st.preset = p.id;
+  return st;
 }
 
-/**
- * Load preset i: {query} (a dashboard URL query) or {config} / {run} (a run request); an
- * MLP request opens the MLP tab with its settings.
- */
-export function applyPreset(app, i) {
-  const p = app.presets[i];
+/** Open preset p on the running app (the URL follows through the usual state machinery). */
+export function applyPreset(app, p) {
   if (!p) return;
-  const s = app.state;
-  const req = p.config ?? p.run;
-  if (req?.kind === "mlp") {
-    openMlp(app, mlpFromRequest(app.cat, req), p);
-    return;
+  const next = presetState(app.cat, p, app.state);
+  const { logy, view, speed } = next;
+  if (next.tab === "mlp") {
+    app.state.mlp = next.mlp;
+    app.state.mlpLane = 0;
+    if (app.state.tab !== "mlp") app.setView({ tab: "mlp" });
+    app.mlp.change(() => {}, { rerender: true, lesson: true });
+  } else {
+    if (app.state.tab !== "race") app.setView({ tab: "race" });
+    app.change((st) => Object.assign(st, next, { tab: st.tab, logy: st.logy, view: st.view, speed: st.speed }),
+      { rerender: true, surface: true, lesson: true });
   }
-  const query = p.query ?? p.url?.split("?")[1];
-  const view = { lang: s.lang, theme: s.theme, projector: s.projector, lesson: s.lesson, hide: s.hide, speed: s.speed };
-  const next = query ? { ...decodeState(app.cat, query, s.lang), ...view }
-    : req ? stateFromRequest(app.cat, req, s) : null;
-  if (!next) return;
-  if (query && next.tab === "mlp") {
-    openMlp(app, next.mlp, p);
-    return;
-  }
-  if (s.tab === "mlp") app.setView({ tab: "race" });
-  app.change((st) => Object.assign(st, next, { tab: st.tab }), { rerender: true, surface: true });
-  app.status.show("preset", { name: pick(p.title ?? p.label ?? p.name), help: pick(p.explanation ?? p.help ?? "") });
+  app.setView({ logy, view, speed });
+  app.state.preset = p.id;
+  app.showLesson(p);
+  app.saveUrl();
 }
 
-/** Show an MLP preset: its settings on the MLP tab, trained at once. */
-function openMlp(app, mlp, p) {
-  app.state.mlp = mlp;
-  if (app.state.tab !== "mlp") app.setView({ tab: "mlp" });
-  app.mlp.change(() => {}, { rerender: true });
-  app.status.show("preset", { name: pick(p.title ?? p.label ?? p.name), help: pick(p.explanation ?? p.help ?? "") });
+/** The presets of the topic shown (the lesson's topic, else the first), in key order. */
+export function topicPresets(app) {
+  const topics = app.lessons?.topics ?? [];
+  const topic = topics.find((tp) => tp.id === app.lesson?.topic) ?? topics[0];
+  const byId = new Map(app.presets.map((p) => [p.id, p]));
+  return (topic?.presets ?? []).map((id) => byId.get(id)).filter(Boolean);
 }
 
 /** What each shortcut does (see keys.js for which key is which). */
@@ -64,7 +58,7 @@ export function keyActions(app) {
     projector: () => app.setView({ projector: !app.state.projector }),
     lang: () => app.setView({ lang: app.state.lang === "en" ? "ko" : "en" }),
     theme: () => app.setView({ theme: app.state.theme === "dark" ? "light" : "dark" }),
-    digit: (k) => (app.presets.length ? applyPreset(app, k - 1) : app.selectLane(k - 1)),
+    digit: (k) => (app.presets.length ? applyPreset(app, topicPresets(app)[k - 1]) : app.selectLane(k - 1)),
     hasPresets: () => app.presets.length > 0,
     isMlp: () => app.onMlp,
   };

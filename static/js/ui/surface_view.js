@@ -7,7 +7,7 @@
 // then the canvas draws them and CSS hides Plotly's stale path traces (class hide-race).
 
 import {
-  colourField, contourTrace, criticalTraces, raceTraces, sizes, startTrace, surface3dLayout,
+  colourField, contourTrace, criticalTraces, guessTrace, raceTraces, sizes, startTrace, surface3dLayout,
   surface3dTraces, surfaceLayout,
 } from "../surface_fig.js";
 import { themeColors } from "../colors.js";
@@ -52,6 +52,12 @@ export class SurfaceView {
     this.info = info;
     this.grid = grid;
     this.field = grid ? colourField(grid, !!info?.log_scale) : null;
+    this.plotted = null;
+  }
+
+  /** Predict mode's guesses [{xy, color, label}], drawn as crosses (2D). */
+  setGuesses(guesses) {
+    this.guesses = guesses;
     this.plotted = null;
   }
 
@@ -172,6 +178,7 @@ export class SurfaceView {
     const data = [];
     if (this.grid) data.push(contourTrace(this.grid, this.field, o));
     data.push(...criticalTraces(this.info, o), startTrace(this.starts, o));
+    if (this.guesses?.length) data.push(guessTrace(this.guesses, o));
     if (cursor !== null && this.buffer) data.push(...raceTraces(this.buffer, cursor, this.lanes, this.info, { ...o, heads: forExport }));
     return { data, layout: surfaceLayout(this.info, { ...o, empty: !this.buffer }) };
   }

@@ -117,11 +117,7 @@ export function applyViewClasses(app) {
   document.body.classList.toggle("tab-mlp", s.tab === "mlp");
   const bar = s.tab === "mlp" ? $("#mlp-bar") : $(".stage .stage-bar");
   const tabs = $(".tabs");
-  const preset = $(".preset");
-  if (tabs.parentNode !== bar || (preset && preset.parentNode !== bar)) {
-    if (preset) bar.prepend(preset);
-    bar.prepend(tabs);
-  }
+  if (tabs.parentNode !== bar) bar.prepend(tabs);
   $("#run").title = t(s.tab === "mlp" ? "run.trainTitle" : "run.title");
   $("#race-panel").hidden = s.tab !== "race";
   $("#basins-panel").hidden = s.tab !== "basins";

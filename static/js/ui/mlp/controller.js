@@ -81,6 +81,7 @@ export class MlpController {
 
   /** Edit state.mlp and re-run. opts: {rerender, sidebar, live} as in the race's change(). */
   change(mutator, opts = {}) {
+    if (!opts.lesson) this.app.state.preset = null; // an edit: the URL no longer opens the lesson
     mutator(this.state);
     if (opts.rerender) this.renderControls();
     else if (opts.sidebar) this.controls.render(this.state, this.app.state.theme);
