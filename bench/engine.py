@@ -150,9 +150,11 @@ def main() -> None:
     args = ap.parse_args()
     reps = 3 if args.quick else 7
     have_torch = importlib.util.find_spec("torch") is not None
-    print(f"DescentLab engine benchmark — Python {platform.python_version()}, NumPy "
-          f"{np.__version__}, {os.cpu_count()} CPUs" + (", torch " + __import__("torch")
-                                                       .__version__ if have_torch else ""))
+    print(
+        f"DescentLab engine benchmark — Python {platform.python_version()}, NumPy "
+        f"{np.__version__}, {os.cpu_count()} CPUs"
+        + (", torch " + __import__("torch").__version__ if have_torch else "")
+    )
     if have_torch:
         import torch
 
@@ -166,8 +168,10 @@ def main() -> None:
     if have_torch:
         t_torch = median_time(torch_one, reps)
         print(f"   torch.optim.Adam + autograd loop:     {t_torch * 1e3:8.2f} ms")
-        print(f"   speed-up vs torch: race {t_torch / t_race:5.1f}x, opt.step loop "
-              f"{t_torch / t_steps:5.1f}x   (target >= 20x)")
+        print(
+            f"   speed-up vs torch: race {t_torch / t_race:5.1f}x, opt.step loop "
+            f"{t_torch / t_steps:5.1f}x   (target >= 20x)"
+        )
         np.testing.assert_allclose(engine_steps_one(), torch_one(), rtol=1e-9)
     else:
         print("   torch not installed: `make bench` installs torch==2.13.0 for this ratio")
@@ -181,18 +185,26 @@ def main() -> None:
     t_blk = median_time(lambda: engine_basins_many(p0, steps), reps2)
     np.testing.assert_allclose(engine_steps_many(p0, 50), handwritten_adam(p0, 50), rtol=1e-9)
     print(f"   hand-written in-place NumPy Adam:     {t_hand:8.3f} s")
-    print(f"   engine opt.step loop (pure API):      {t_api:8.3f} s   "
-          f"speed {t_hand / t_api:4.2f}x of hand-written")
-    print(f"   engine blocked multi-start pass:      {t_blk:8.3f} s   "
-          f"speed {t_hand / t_blk:4.2f}x of hand-written   (target >= 0.5x)")
+    print(
+        f"   engine opt.step loop (pure API):      {t_api:8.3f} s   "
+        f"speed {t_hand / t_api:4.2f}x of hand-written"
+    )
+    print(
+        f"   engine blocked multi-start pass:      {t_blk:8.3f} s   "
+        f"speed {t_hand / t_blk:4.2f}x of hand-written   (target >= 0.5x)"
+    )
 
     n, steps3 = (60, 200) if args.quick else (200, 500)
     reps3 = 1 if args.quick else 3
-    print(f"\n3. Basin map {n}x{n} starts x {steps3} steps x 8 optimizers on Himmelblau "
-          f"(median of {reps3})")
+    print(
+        f"\n3. Basin map {n}x{n} starts x {steps3} steps x 8 optimizers on Himmelblau "
+        f"(median of {reps3})"
+    )
     t_map = median_time(lambda: basin_map(n, steps3), reps3)
-    print(f"   {t_map:.2f} s   ({8 * n * n * steps3 / t_map / 1e6:.1f} M lane-steps/s; "
-          f"target < 5 s for 200x200x500)")
+    print(
+        f"   {t_map:.2f} s   ({8 * n * n * steps3 / t_map / 1e6:.1f} M lane-steps/s; "
+        f"target < 5 s for 200x200x500)"
+    )
 
 
 if __name__ == "__main__":

@@ -252,7 +252,9 @@ def main() -> None:
             replay = page.evaluate(MLP_RATE, 3000)
             paint = page.evaluate(MLP_PAINT)
             n = live["panelCount"] - 1
-            print(f"MLP tab, {n} optimizers × 200 epochs (moons 400, batch 8), 1 data + {n} boundary panels")
+            print(
+                f"MLP tab, {n} optimizers × 200 epochs (moons 400, batch 8), 1 data + {n} boundary panels"
+            )
             print(
                 f"  live (Train, replay playing along): {live['panels'] / n:5.1f} boundary updates/s per "
                 f"panel ({live['panels']:5.1f} panel redraws/s), {live['fps']:5.1f} fps; "
