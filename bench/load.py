@@ -27,18 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import httpx
-from _server import ServerProcess, SSEParser, percentile
-
-OPTIMIZERS = [
-    {"name": "sgd", "params": {"lr": 0.01}},
-    {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}, "label": "momentum"},
-    {"name": "adagrad", "params": {"lr": 0.5}},
-    {"name": "rmsprop", "params": {"lr": 0.01}},
-    {"name": "adam", "params": {"lr": 0.05}},
-    {"name": "adamw", "params": {"lr": 0.05}},
-    {"name": "nadam", "params": {"lr": 0.05}},
-    {"name": "radam", "params": {"lr": 0.05}},
-]
+from _server import OPTIMIZERS, ServerProcess, SSEParser, percentile
 
 
 def race(n_opt: int, n_start: int, steps: int) -> dict:

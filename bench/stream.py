@@ -32,18 +32,8 @@ from pathlib import Path
 
 import httpx
 import orjson
-from _server import HOST, ROOT, ServerProcess, SSEParser, free_port, percentile
+from _server import HOST, OPTIMIZERS, ROOT, ServerProcess, SSEParser, free_port, percentile
 
-OPTIMIZERS = [
-    {"name": "sgd", "params": {"lr": 0.01}},
-    {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}, "label": "momentum"},
-    {"name": "adagrad", "params": {"lr": 0.5}},
-    {"name": "rmsprop", "params": {"lr": 0.01}},
-    {"name": "adam", "params": {"lr": 0.05}},
-    {"name": "adamw", "params": {"lr": 0.05}},
-    {"name": "nadam", "params": {"lr": 0.05}},
-    {"name": "radam", "params": {"lr": 0.05}},
-]
 STARTS = [[-1.0, 1.0], [1.0, -1.0], [0.0, 0.0], [-4.0, -4.0]]
 SERVICE_ENV = {
     "DESCENTLAB_MAX_STEPS": "100000",

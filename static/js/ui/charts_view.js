@@ -5,6 +5,7 @@
 import { CHARTS, chartLayout, chartMode, chartTraces } from "../chart_fig.js";
 import { t } from "../i18n.js";
 import { h } from "./dom.js";
+import { fitOverlay } from "./chart_cursor.js";
 
 const Plotly = () => window.Plotly;
 const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
@@ -131,14 +132,8 @@ export class ChartsView {
         c.box = "";
         continue;
       }
-      const box = `${xa._offset},${ya._offset},${xa._length},${ya._length}`;
-      if (box !== c.box) {
-        c.box = box;
-        const place = { top: `${ya._offset}px`, height: `${ya._length}px` };
-        Object.assign(c.veilBox.style, place, { left: `${xa._offset}px`, width: `${xa._length}px`, display: "block" });
-        Object.assign(c.cursor.style, place, { display: "block" });
-        Object.assign(c.hover.style, place);
-      }
+      const place = fitOverlay(c, xa, ya);
+      if (place) Object.assign(c.hover.style, place);
       const px = (s) => ((s - xa.range[0]) / (xa.range[1] - xa.range[0])) * xa._length;
       const x = px(cursor);
       c.cursor.style.transform = `translateX(${xa._offset + x}px)`;

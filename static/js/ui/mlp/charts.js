@@ -8,6 +8,7 @@
 
 import { t } from "../../i18n.js";
 import { h } from "../dom.js";
+import { fitOverlay } from "../chart_cursor.js";
 
 const Plotly = () => window.Plotly;
 const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
@@ -130,13 +131,7 @@ export class MlpCharts {
         c.box = "";
         continue;
       }
-      const box = `${xa._offset},${ya._offset},${xa._length},${ya._length}`;
-      if (box !== c.box) {
-        c.box = box;
-        const place = { top: `${ya._offset}px`, height: `${ya._length}px` };
-        Object.assign(c.veilBox.style, place, { left: `${xa._offset}px`, width: `${xa._length}px`, display: "block" });
-        Object.assign(c.cursor.style, place, { display: "block" });
-      }
+      fitOverlay(c, xa, ya);
       const x = ((epoch - xa.range[0]) / (xa.range[1] - xa.range[0])) * xa._length;
       c.cursor.style.transform = `translateX(${xa._offset + x}px)`;
       c.veil.style.transform = `translateX(${x}px)`;
