@@ -67,13 +67,22 @@ function note(buffer, traces, chart, c, s) {
     font: { size: s.small + 1, color: c.muted } }] : [];
 }
 
+/** Learning rates: from 0 to a little above the largest, so a constant rate is not a line at
+ * the bottom of an arbitrary ±1 range. Null when there is nothing finite and positive. */
+export function rateRange(ys) {
+  let top = 0;
+  for (const y of ys) for (const v of y) if (Number.isFinite(v) && v > top) top = v;
+  return top > 0 ? [0, top * 1.15] : null;
+}
+
 export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1 }, lanes = [], traces = []) {
   const c = themeColors(theme, projector);
   const s = sizes(projector, scale);
   const steps = buffer?.steps ?? 100;
   const axisFont = { size: s.small, color: c.text };
   const marks = divergenceMarks(buffer, lanes, c, s);
-  const range = mode.type === "linear" && chart.field !== "lr" ? robustRange(traces.map((tr) => tr.y)) : null;
+  const ys = traces.map((tr) => tr.y);
+  const range = mode.type !== "linear" ? null : chart.field === "lr" ? rateRange(ys) : robustRange(ys);
   return {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot,
     font: { size: s.small, color: c.text },

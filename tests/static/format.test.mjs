@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { rateRange } from "../../static/js/chart_fig.js";
 import { finite, fmt, fmtDuration, fmtSpeed, fmtXY, norm2, plain } from "../../static/js/format.js";
 
 test("fmt keeps three significant digits with a real minus sign", () => {
@@ -38,4 +39,9 @@ test("finite, norm2, speed and duration helpers", () => {
   assert.equal(fmtSpeed(0.5), "0.5\u00d7");
   assert.equal(fmtDuration(0.085), "85 ms");
   assert.equal(fmtDuration(2.5), "2.5 s");
+});
+
+test("the learning-rate chart starts at 0 and ends just above the largest rate", () => {
+  assert.deepEqual(rateRange([[0.01, 0.01], [0.005, NaN]]), [0, 0.01 * 1.15]);
+  assert.equal(rateRange([[NaN], []]), null);
 });
