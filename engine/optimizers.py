@@ -314,8 +314,8 @@ _register(
 )
 _register(
     "sgd",
-    "SGD (momentum)",
-    "SGD (모멘텀)",
+    "SGD",
+    "SGD",
     "torch.optim.SGD: a velocity that accumulates past gradients (momentum), optional "
     "dampening and Nesterov look-ahead.",
     "torch.optim.SGD: 과거 기울기를 누적하는 속도(모멘텀), 선택적인 감쇠와 네스테로프 방식.",

@@ -13,21 +13,32 @@ export const CHARTS = [
   { id: "lr", field: "lr", title: "chart.lr", axis: "axis.lr", testid: "lr-plot", logable: false },
 ];
 
+/**
+ * A lane's series as drawn: rows 0..limit only (`limit` null: every row received). Playback
+ * has not reached the rows after `limit` yet, so no chart may show them, not even faded.
+ */
+export function shownSeries(buffer, field, lane, limit = null) {
+  const [x, y] = buffer.series(field, lane);
+  if (limit === null || limit === undefined || limit + 1 >= x.length) return [x, y];
+  const n = Math.max(0, limit + 1);
+  return [x.subarray(0, n), y.subarray(0, n)];
+}
+
 /** How the y values of a chart are drawn: {type: log|linear, view (loss), axisTitle}. */
-export function chartMode(chart, buffer, info, logy) {
+export function chartMode(chart, buffer, info, logy, limit = null) {
   if (!chart.logable || !logy) return { type: "linear", view: { mode: "raw", offset: 0 }, axis: t(chart.axis) };
   if (chart.field !== "loss") return { type: "log", view: { mode: "floor", offset: 0 }, axis: t(chart.axis) };
-  const lanes = buffer ? [...Array(buffer.nLanes).keys()].map((l) => buffer.series("loss", l)[1]) : [];
+  const lanes = buffer ? [...Array(buffer.nLanes).keys()].map((l) => shownSeries(buffer, "loss", l, limit)[1]) : [];
   const view = lossView(info, minOf(lanes), true);
   if (view.mode === "raw") return { type: "linear", view, axis: t(chart.axis) };
   return { type: "log", view, axis: t(view.mode === "gap" ? "axis.lossGap" : chart.axis) };
 }
 
-export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1 }) {
+export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1, limit = null }) {
   if (!buffer) return [];
   const s = sizes(projector, scale);
   return lanes.map((lane, i) => {
-    const [x, raw] = buffer.series(chart.field, i);
+    const [x, raw] = shownSeries(buffer, chart.field, i, limit);
     let y = raw;
     if (mode.view.mode === "floor") y = floorSeries(raw);
     else if (mode.view.mode !== "raw") y = viewSeries(raw, mode.view);
@@ -43,10 +54,11 @@ export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1 }
  * Vertical marks where lanes diverged ("✕ 12" at the top), so a blown-up lane that leaves
  * the chart is still accounted for.
  */
-function divergenceMarks(buffer, lanes, c, s) {
+function divergenceMarks(buffer, lanes, c, s, limit = null) {
   const shapes = [];
   const annotations = [];
   for (const [lane, d] of buffer?.diverged ?? []) {
+    if (limit !== null && limit !== undefined && d.step > limit) continue; // not reached yet
     const color = lanes[lane]?.color ?? c.text;
     shapes.push({ type: "line", xref: "x", yref: "paper", x0: d.step, x1: d.step, y0: 0, y1: 1,
       line: { color, width: 1.5, dash: "dot" } });
@@ -75,12 +87,12 @@ export function rateRange(ys) {
   return top > 0 ? [0, top * 1.15] : null;
 }
 
-export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1 }, lanes = [], traces = []) {
+export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1, limit = null }, lanes = [], traces = []) {
   const c = themeColors(theme, projector);
   const s = sizes(projector, scale);
   const steps = buffer?.steps ?? 100;
   const axisFont = { size: s.small, color: c.text };
-  const marks = divergenceMarks(buffer, lanes, c, s);
+  const marks = divergenceMarks(buffer, lanes, c, s, limit);
   const ys = traces.map((tr) => tr.y);
   const range = mode.type !== "linear" ? null : chart.field === "lr" ? rateRange(ys) : robustRange(ys);
   return {

@@ -1,7 +1,7 @@
 // Entry point: load the catalog and presets, read the state from the URL, start the app.
 
 import { setLang, t } from "./i18n.js";
-import { decodeState, indexCatalog } from "./state.js";
+import { decodeState, hasRace, indexCatalog } from "./state.js";
 import { api } from "./ui/api.js";
 import { App } from "./ui/app.js";
 import { presetState } from "./ui/lessons.js";
@@ -29,7 +29,10 @@ async function boot() {
   }
   const cat = indexCatalog(catalog);
   let state = decodeState(cat, location.search, guess);
-  if (lesson) state = presetState(cat, lesson, state); // ?preset=<id>: the lesson's run and view
+  // ?preset=<id> alone opens the lesson's run and view; with a race in the URL too (a link
+  // copied inside a lesson, perhaps after edits) the lesson panel opens on that exact race
+  if (lesson && !hasRace(location.search)) state = presetState(cat, lesson, state);
+  else if (lesson) state.preset = lesson.id;
   const app = new App(cat, state, lessons, lesson);
   window.descentlab = app; // for tests, benchmarks and the curious
   await app.start();

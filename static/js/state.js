@@ -34,7 +34,9 @@ export const DEFAULT_RACE = {
 
 export function defaultView() {
   return { view: "2d", logy: true, lang: "en", theme: "light", projector: false, tab: "race",
-    lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1, preset: null };
+    lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1, preset: null,
+    // only in copied links (app.url()): the playback step, the predict phase, the guesses
+    step: null, phase: null, guesses: [] };
 }
 
 /** Index a catalog by kind and name. */
@@ -167,7 +169,18 @@ export function decodeState(cat, query, fallbackLang = "en") {
   st.lesson = p.get("lesson") === "1";
   st.hide = (p.get("hide") ?? "").split(",").filter((h) => HIDEABLE.includes(h));
   st.preset = /^[a-z0-9][a-z0-9-]{0,59}$/.test(p.get("preset") ?? "") ? p.get("preset") : null;
+  // what a copied link adds to the state: the playback step, the predict phase and guesses
+  st.step = p.get("step") !== null ? num(p.get("step"), null, { int: true, low: 0, high: MAX_STEPS }) : null;
+  st.phase = p.get("phase") === "reveal" ? "reveal" : null;
+  st.guesses = p.getAll("guess").map((t) => t.split(",").map(Number))
+    .filter((xy) => xy.length === 2 && xy.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6)).slice(0, 64);
   return st;
+}
+
+/** Whether a query string describes a race of its own (surface, formula or lanes). */
+export function hasRace(query) {
+  const p = new URLSearchParams(String(query).replace(/^\?/, ""));
+  return ["s", "f", "o"].some((k) => p.get(k) !== null);
 }
 
 /** Whether every start lies inside a domain [[x0, x1], [y0, y1]]. */

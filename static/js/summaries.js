@@ -2,7 +2,7 @@
 // screen readers get for each chart. Pure: no DOM (messages come from i18n.t).
 
 import { fmt, fmtXY } from "./format.js";
-import { pick, t } from "./i18n.js";
+import { has, pick, t } from "./i18n.js";
 
 /** The optimizer's short name: "SGD", "Momentum", "Nesterov", or the catalog label. */
 export function optimizerName(cat, lane) {
@@ -14,23 +14,86 @@ export function optimizerName(cat, lane) {
   return entry ? pick(entry.label) : lane.name;
 }
 
+/** A value as a label shows it: 0.9, "0.9, 0.99", ✓ for a flag. */
+function shortValue(v) {
+  if (Array.isArray(v)) return v.map((x) => fmt(x)).join(", ");
+  if (typeof v === "boolean") return v ? "\u2713" : "\u2717";
+  return typeof v === "number" ? fmt(v) : String(v);
+}
+
+function paramName(name) {
+  return has(`param.${name}`) ? t(`param.${name}`) : name;
+}
+
+/**
+ * The variant words that change what an optimizer is, always shown when on: AMSGrad,
+ * centered RMSprop, RMSprop's momentum, decoupled weight decay, weight decay.
+ */
+function variantParts(cat, lane) {
+  const p = lane.params ?? {};
+  const out = [];
+  if (p.amsgrad === true) out.push(t("param.amsgrad"));
+  if (p.centered === true) out.push(t("param.centered"));
+  if (lane.name === "rmsprop" && p.momentum > 0) out.push(`${t("param.momentum")} ${fmt(p.momentum)}`);
+  if (p.decoupled_weight_decay === true) out.push(t("param.decoupled_weight_decay"));
+  const wdDefault = cat?.optimizer.get(lane.name)?.params?.find((x) => x.name === "weight_decay")?.default ?? 0;
+  if (typeof p.weight_decay === "number" && p.weight_decay !== wdDefault) out.push(`wd ${fmt(p.weight_decay)}`);
+  return out;
+}
+
 /** A lane's label: "Momentum 0.9 · lr 0.005 · cosine", plus the start when there are several. */
 export function laneLabel(cat, lane, { start = null, nStarts = 1 } = {}) {
   const parts = [optimizerName(cat, lane)];
   if (lane.name === "sgd" && lane.params?.momentum > 0) parts[0] += ` ${fmt(lane.params.momentum)}`;
+  parts.push(...variantParts(cat, lane));
   if (typeof lane.params?.lr === "number") parts.push(`lr ${fmt(lane.params.lr)}`);
   if (lane.schedule) parts.push(lane.schedule.name.replace(/_/g, " "));
   if (lane.clip) parts.push(`clip ${fmt(lane.clip)}`);
   if (nStarts > 1 && start !== null) parts.push(`#${start + 1}`);
-  return parts.join(" · ");
+  return parts.join(" \u00b7 ");
+}
+
+/** Every setting of a lane as [key, shown name, value] (optimizer and schedule parameters). */
+function settings(lane) {
+  const out = Object.entries(lane.params ?? {}).map(([k, v]) => [`p.${k}`, paramName(k), v]);
+  for (const [k, v] of Object.entries(lane.schedule?.params ?? {})) out.push([`s.${k}`, paramName(k), v]);
+  return out;
+}
+
+/**
+ * Labels for a list of lanes that tell every lane apart: where two would read the same, the
+ * settings that differ between them are added ("Adam · lr 0.05 · Betas (β₁, β₂) 0.9, 0.99").
+ */
+export function distinctLabels(cat, lanes) {
+  const labels = lanes.map((l) => laneLabel(cat, l));
+  const groups = new Map();
+  labels.forEach((label, i) => groups.set(label, [...(groups.get(label) ?? []), i]));
+  for (const idx of groups.values()) {
+    if (idx.length < 2) continue;
+    const all = idx.map((i) => new Map(settings(lanes[i]).map(([k, name, v]) => [k, [name, v]])));
+    const keys = [...new Set(all.flatMap((m) => [...m.keys()]))];
+    const differ = keys.filter((k) => new Set(all.map((m) => JSON.stringify(m.get(k)?.[1] ?? null))).size > 1);
+    idx.forEach((i, j) => {
+      const extra = differ.filter((k) => all[j].has(k)).map((k) => `${all[j].get(k)[0]} ${shortValue(all[j].get(k)[1])}`);
+      if (extra.length) labels[i] = `${labels[i]} \u00b7 ${extra.join(" \u00b7 ")}`;
+    });
+  }
+  // still equal (the very same settings twice): number them
+  const seen = new Map();
+  return labels.map((label) => {
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    return labels.filter((x) => x === label).length > 1 ? `${label} (${n})` : label;
+  });
 }
 
 /** Labels for every run lane (lane = optimizer o × starts S + start s). */
 export function runLaneLabels(cat, state, meta) {
   const nStarts = meta?.starts?.length ?? state.starts.length;
+  const base = distinctLabels(cat, state.lanes);
   return (meta?.lanes ?? []).map((l) => {
-    const lane = state.lanes[l.optimizer] ?? { name: l.name, params: {} };
-    return laneLabel(cat, lane, { start: l.start, nStarts });
+    if (!state.lanes[l.optimizer]) return laneLabel(cat, { name: l.name, params: {} }, { start: l.start, nStarts });
+    return nStarts > 1 ? `${base[l.optimizer]} \u00b7 #${l.start + 1}` : base[l.optimizer];
   });
 }
 

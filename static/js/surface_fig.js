@@ -4,7 +4,7 @@
 import { canvasDash, startDash, surfaceColorscale, themeColors, withAlpha } from "./colors.js";
 import { fmt } from "./format.js";
 import { t } from "./i18n.js";
-import { clampToDomain, logTicks, transformGrid, zTransform } from "./surfacemath.js";
+import { clampToDomain, gridValueAt, logTicks, placeMarks, shownPath, transformGrid, zTransform } from "./surfacemath.js";
 
 export const CP_SYMBOL = { min: "star", saddle: "hourglass", max: "triangle-up" };
 
@@ -49,20 +49,28 @@ export function contourTrace(grid, field, { theme, projector, scale = 1 }) {
   };
 }
 
-/** Critical points as markers with "min 0" / "saddle 13.3" labels (one trace per kind). */
+/**
+ * Which critical points get a "min 0" label: all of them when there are few; else the minima
+ * when those are few; else only the lowest minima (an egg crate has 121).
+ */
+export function labelledPoints(cps) {
+  if (cps.length <= 12) return cps;
+  const mins = cps.filter((p) => p.kind === "min");
+  if (mins.length <= 12) return mins;
+  const low = Math.min(...mins.map((p) => p.value));
+  return mins.filter((p) => p.value <= low + 1e-9 * Math.max(1, Math.abs(low)));
+}
+
+/** Critical points as markers (one trace per kind); their labels are annotations (below). */
 export function criticalTraces(info, { theme, projector, scale = 1 }) {
   const c = themeColors(theme, projector);
   const s = sizes(projector, scale);
   const cps = info?.critical_points ?? [];
-  const labelAll = cps.length <= 12;
   return ["min", "saddle", "max"].map((kind) => {
     const pts = cps.filter((p) => p.kind === kind);
     return {
-      type: "scatter", mode: "markers+text", name: t(`cp.${kind}Long`), showlegend: false,
+      type: "scatter", mode: "markers", name: t(`cp.${kind}Long`), showlegend: false,
       x: pts.map((p) => p.xy[0]), y: pts.map((p) => p.xy[1]),
-      text: pts.map((p) => (labelAll || kind === "min" ? `${t(`cp.${kind}`)} ${fmt(p.value, 3)}` : "")),
-      textposition: "top center",
-      textfont: { size: s.text, color: c.text, shadow: "auto" },
       marker: { symbol: CP_SYMBOL[kind], size: s.cp, color: kind === "min" ? "#ffffff" : c.text,
         line: { width: projector ? 2.5 : 1.5, color: kind === "min" ? "#111111" : c.paper } },
       hovertemplate: `${t(`cp.${kind}Long`)}<br>(%{x:.3f}, %{y:.3f})<br>f = %{customdata:.4g}<extra></extra>`,
@@ -70,6 +78,21 @@ export function criticalTraces(info, { theme, projector, scale = 1 }) {
       cliponaxis: false,
     };
   });
+}
+
+/**
+ * "min 0" labels, lifted clear of the point on a translucent card: a lane's head or ✕
+ * resting on a minimum (as most do at the end) no longer covers its label.
+ */
+export function criticalAnnotations(info, { theme, projector, scale = 1 }) {
+  const c = themeColors(theme, projector);
+  const s = sizes(projector, scale);
+  const lift = s.head * 1.6 + 8; // above a head marker (and the selection ring's top)
+  return labelledPoints(info?.critical_points ?? []).map((p) => ({
+    x: p.xy[0], y: p.xy[1], xref: "x", yref: "y", showarrow: false, yanchor: "bottom", yshift: lift,
+    text: `${t(`cp.${p.kind}`)} ${fmt(p.value, 3)}`, font: { size: s.text, color: c.text },
+    bgcolor: withAlpha(c.paper, 0.72), borderpad: 2, captureevents: false,
+  }));
 }
 
 export function startTrace(starts, { theme, projector, scale = 1 }) {
@@ -98,6 +121,43 @@ export function guessTrace(guesses, { projector, scale = 1 }) {
 }
 
 /**
+ * What the surface shows of lane i at `cursor`: the path's rows (a diverged lane only up to
+ * where it leaves the view, ending on the edge), its head, and its ✕ mark once diverged.
+ */
+export function laneView(buffer, i, cursor, domain) {
+  const [xs, ys] = buffer.path(i, cursor);
+  const cut = buffer.diverged.has(i);
+  const { n, exit } = shownPath(xs, ys, xs.length, domain, cut);
+  let x = xs;
+  let y = ys;
+  if (n < xs.length) {
+    x = new Float64Array(n + (exit ? 1 : 0));
+    y = new Float64Array(x.length);
+    x.set(xs.subarray(0, n));
+    y.set(ys.subarray(0, n));
+    if (exit) [x[n], y[n]] = exit;
+  }
+  const r = buffer.headRow(i, cursor);
+  let head = r >= 0 ? buffer.vector("xy", i, r) : null;
+  if (n < xs.length) head = exit ?? (n > 0 ? [xs[n - 1], ys[n - 1]] : null);
+  const d = buffer.divergedBy(i, cursor);
+  const at = d ? clampToDomain(head ?? d.last_xy ?? null, domain) : null;
+  return { x, y, rows: Math.min(n, xs.length), head, mark: at ? { at, step: d.step } : null };
+}
+
+/** Every lane's ✕ mark at `cursor`, with labels placed so that none covers another. */
+export function divergedMarks(buffer, cursor, lanes, domain) {
+  const marks = [];
+  lanes.forEach((lane, i) => {
+    const m = laneView(buffer, i, cursor, domain).mark;
+    if (m) marks.push({ ...m, lane });
+  });
+  return placeMarks(marks, domain);
+}
+
+const TEXT_POSITION = { below: "bottom", above: "top" };
+
+/**
  * The race drawn up to `cursor`: for every lane a halo and a coloured path (rows 0..head),
  * a head marker, and a ✕ with "diverged at step k" once the lane has diverged.
  */
@@ -108,32 +168,31 @@ export function raceTraces(buffer, cursor, lanes, info, { theme, projector, scal
   const halos = [];
   const paths = [];
   const heads = [];
-  const marks = [];
+  const domain = info?.domain ?? null;
   lanes.forEach((lane, i) => {
-    const [x, y] = buffer.path(i, cursor);
+    const { x, y, head } = laneView(buffer, i, cursor, domain);
     const hover = `${lane.label}<br>${t("plot.hoverStep", { k: "%{customdata}" })}<br>(%{x:.3f}, %{y:.3f})<extra></extra>`;
     halos.push({ type: "scatter", mode: "lines", x, y, hoverinfo: "skip", showlegend: false, uid: `race-halo-${i}`,
       line: { color: c.halo, width: s.halo, dash: startDash(lane.start) } });
     paths.push({ type: "scatter", mode: "lines", x, y, name: lane.label, legendgroup: `l${i}`,
       customdata: buffer.stepAxis.subarray(0, x.length), meta: { lane: i }, uid: `race-path-${i}`,
       line: { color: lane.color, width: s.line, dash: startDash(lane.start) }, hovertemplate: hover });
-    const r = buffer.headRow(i, cursor);
-    const head = r >= 0 ? buffer.vector("xy", i, r) : null;
     heads.push({ type: "scatter", mode: "markers", x: head ? [head[0]] : [], y: head ? [head[1]] : [],
       showlegend: false, legendgroup: `l${i}`, hovertemplate: `${lane.label}<extra></extra>`,
       marker: { size: s.head * 1.6, color: lane.color, line: { width: projector ? 3 : 2, color: c.paper } } });
-    const d = buffer.divergedBy(i, cursor);
-    if (d) {
-      const last = buffer.headRow(i, cursor);
-      const at = clampToDomain(d.last_xy ?? (last >= 0 ? buffer.vector("xy", i, last) : null), info?.domain);
-      if (at) marks.push({ at, lane, step: d.step });
-    }
   });
+  const marks = divergedMarks(buffer, cursor, lanes, domain);
   const diverged = {
     type: "scatter", mode: "markers+text", showlegend: false, name: "diverged", uid: "race-diverged",
     x: marks.map((m) => m.at[0]), y: marks.map((m) => m.at[1]),
-    text: marks.map((m) => t("plot.diverged", { k: m.step })),
-    textposition: "bottom center", textfont: { size: s.text, color: c.text, shadow: "auto" },
+    // stacked labels: each slot starts one line further from its mark
+    text: marks.map((m) => {
+      const label = `<span style="color:${m.lane.color}">\u25a0</span> ${t("plot.diverged", { k: m.step })}`;
+      const pad = "<br>".repeat(m.slot);
+      return m.v === "below" ? `${pad}${label}` : `${label}${pad}`;
+    }),
+    textposition: marks.map((m) => `${TEXT_POSITION[m.v]} ${m.h}`),
+    textfont: { size: s.text, color: c.text, shadow: "auto" },
     marker: { symbol: "x-thin-open", size: s.head * 2.2, color: marks.map((m) => m.lane.color), line: { width: projector ? 5 : 3.5, color: marks.map((m) => m.lane.color) } },
     hovertemplate: "%{text}<extra></extra>", cliponaxis: false,
   };
@@ -157,9 +216,10 @@ export function surfaceLayout(info, { theme, projector, scale = 1, empty = false
     yaxis: { ...axis("y", [y0, y1]), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
     showlegend: false, dragmode: false, hovermode: "closest",
     hoverlabel: { font: { size: s.small } },
-    annotations: empty ? [{ text: t("plot.empty"), xref: "paper", yref: "paper", x: 0.5, y: 0.04,
-      showarrow: false, font: { size: s.font + 2, color: c.text }, bgcolor: withAlpha(c.paper, 0.85),
-      borderpad: 6 }] : [],
+    annotations: [...criticalAnnotations(info, { theme, projector, scale }),
+      ...(empty ? [{ text: t("plot.empty"), xref: "paper", yref: "paper", x: 0.5, y: 0.04,
+        showarrow: false, font: { size: s.font + 2, color: c.text }, bgcolor: withAlpha(c.paper, 0.85),
+        borderpad: 6 }] : [])],
   };
 }
 
@@ -195,8 +255,14 @@ export function surface3dTraces(grid, field, info, starts, buffer, cursor, lanes
       }
     });
   }
+  // the start sits on the surface (its value there), not above the highest point
+  const startZ = (p) => {
+    const v = gridValueAt(grid, p[0], p[1]);
+    const z = v === null ? null : f(v);
+    return z !== null && Number.isFinite(z) ? z + lift : field.max + lift;
+  };
   traces.push({ type: "scatter3d", mode: "markers", showlegend: false, x: starts.map((p) => p[0]),
-    y: starts.map((p) => p[1]), z: starts.map(() => field.max + lift), marker: { size: s.start / 2, color: c.start, symbol: "circle-open" }, hoverinfo: "skip" });
+    y: starts.map((p) => p[1]), z: starts.map(startZ), marker: { size: s.start / 2, color: c.start, symbol: "circle-open" }, hoverinfo: "skip" });
   return traces;
 }
 

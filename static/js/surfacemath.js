@@ -169,3 +169,81 @@ export function robustRange(seriesList, factor = 10) {
   const pad = 0.04 * (b - a || 1);
   return [a - pad, b + pad];
 }
+
+/**
+ * How much of a lane's path the surface draws. A lane that diverged is drawn up to where it
+ * first leaves the view (the domain), ending on its edge, so a blown-up lane neither paints
+ * stripes across the plot nor draws lines to far-off points; others are drawn whole.
+ * Returns {n: rows drawn from the start, exit: [x, y] on the edge or null}.
+ */
+export function shownPath(xs, ys, count, domain, cut) {
+  if (!cut || !domain) return { n: count, exit: null };
+  const [[x0, x1], [y0, y1]] = domain;
+  const inside = (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+  for (let k = 0; k < count; k++) {
+    const x = xs[k];
+    const y = ys[k];
+    if (Number.isFinite(x) && Number.isFinite(y) && inside(x, y)) continue;
+    if (k === 0) return { n: 0, exit: null };
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return { n: k, exit: null };
+    return { n: k, exit: edgePoint([xs[k - 1], ys[k - 1]], [x, y], domain) };
+  }
+  return { n: count, exit: null };
+}
+
+/** Where the segment from p (inside the domain) to q (outside) crosses the domain's edge. */
+export function edgePoint(p, q, domain) {
+  const [[x0, x1], [y0, y1]] = domain;
+  let t = 1;
+  const dx = q[0] - p[0];
+  const dy = q[1] - p[1];
+  if (dx > 0 && q[0] > x1) t = Math.min(t, (x1 - p[0]) / dx);
+  if (dx < 0 && q[0] < x0) t = Math.min(t, (x0 - p[0]) / dx);
+  if (dy > 0 && q[1] > y1) t = Math.min(t, (y1 - p[1]) / dy);
+  if (dy < 0 && q[1] < y0) t = Math.min(t, (y0 - p[1]) / dy);
+  t = Math.max(0, t);
+  return [p[0] + t * dx, p[1] + t * dy];
+}
+
+/**
+ * Label placement for "diverged at step k" marks [{at: [x, y]}, …] in a domain: the label
+ * leans inwards near an edge ({h: "left"|"center"|"right", v: "below"|"above"}) and marks
+ * close to each other stack their labels (`slot` 0, 1, …) instead of printing on top.
+ */
+export function placeMarks(marks, domain) {
+  const [[x0, x1], [y0, y1]] = domain ?? [[-1, 1], [-1, 1]];
+  const w = x1 - x0 || 1;
+  const hgt = y1 - y0 || 1;
+  const placed = [];
+  return marks.map((m) => {
+    const u = (m.at[0] - x0) / w;
+    const v = (m.at[1] - y0) / hgt;
+    const h = u < 0.2 ? "right" : u > 0.8 ? "left" : "center";
+    const vert = v < 0.15 ? "above" : "below";
+    const near = placed.filter((p) => Math.abs(p.u - u) < 0.25 && Math.abs(p.nv - v) < 0.12 && p.v === vert);
+    const slot = near.length ? Math.max(...near.map((p) => p.slot)) + 1 : 0;
+    placed.push({ u, nv: v, v: vert, slot });
+    return { ...m, h, v: vert, slot };
+  });
+}
+
+/** A grid's value at (x, y) by bilinear interpolation (z[row j = y][column i = x]); null outside. */
+export function gridValueAt(grid, x, y) {
+  const { x: xs, y: ys, z } = grid ?? {};
+  if (!xs?.length || !ys?.length || !Number.isFinite(x) || !Number.isFinite(y)) return null;
+  const cell = (v, a) => {
+    if (v < a[0] || v > a[a.length - 1]) return null;
+    let k = Math.min(a.length - 2, Math.max(0, Math.floor(((v - a[0]) / (a[a.length - 1] - a[0])) * (a.length - 1))));
+    while (k > 0 && a[k] > v) k--;
+    while (k < a.length - 2 && a[k + 1] < v) k++;
+    return [k, (v - a[k]) / (a[k + 1] - a[k] || 1)];
+  };
+  const cx = cell(x, xs);
+  const cy = cell(y, ys);
+  if (!cx || !cy) return null;
+  const [i, u] = cx;
+  const [j, w] = cy;
+  const q = [z[j]?.[i], z[j]?.[i + 1], z[j + 1]?.[i], z[j + 1]?.[i + 1]];
+  if (!q.every((v) => typeof v === "number" && Number.isFinite(v))) return null;
+  return (1 - w) * ((1 - u) * q[0] + u * q[1]) + w * ((1 - u) * q[2] + u * q[3]);
+}

@@ -133,3 +133,18 @@ test("a run request (a preset or an exported config) becomes a state with the sa
   assert.deepEqual(body.optimizers[0].schedule, { name: "cosine", params: { T_max: 50, eta_min: 0 } });
   assert.equal(body.optimizers[1].params.lr, 0.05);
 });
+
+test("a copied link's step, predict phase and guesses are read back; a race in the URL is seen", async () => {
+  const { hasRace } = await import("../../static/js/state.js");
+  const st = decodeState(cat, "?preset=local-vs-global-minimum&s=tilted_double_well&step=120&phase=reveal&guess=-1,0.5&guess=0.9,0");
+  assert.equal(st.step, 120);
+  assert.equal(st.phase, "reveal");
+  assert.deepEqual(st.guesses, [[-1, 0.5], [0.9, 0]]);
+  assert.equal(st.preset, "local-vs-global-minimum");
+  assert.ok(hasRace("?preset=x&s=rosenbrock"));
+  assert.ok(!hasRace("?preset=x&lang=ko"));
+  const bad = decodeState(cat, "?step=-4&phase=later&guess=1,nope");
+  assert.equal(bad.step, 0);
+  assert.equal(bad.phase, null);
+  assert.deepEqual(bad.guesses, []);
+});

@@ -5,7 +5,7 @@ import { RunBuffer } from "../../static/js/buffer.js";
 import { setLang } from "../../static/js/i18n.js";
 import { indexCatalog, makeLane } from "../../static/js/state.js";
 import {
-  laneLabel, lrSummary, metricSummary, momentUsed, outcome, surfaceSummary, tableRows,
+  distinctLabels, laneLabel, lrSummary, metricSummary, momentUsed, outcome, surfaceSummary, tableRows,
 } from "../../static/js/summaries.js";
 import catalog from "./fixtures/catalog.js";
 
@@ -20,6 +20,31 @@ test("lane labels name momentum SGD as Momentum and show the learning rate", () 
   setLang("ko");
   assert.equal(laneLabel(cat, makeLane(cat, "sgd", { lr: 0.01, momentum: 0.5 })), "모멘텀 0.5 · lr 0.01");
   setLang("en");
+});
+
+test("lane labels tell every lane of a race apart (AMSGrad, centered, schedules, clipping)", () => {
+  setLang("en");
+  const adam = makeLane(cat, "adam", { lr: 0.05, betas: [0.9, 0.99] });
+  const ams = makeLane(cat, "adam", { lr: 0.05, betas: [0.9, 0.99], amsgrad: true });
+  assert.deepEqual(distinctLabels(cat, [adam, ams]), ["Adam · lr 0.05", "Adam · AMSGrad · lr 0.05"]);
+  const rms = makeLane(cat, "rmsprop", { lr: 0.01 });
+  const centered = makeLane(cat, "rmsprop", { lr: 0.01, centered: true });
+  const [a, b] = distinctLabels(cat, [rms, centered]);
+  assert.notEqual(a, b);
+  assert.match(b, /Centered/);
+  // same name, rate and schedule but different schedule parameters: the difference is named
+  const c1 = makeLane(cat, "adam", { lr: 0.1 }, { name: "cosine", params: { T_max: 100 } });
+  const c2 = makeLane(cat, "adam", { lr: 0.1 }, { name: "cosine", params: { T_max: 300 } });
+  const [l1, l2] = distinctLabels(cat, [c1, c2]);
+  assert.match(l1, /T_max 100/);
+  assert.match(l2, /T_max 300/);
+  const e1 = makeLane(cat, "adam", { lr: 0.1, eps: 1e-8 });
+  const e2 = makeLane(cat, "adam", { lr: 0.1, eps: 1e-3 });
+  assert.equal(new Set(distinctLabels(cat, [e1, e2])).size, 2);
+  // the very same lane twice is numbered rather than shown as one
+  assert.deepEqual(distinctLabels(cat, [adam, adam]), ["Adam · lr 0.05 (1)", "Adam · lr 0.05 (2)"]);
+  // a lone lane keeps its short label
+  assert.deepEqual(distinctLabels(cat, [ams]), ["Adam · AMSGrad · lr 0.05"]);
 });
 
 const converged = { lane: 0, start: 0, final_loss: 0.003, final_xy: [3, 2], converged_at: 140, diverged_at: null,

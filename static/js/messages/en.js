@@ -32,6 +32,8 @@ export default {
   "status.copied": "Link copied to the clipboard.",
   "status.copyFailed": "Copy the link from the address bar.",
   "status.preset": "Lesson: {name}. {help}",
+  "status.lessonOpened": "Opened the lesson “{name}”; browser Back returns to the race before it.",
+  "status.undo": "Undo",
   "status.invalid": "Fix the highlighted field: {message}",
 
   "top.lang": "한국어",
@@ -105,6 +107,7 @@ export default {
   "starts.label": "Start {n}",
 
   "param.lr": "Learning rate",
+  "param.codeName": "Its name in PyTorch and Keras code: {name}",
   "param.momentum": "Momentum",
   "param.dampening": "Dampening",
   "param.weight_decay": "Weight decay",
@@ -227,6 +230,11 @@ export default {
   "table.atStep": "at step {k}",
   "table.never": "did not converge",
   "table.empty": "The summary appears when the race ends.",
+  // classroom: nothing is shown before playback reaches it
+  "table.pending": "The summary appears when playback reaches the end (End jumps there).",
+  "chart.logyUnavailable": "Zero or negative values here: the loss axis stays linear.",
+  "predict.needGuess": "Predict first: click on the surface for each lane, then press Reveal (Reveal alone skips predicting).",
+  "predict.playing": "Revealing: the real endpoints are listed when the race has played to the end.",
   "table.near": "{kind} {xy}, f = {value}",
 
   "basins.title": "Basins of attraction",

@@ -31,6 +31,8 @@ export default {
   "status.copied": "링크를 클립보드에 복사했습니다.",
   "status.copyFailed": "주소 창에서 링크를 복사하세요.",
   "status.preset": "수업: {name}. {help}",
+  "status.lessonOpened": "수업 “{name}”을(를) 열었습니다. 브라우저의 뒤로 가기로 이전 경주로 돌아갑니다.",
+  "status.undo": "되돌리기",
   "status.invalid": "표시된 항목을 고치세요: {message}",
 
   "top.lang": "English",
@@ -104,6 +106,7 @@ export default {
   "starts.label": "출발점 {n}",
 
   "param.lr": "학습률",
+  "param.codeName": "PyTorch·Keras 코드에서 쓰는 이름: {name}",
   "param.momentum": "모멘텀",
   "param.dampening": "감쇠",
   "param.weight_decay": "가중치 감쇠",
@@ -226,6 +229,11 @@ export default {
   "table.atStep": "스텝 {k}",
   "table.never": "수렴하지 않음",
   "table.empty": "경주가 끝나면 요약이 나타납니다.",
+  // classroom: nothing is shown before playback reaches it
+  "table.pending": "재생이 끝까지 가면 요약이 나타납니다 (End 키로 바로 이동).",
+  "chart.logyUnavailable": "0 이하의 값이 있어 손실 축을 선형 눈금으로 둡니다.",
+  "predict.needGuess": "먼저 예측하세요: 경로마다 곡면을 클릭한 뒤 공개를 누르세요 (예측 없이 공개만 눌러도 됩니다).",
+  "predict.playing": "공개 중: 경주가 끝까지 재생되면 실제 끝점이 나타납니다.",
   "table.near": "{kind} {xy}, f = {value}",
 
   "basins.title": "수렴 영역 (끌개 영역)",

@@ -3,11 +3,11 @@
 // animation frame. While the MLP tab is shown, playback goes to its controller (ui/mlp/).
 
 import { laneColor } from "../colors.js";
-import { pick, setLang } from "../i18n.js";
+import { pick, setLang, t } from "../i18n.js";
 import { Playback } from "../playback.js";
 import { runRequest } from "../requests.js";
-import { encodeState, MAX_STARTS } from "../state.js";
-import { laneLabel, runLaneLabels } from "../summaries.js";
+import { decodeState, encodeState, MAX_STARTS } from "../state.js";
+import { distinctLabels, runLaneLabels } from "../summaries.js";
 import { $, translate } from "./dom.js";
 import { setExportLinks } from "./export.js";
 import { drawFrame, startLoop, whenSettled } from "./frame.js";
@@ -34,6 +34,7 @@ export class App {
     this.labels = [];
     this.playback = new Playback(state.speed);
     this.hoverStep = null;
+    this.seen = 0; // the furthest step playback has shown of this race (nothing after it is drawn)
     this.needsDraw = true;
     this.surfaceSeq = 0;
     setLang(state.lang);
@@ -43,6 +44,7 @@ export class App {
     buildViews(this);
     this.lessonPanel = new LessonPanel($("#lesson-panel"), this);
     if (this.lesson) this.showLesson(this.lesson);
+    if (this.lesson && this.state.phase === "reveal") this.lessonPanel.predict.restore(this.state.guesses ?? []);
     this.mlp = new MlpController(this);
     this.applyViewClasses();
     translate(document);
@@ -52,6 +54,7 @@ export class App {
     trackChrome();
     trackWidth(this);
     installKeys(keyActions(this), $("#keys-dialog"));
+    window.addEventListener("popstate", () => this.restoreFromUrl());
     await this.loadSurface();
     this.rerun();
     if (this.state.tab === "basins") this.basins.run(this.basinCtx());
@@ -64,7 +67,7 @@ export class App {
   /** Edit the race; re-runs it (and reloads the surface when `surface` is set). */
   change(mutator, opts = {}) {
     const mark = performance.now();
-    if (!opts.lesson) this.state.preset = null; // an edit: the URL no longer opens the lesson
+    // an edit inside a lesson keeps the lesson open: the URL carries the edited race with it
     mutator(this.state);
     this.state.starts = this.state.starts.slice(0, MAX_STARTS);
     if (opts.rerender) this.renderControls();
@@ -114,6 +117,14 @@ export class App {
     this.needsDraw = true;
   }
 
+  /** "No lesson": the panel closes, the race stays as it is (one Back away from the lesson). */
+  closeLesson() {
+    this.rememberSetup();
+    this.state.preset = null;
+    this.showLesson(null);
+    this.pushUrl();
+  }
+
   /** Show preset p in the lesson panel and hide the controls its view lists. */
   showLesson(p) {
     this.lesson = p;
@@ -151,9 +162,49 @@ export class App {
     }, 120);
   }
 
-  /** The URL of this exact state (now, not after the debounce). */
+  /** Write the URL of the setup shown now (before something replaces it). */
+  rememberSetup() {
+    clearTimeout(this.urlTimer);
+    const q = encodeState(this.cat, this.state);
+    if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
+  }
+
+  /** A new history entry for the state shown now (Back returns to the one before). */
+  pushUrl() {
+    clearTimeout(this.urlTimer);
+    const q = encodeState(this.cat, this.state);
+    if (`?${q}` !== location.search) history.pushState(null, "", `?${q}`);
+  }
+
+  /** Browser Back/Forward: show the setup the URL describes (its lesson too). */
+  restoreFromUrl() {
+    const next = decodeState(this.cat, location.search, this.state.lang);
+    const p = next.preset ? this.presets.find((x) => x.id === next.preset) ?? null : null;
+    const { lang, theme, projector, view, logy, speed, tab } = next;
+    this.change((st) => Object.assign(st, next, { lang: st.lang, theme: st.theme, projector: st.projector,
+      view: st.view, logy: st.logy, speed: st.speed, tab: st.tab }), { rerender: true, surface: true, lesson: true });
+    this.setView({ lang, theme, projector, view, logy, speed, tab });
+    this.state.preset = next.preset;
+    this.showLesson(p);
+    if (this.onMlp) this.mlp.change(() => {}, { rerender: true, lesson: true });
+    this.status.show("text", { text: "" });
+  }
+
+  /**
+   * The URL of exactly what the class sees now: the state, plus the playback step and the
+   * predict phase with its guesses (Copy link).
+   */
   url() {
-    return `${location.origin}${location.pathname}?${encodeState(this.cat, this.state)}`;
+    const extra = new URLSearchParams();
+    const k = this.onMlp ? 0 : this.playback.cursor;
+    const predict = this.lessonPanel?.predict;
+    if (predict?.active && predict.revealed) {
+      extra.set("phase", "reveal");
+      for (const g of predict.guesses) extra.append("guess", g.map((v) => Number(v.toFixed(3))).join(","));
+    }
+    if (k > 0 && !this.secret) extra.set("step", String(k));
+    const tail = extra.toString();
+    return `${location.origin}${location.pathname}?${encodeState(this.cat, this.state)}${tail ? `&${tail}` : ""}`;
   }
 
   // ------------------------------------------------------------------ surface
@@ -182,19 +233,26 @@ export class App {
   }
 
   runLive() {
+    if (this.secret) return this.togglePlay(); // the Run button reveals too, once guessed
     this.surface.setStarts(this.state.starts);
     this.status.show("starting");
     this.client.runLive(runRequest(this.state));
   }
 
-  /** A quick re-run's result: shown whole at once (the first one: ready at step 0). */
+  /**
+   * A quick re-run's result: shown whole at once, except the first one (ready at step 0, or at
+   * the linked step) and a race the class is predicting (hidden until the reveal).
+   */
   onResult(buffer, run, timing) {
     const first = this.buffer === null;
     this.setRace(buffer, run);
     this.playback.reset(buffer.steps);
-    if (!first) this.playback.seek(buffer.steps, buffer.rows);
+    const secret = this.secret;
+    if (first && Number.isInteger(this.state.step) && !secret) this.playback.seek(this.state.step, buffer.rows);
+    else if (!first && !secret) this.playback.seek(buffer.steps, buffer.rows);
+    this.seen = this.playback.cursor;
     this.playback.pause();
-    this.status.show(first ? "ready" : "done");
+    if (this.status.kind !== "lessonOpened") this.status.show(first || secret ? "ready" : "done");
     const t1 = performance.now();
     Promise.all(drawFrame(this, true)).then(() => whenSettled(this)).then(() => {
       const now = performance.now();
@@ -208,6 +266,7 @@ export class App {
   onStreamStart(buffer, run) {
     this.setRace(buffer, run);
     this.playback.reset(buffer.steps);
+    this.seen = 0;
     this.playback.play();
     this.status.show("running", { k: 0, n: buffer.steps });
   }
@@ -236,7 +295,7 @@ export class App {
   }
 
   basinCtx() {
-    return { info: this.info, starts: this.state.starts, names: this.state.lanes.map((l) => laneLabel(this.cat, l)),
+    return { info: this.info, starts: this.state.starts, names: distinctLabels(this.cat, this.state.lanes),
       opts: this.figOpts() };
   }
 
@@ -261,29 +320,69 @@ export class App {
 
   // ------------------------------------------------------------------ playback
 
+  /** Whether the class is still predicting: the race stays at step 0 until the reveal. */
+  get secret() {
+    const p = this.lessonPanel?.predict;
+    return !!p && p.active && !p.revealed && !this.onMlp;
+  }
+
+  /** In predict mode playback waits for the reveal: Space reveals once a guess is placed. */
+  _heldForReveal() {
+    if (!this.secret) return false;
+    this.status.show("text", { text: t("predict.needGuess") });
+    this.heldHint = true;
+    return true;
+  }
+
+  /** The furthest row the charts may draw (null: every row), after noting the cursor. */
+  shownLimit() {
+    const b = this.buffer;
+    if (!b) return null;
+    if (this.secret) return 0;
+    this.seen = Math.max(this.seen, this.playback.cursor);
+    return b.done && this.seen >= b.rows - 1 ? null : this.seen;
+  }
+
   togglePlay() {
     if (this.onMlp) return this.mlp.togglePlay();
+    if (this.secret) {
+      const predict = this.lessonPanel.predict;
+      if (predict.guesses.length) predict.reveal();
+      else this._heldForReveal();
+      return;
+    }
     if (!this.buffer) {
       this.runLive();
       return;
     }
     this.playback.toggle(this.buffer.rows);
-    if (this.status.kind === "ready") this.status.show("text", { text: "" });
+    if (this.status.kind === "ready" || this.heldHint) this.status.show("text", { text: "" });
+    this.heldHint = false;
     this.needsDraw = true;
   }
 
   step(n) {
     if (this.onMlp) return this.mlp.step(n);
+    if (this._heldForReveal()) return;
     if (this.buffer) this.playback.step(n, this.buffer.rows);
     this.needsDraw = true;
   }
 
   seek(k) {
     if (this.onMlp) return this.mlp.seek(k);
+    if (k > 0 && this._heldForReveal()) return;
     if (this.buffer) {
       this.playback.pause();
       this.playback.seek(k, this.buffer.rows);
     }
+    this.needsDraw = true;
+  }
+
+  /** Back to step 0 with nothing seen yet (a new round of predictions). */
+  rewind() {
+    this.playback.pause();
+    this.playback.seek(0, 1);
+    this.seen = 0;
     this.needsDraw = true;
   }
 
@@ -295,6 +394,6 @@ export class App {
   }
 
   showHelp() {
-    openHelp($("#keys-dialog"), this.presets.length > 0, this.onMlp);
+    openHelp($("#keys-dialog"), !!this.lesson && this.presets.length > 0, this.onMlp);
   }
 }

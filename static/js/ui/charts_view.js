@@ -1,6 +1,7 @@
 // The four linked step charts. Curves are redrawn (Plotly.react, one call in flight per
-// chart) only when data arrive; the playback cursor, the "future" veil and the hover line
-// are plain positioned elements moved every animation frame.
+// chart) only when data arrive or playback reaches new steps (curves never run past the
+// furthest step played, `limit`); the playback cursor, the veil over steps already played
+// but after the cursor, and the hover line are plain positioned elements moved every frame.
 
 import { CHARTS, chartLayout, chartMode, chartTraces } from "../chart_fig.js";
 import { t } from "../i18n.js";
@@ -20,8 +21,9 @@ function mountOverlays(c) {
 }
 
 export class ChartsView {
-  constructor(container, { onHoverStep, onSeek, onExport, makeLogToggle }) {
-    this.opts = { theme: "light", projector: false, logy: true };
+  constructor(container, { onHoverStep, onSeek, onExport, makeLogToggle, onLaidOut }) {
+    this.opts = { theme: "light", projector: false, logy: true, limit: null };
+    this.onLaidOut = onLaidOut ?? (() => {});
     this.buffer = null;
     this.lanes = [];
     this.info = null;
@@ -37,8 +39,10 @@ export class ChartsView {
     const cursor = h("div", { class: "cursor-line" });
     const hover = h("div", { class: "hover-line" });
     const title = h("h3", { id: `title-${def.id}`, dataset: { i18n: def.title } }, t(def.title));
+    const logToggle = def.id === "loss" ? makeLogToggle() : null;
+    if (logToggle) this.logToggle = logToggle;
     const tools = h("div", { class: "tools" },
-      def.id === "loss" ? makeLogToggle() : null,
+      logToggle,
       h("button", { class: "mini", type: "button", dataset: { i18n: "export.png", i18nTitle: "export.pngTitle", testid: `export-png-${def.id}` },
         onclick: () => onExport(def.id, "png") }, t("export.png")),
       h("button", { class: "mini", type: "button", dataset: { i18n: "export.svg", i18nTitle: "export.svgTitle", testid: `export-svg-${def.id}` },
@@ -64,7 +68,8 @@ export class ChartsView {
     };
     chart.wire = wire;
     new ResizeObserver(() => {
-      if (plot._fullLayout) Plotly().Plots.resize(plot).catch(() => {});
+      // the plot area moved: the cursor and veil are placed again once Plotly has laid out
+      if (plot._fullLayout) Plotly().Plots.resize(plot).then(() => this._laidOut(chart)).catch(() => {});
     }).observe(plot);
     return chart;
   }
@@ -72,6 +77,30 @@ export class ChartsView {
   setOptions(opts) {
     Object.assign(this.opts, opts);
     this.invalidate();
+  }
+
+  /** Show rows 0..row only (null: every row); redraws when it changes. */
+  setLimit(row) {
+    const limit = row === null || row === undefined ? null : row;
+    if (limit === this.opts.limit) return;
+    this.opts.limit = limit;
+    this.invalidate();
+  }
+
+  /** The log box says what the axis is: ticked only while the loss axis is logarithmic. */
+  _showLogState(isLog) {
+    const box = this.logToggle?.querySelector("input");
+    if (!box) return;
+    const impossible = this.opts.logy && !isLog && !!this.buffer;
+    box.checked = isLog;
+    box.disabled = impossible;
+    this.logToggle.classList.toggle("unavailable", impossible);
+    this.logToggle.title = impossible ? t("chart.logyUnavailable") : "";
+  }
+
+  _laidOut(c) {
+    c.box = ""; // force fitOverlay to measure again
+    this.onLaidOut();
   }
 
   setRace(buffer, lanes, info) {
@@ -88,7 +117,7 @@ export class ChartsView {
   /** The chart's figure as plain data (also used for export). */
   figure(id) {
     const c = this.charts.find((x) => x.def.id === id);
-    const mode = chartMode(c.def, this.buffer, this.info, this.opts.logy);
+    const mode = chartMode(c.def, this.buffer, this.info, this.opts.logy, this.opts.limit);
     const data = chartTraces(c.def, this.buffer, this.lanes, mode, this.opts);
     return { data, layout: chartLayout(c.def, this.buffer, mode, this.opts, this.lanes, data) };
   }
@@ -104,12 +133,14 @@ export class ChartsView {
       c.busy = true;
       this.lastFlush = now;
       const { data, layout } = this.figure(c.def.id);
+      if (c.def.id === "loss") this._showLogState(layout.yaxis.type === "log");
       promises.push(Plotly().react(c.plot, data, layout, CONFIG).then(() => {
         mountOverlays(c);
         if (!c.drawn) {
           c.drawn = true;
           c.wire();
         }
+        this._laidOut(c); // margins or axes may have moved (projector mode, a new range)
       }).finally(() => {
         c.busy = false;
       }));

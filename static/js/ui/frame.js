@@ -42,7 +42,9 @@ export function drawFrame(app, force) {
     selected: app.state.tab === "race" ? app.state.lane : null, arrows: !app.playback.playing,
     momentum: momentUsed(spec) });
   if (sp) promises.push(sp);
-  promises.push(...app.charts.flush(streaming ? 250 : 0));
+  const limit = app.shownLimit();
+  app.charts.setLimit(limit);
+  promises.push(...app.charts.flush(streaming ? 250 : limit !== null && app.playback.playing ? 100 : 0));
   app.charts.setCursor(cursor, app.hoverStep);
   app.legend.update(b, cursor);
   transport(app, cursor);
@@ -51,7 +53,12 @@ export function drawFrame(app, force) {
     app.inspectedAt = now;
     app.inspector.update(b, app.labels, app.state.lane, cursor, getLang(), spec);
   }
-  if (b?.done) summaries(app);
+  if (b?.done && limit === null) summaries(app);
+  else if (b?.done) pendingSummaries(app);
+  if ((app.shownAll ?? false) !== (limit === null)) {
+    app.shownAll = limit === null;
+    app.lessonPanel?.predict.render(); // the endpoints are listed once the race has played
+  }
   if (streaming && cursor % 10 === 0) app.status.show("running", { k: b.rows - 1, n: b.steps });
   return promises;
 }
@@ -92,12 +99,25 @@ function transport(app, cursor) {
   }
 }
 
+/** Before playback reaches the end: no final numbers anywhere, only how to get there. */
+function pendingSummaries(app) {
+  const key = `pending|${app.buffer.version}|${getLang()}`;
+  if (key === app.summaryKey) return;
+  app.summaryKey = key;
+  $("#sum-surface").textContent = t("table.pending");
+  app.charts.setSummaries({ loss: "", grad: "", dist: "", lr: "" });
+  $("#table").replaceChildren(Object.assign(document.createElement("p"),
+    { className: "muted table-pending", textContent: t("table.pending") }));
+  $("#table").dataset.pending = "1";
+}
+
 /** The summary table and the screen-reader summaries of every chart. */
 function summaries(app) {
   const b = app.buffer;
   const key = `${b.version}|${getLang()}|${app.state.lane}|${app.labels.join()}`;
   if (key === app.summaryKey) return;
   app.summaryKey = key;
+  delete $("#table").dataset.pending;
   $("#sum-surface").textContent = surfaceSummary(b.summary, app.labels);
   app.charts.setSummaries({
     loss: metricSummary("sum.loss", b, app.labels), grad: metricSummary("sum.grad", b, app.labels),

@@ -16,7 +16,11 @@ export class LessonPanel {
     this.preset = null;
     this.root.hidden = !app.presets.length;
     this.select = h("select", { id: "lesson-select", dataset: { testid: "lesson-select" },
-      onchange: () => applyPreset(app, app.presets.find((p) => p.id === this.select.value)) });
+      onchange: () => {
+        const p = app.presets.find((x) => x.id === this.select.value);
+        if (p) applyPreset(app, p);
+        else app.closeLesson();
+      } });
     this.label = h("label", { for: "lesson-select", class: "lesson-label" });
     this.title = h("h2", { class: "lesson-title", dataset: { testid: "lesson-title" } });
     this.text = h("p", { class: "lesson-text", dataset: { testid: "lesson-explanation" } });
@@ -45,7 +49,7 @@ export class LessonPanel {
     this.label.textContent = t("lesson.pick");
     const groups = [...topics].sort((a, b) => a.order - b.order).map((tp) => h("optgroup", { label: pick(tp.title) },
       tp.presets.map((id) => byId.get(id)).filter(Boolean)
-        .map((p, i) => h("option", { value: p.id }, i < 9 ? `${i + 1}. ${pick(p.title)}` : pick(p.title)))));
+        .map((p, i) => h("option", { value: p.id }, `${i + 1}. ${pick(p.title)}`))));
     this.select.replaceChildren(h("option", { value: "" }, t("lesson.none")), ...groups);
     this.select.value = this.preset?.id ?? "";
     const p = this.preset;

@@ -1,6 +1,7 @@
 // Lesson presets (GET /api/presets): a preset's run and view become the dashboard's state,
 // keys 1–9 open the presets of the current topic, and the keyboard actions that drive a class.
 
+import { pick } from "../i18n.js";
 import { stateFromRequest } from "../requests.js";
 import { mlpFromRequest } from "../mlp/config.js";
 
@@ -18,9 +19,13 @@ export function presetState(cat, p, base) {
   return st;
 }
 
-/** Open preset p on the running app (the URL follows through the usual state machinery). */
-export function applyPreset(app, p) {
+/**
+ * Open preset p on the running app. The setup it replaces stays one Back away (a history
+ * entry of its own) and the status line says what happened, with an Undo button.
+ */
+export function applyPreset(app, p, { remember = true } = {}) {
   if (!p) return;
+  if (remember) app.rememberSetup();
   const next = presetState(app.cat, p, app.state);
   const { logy, view, speed } = next;
   if (next.tab === "mlp") {
@@ -36,7 +41,10 @@ export function applyPreset(app, p) {
   app.setView({ logy, view, speed });
   app.state.preset = p.id;
   app.showLesson(p);
-  app.saveUrl();
+  if (remember) {
+    app.pushUrl();
+    app.status.show("lessonOpened", { name: pick(p.title), undo: () => history.back() });
+  } else app.saveUrl();
 }
 
 /** The presets of the topic shown (the lesson's topic, else the first), in key order. */
@@ -58,8 +66,9 @@ export function keyActions(app) {
     projector: () => app.setView({ projector: !app.state.projector }),
     lang: () => app.setView({ lang: app.state.lang === "en" ? "ko" : "en" }),
     theme: () => app.setView({ theme: app.state.theme === "dark" ? "light" : "dark" }),
-    digit: (k) => (app.presets.length ? applyPreset(app, topicPresets(app)[k - 1]) : app.selectLane(k - 1)),
-    hasPresets: () => app.presets.length > 0,
+    // 1–9 pick a lane; inside an open lesson they open that topic's lessons instead
+    digit: (k) => (app.lesson && app.presets.length ? applyPreset(app, topicPresets(app)[k - 1]) : app.selectLane(k - 1)),
+    hasPresets: () => !!app.lesson && app.presets.length > 0,
     isMlp: () => app.onMlp,
   };
 }

@@ -3,7 +3,8 @@
 
 import { canvasDash } from "../colors.js";
 import { t } from "../i18n.js";
-import { arrowGeometry, clampToDomain, screenDirection } from "../surfacemath.js";
+import { divergedMarks, laneView } from "../surface_fig.js";
+import { arrowGeometry, screenDirection } from "../surfacemath.js";
 
 export function drawOverlay(ctx, axes, o) {
   const { buffer, lanes, frame, colors, sizes } = o;
@@ -15,10 +16,12 @@ export function drawOverlay(ctx, axes, o) {
   ctx.clip();
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
-  if (o.showPaths) lanes.forEach((lane, i) => drawPath(ctx, axes, buffer, i, frame.cursor, lane, colors, sizes));
-  if (o.heads) lanes.forEach((lane, i) => drawHead(ctx, axes, buffer, i, frame.cursor, lane, colors, sizes));
+  const domain = o.info?.domain ?? null;
+  const views = lanes.map((_, i) => laneView(buffer, i, frame.cursor, domain));
+  if (o.showPaths) lanes.forEach((lane, i) => drawPath(ctx, axes, views[i], lane, colors, sizes));
+  if (o.heads) lanes.forEach((lane, i) => drawHead(ctx, axes, views[i].head, lane, colors, sizes));
   if (frame.selected !== null && frame.selected !== undefined && frame.selected < lanes.length) {
-    drawSelection(ctx, axes, buffer, frame.selected, frame.cursor, lanes[frame.selected], colors, sizes);
+    drawSelection(ctx, axes, views[frame.selected].head, colors, sizes);
     if (frame.arrows) drawArrows(ctx, axes, buffer, frame.selected, frame.cursor, lanes[frame.selected], colors, sizes, o.projector, frame.momentum);
   }
   if (frame.hoverStep !== null && frame.hoverStep !== undefined) {
@@ -31,12 +34,13 @@ export function drawOverlay(ctx, axes, o) {
   }
   ctx.restore();
   if (o.showPaths) {
-    lanes.forEach((lane, i) => drawDiverged(ctx, axes, buffer, i, frame.cursor, lane, o));
+    for (const m of divergedMarks(buffer, frame.cursor, lanes, domain)) drawDiverged(ctx, axes, m, o);
   }
 }
 
-function drawPath(ctx, axes, buffer, lane, cursor, style, colors, sizes) {
-  const [xs, ys] = buffer.path(lane, cursor);
+function drawPath(ctx, axes, view, style, colors, sizes) {
+  const xs = view.x;
+  const ys = view.y;
   if (xs.length < 2) return;
   const trace = () => {
     ctx.beginPath();
@@ -67,9 +71,7 @@ function drawPath(ctx, axes, buffer, lane, cursor, style, colors, sizes) {
   ctx.setLineDash([]);
 }
 
-function drawHead(ctx, axes, buffer, lane, cursor, style, colors, sizes) {
-  const r = buffer.headRow(lane, cursor);
-  const p = r >= 0 ? buffer.vector("xy", lane, r) : null;
+function drawHead(ctx, axes, p, style, colors, sizes) {
   if (!p) return;
   ctx.beginPath();
   ctx.arc(axes.x(p[0]), axes.y(p[1]), sizes.head * 0.8, 0, Math.PI * 2);
@@ -91,9 +93,7 @@ function ring(ctx, x, y, radius, color, halo, width) {
   ctx.stroke();
 }
 
-function drawSelection(ctx, axes, buffer, lane, cursor, style, colors, sizes) {
-  const r = buffer.headRow(lane, cursor);
-  const p = r >= 0 ? buffer.vector("xy", lane, r) : null;
+function drawSelection(ctx, axes, p, colors, sizes) {
   if (!p) return;
   ctx.setLineDash([4, 4]);
   ring(ctx, axes.x(p[0]), axes.y(p[1]), sizes.head + 12, colors.text, colors.paper, 2);
@@ -159,17 +159,13 @@ function drawArrows(ctx, axes, buffer, lane, k, style, colors, sizes, projector,
   }
 }
 
-function drawDiverged(ctx, axes, buffer, lane, cursor, style, o) {
-  const d = buffer.divergedBy(lane, cursor);
-  if (!d) return;
-  const last = buffer.headRow(lane, cursor);
-  const at = clampToDomain(d.last_xy ?? (last >= 0 ? buffer.vector("xy", lane, last) : null), o.info?.domain);
-  if (!at) return;
-  const x = axes.x(at[0]);
-  const y = axes.y(at[1]);
+/** A ✕ in the lane's colour where it diverged (or left the view), and its placed label. */
+function drawDiverged(ctx, axes, m, o) {
+  const x = axes.x(m.at[0]);
+  const y = axes.y(m.at[1]);
   const s = o.sizes.head * 1.1;
   ctx.lineCap = "round";
-  for (const [w, c] of [[o.projector ? 9 : 6, o.colors.paper], [o.projector ? 5 : 3.5, style.color]]) {
+  for (const [w, c] of [[o.projector ? 9 : 6, o.colors.paper], [o.projector ? 5 : 3.5, m.lane.color]]) {
     ctx.beginPath();
     ctx.moveTo(x - s, y - s);
     ctx.lineTo(x + s, y + s);
@@ -179,15 +175,21 @@ function drawDiverged(ctx, axes, buffer, lane, cursor, style, o) {
     ctx.strokeStyle = c;
     ctx.stroke();
   }
-  const text = t("plot.diverged", { k: d.step });
+  const text = t("plot.diverged", { k: m.step });
   ctx.font = `600 ${o.sizes.text}px system-ui, sans-serif`;
-  const w = ctx.measureText(text).width;
-  const [bx, , bw] = axes.box;
-  const tx = Math.min(Math.max(x - w / 2, bx + 2), bx + bw - w - 2);
-  const ty = y + s + o.sizes.text + 2;
+  const box = o.sizes.text * 0.8; // the lane's colour square before the words
+  const w = ctx.measureText(text).width + box + 6;
+  const [bx, by, bw, bh] = axes.box;
+  const line = o.sizes.text + 4;
+  let tx = m.h === "right" ? x + s : m.h === "left" ? x - s - w : x - w / 2;
+  tx = Math.min(Math.max(tx, bx + 2), bx + bw - w - 2);
+  let ty = m.v === "below" ? y + s + o.sizes.text + 2 + m.slot * line : y - s - 4 - m.slot * line;
+  ty = Math.min(Math.max(ty, by + o.sizes.text), by + bh - 2);
+  ctx.fillStyle = m.lane.color;
+  ctx.fillRect(tx, ty - box, box, box);
   ctx.lineWidth = 4;
   ctx.strokeStyle = o.colors.paper;
-  ctx.strokeText(text, tx, ty);
+  ctx.strokeText(text, tx + box + 6, ty);
   ctx.fillStyle = o.colors.text;
-  ctx.fillText(text, tx, ty);
+  ctx.fillText(text, tx + box + 6, ty);
 }

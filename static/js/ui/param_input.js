@@ -28,7 +28,8 @@ export function paramField(spec, value, onChange, { testid = null } = {}) {
   const help = pick(spec.help);
   const msg = h("div", { class: "field-error", id: `${id}-err`, role: "alert" });
   const label = h("label", { for: id, title: help }, paramLabel(spec),
-    spec.name !== paramLabel(spec) ? h("code", { class: "pname" }, spec.name) : null);
+    // the PyTorch/Keras argument name, as a code chip after the translated label
+    spec.name !== paramLabel(spec) ? h("code", { class: "pname", title: t("param.codeName", { name: spec.name }) }, spec.name) : null);
   const wrap = h("div", { class: `field field-${spec.type}`, dataset: { param: spec.name, ...(testid ? { testid } : {}) } });
 
   const invalid = (el, text) => {

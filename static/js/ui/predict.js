@@ -23,7 +23,17 @@ export class Predict {
 
   clear() {
     this.guesses = [];
+    const wasRevealed = this.revealed;
     this.revealed = false;
+    if (wasRevealed || this.active) this.app.rewind?.(); // predicting again: back to step 0, unseen
+    this.sync();
+  }
+
+  /** A copied link's phase: the race already revealed, with the class's guesses. */
+  restore(guesses) {
+    if (!this.active) return;
+    this.guesses = guesses.slice(0, 64).map((g) => g.slice());
+    this.revealed = true;
     this.sync();
   }
 
@@ -35,9 +45,10 @@ export class Predict {
     return true;
   }
 
+  /** Play the race from step 0 (also with no guess: the teacher skips predicting). */
   reveal() {
     const app = this.app;
-    if (!app.buffer || !this.guesses.length) return;
+    if (!app.buffer || this.revealed) return;
     this.revealed = true;
     app.seek(0);
     app.togglePlay();
@@ -70,13 +81,15 @@ export class Predict {
       ? t("predict.prompt", { k: k + 1, name: lanes[k]?.label ?? "" })
       : t("predict.placed", { n: k });
     const buttons = h("span", { class: "predict-buttons" },
-      h("button", { type: "button", class: "primary", disabled: !k || this.revealed, dataset: { testid: "predict-reveal" },
+      h("button", { type: "button", class: "primary", disabled: this.revealed, dataset: { testid: "predict-reveal" },
         onclick: () => this.reveal() }, t("predict.reveal")),
       h("button", { type: "button", class: "ghost", disabled: !k, dataset: { testid: "predict-clear" },
         onclick: () => this.clear() }, t("predict.clear")));
-    const parts = [h("p", { class: "predict-prompt", dataset: { testid: "predict-prompt" } },
-      this.revealed ? t("predict.revealed") : prompt, " ", buttons)];
-    if (this.revealed) {
+    // the real endpoints are listed only once playback has shown the whole race
+    const played = this.revealed && this.app.shownAll === true;
+    const said = !this.revealed ? prompt : played ? t("predict.revealed") : t("predict.playing");
+    const parts = [h("p", { class: "predict-prompt", dataset: { testid: "predict-prompt" } }, said, " ", buttons)];
+    if (played && this.guesses.length) {
       const head = ["predict.lane", "predict.guess", "predict.end", "predict.dist"].map((key) => h("th", {}, t(key)));
       parts.push(h("table", { dataset: { testid: "predict-table" } }, h("thead", {}, h("tr", {}, head)),
         h("tbody", {}, this.results().map((r) => h("tr", {},

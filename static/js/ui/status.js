@@ -33,11 +33,21 @@ export class StatusLine {
       mlpRunning: () => t("mlp.status.running", vars),
       mlpDone: () => t("mlp.status.done", { time: fmtDuration(vars.elapsed ?? null) }),
       preset: () => t("status.preset", vars),
+      lessonOpened: () => t("status.lessonOpened", vars),
       error: () => t("status.error", vars),
       text: () => vars.text ?? "",
     }[kind];
     this.el.dataset.kind = kind;
     this.el.textContent = text ? text() : "";
+    if (typeof vars.undo === "function") {
+      const undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "mini status-undo";
+      undo.dataset.testid = "status-undo";
+      undo.textContent = t("status.undo");
+      undo.addEventListener("click", () => vars.undo());
+      this.el.append(" ", undo);
+    }
   }
 
   /** Switching between the race and the MLP tab: keep each one's last status. */

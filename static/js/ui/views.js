@@ -32,6 +32,7 @@ export function buildViews(app) {
   app.charts = new ChartsView($("#charts"), {
     onHoverStep: (k) => app.setHover(k),
     onSeek: (k) => app.seek(k),
+    onLaidOut: () => { app.needsDraw = true; }, // place the cursor and veil again
     onExport: (id, format) => exportChart(app, id, format),
     makeLogToggle: () => {
       const box = h("input", { type: "checkbox", id: "logy", checked: app.state.logy, dataset: { testid: "logy" },
