@@ -35,7 +35,10 @@ async function boot() {
   else if (lesson) state.preset = lesson.id;
   const app = new App(cat, state, lessons, lesson);
   window.descentlab = app; // for tests, benchmarks and the curious
-  await app.start();
+  // a click on Run race before the app was wired (index.html notes it) is carried out now
+  const run = () => window.descentlabEarlyRun === true;
+  await app.start({ run: run() && !app.onMlp });
+  window.descentlabEarlyRun = false;
 }
 
 boot();

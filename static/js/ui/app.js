@@ -40,7 +40,8 @@ export class App {
     setLang(state.lang);
   }
 
-  async start() {
+  /** Build the views and show the first race; `run`: Run race was clicked while loading. */
+  async start({ run = false } = {}) {
     buildViews(this);
     this.lessonPanel = new LessonPanel($("#lesson-panel"), this);
     if (this.lesson) this.showLesson(this.lesson);
@@ -55,8 +56,10 @@ export class App {
     trackWidth(this);
     installKeys(keyActions(this), $("#keys-dialog"));
     window.addEventListener("popstate", () => this.restoreFromUrl());
+    if (run) this.runLive();
     await this.loadSurface();
-    this.rerun();
+    // a live run started meanwhile (Run race during loading) is the first race: keep it
+    if (!this.client.streaming && !this.client.liveToken) this.rerun();
     if (this.state.tab === "basins") this.basins.run(this.basinCtx());
     if (this.state.tab === "mlp") this.mlp.show();
     startLoop(this);
@@ -252,7 +255,7 @@ export class App {
     else if (!first && !secret) this.playback.seek(buffer.steps, buffer.rows);
     this.seen = this.playback.cursor;
     this.playback.pause();
-    if (this.status.kind !== "lessonOpened") this.status.show(first || secret ? "ready" : "done");
+    this.status.show(first || secret ? "ready" : "done");
     const t1 = performance.now();
     Promise.all(drawFrame(this, true)).then(() => whenSettled(this)).then(() => {
       const now = performance.now();

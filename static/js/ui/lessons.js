@@ -43,7 +43,7 @@ export function applyPreset(app, p, { remember = true } = {}) {
   app.showLesson(p);
   if (remember) {
     app.pushUrl();
-    app.status.show("lessonOpened", { name: pick(p.title), undo: () => history.back() });
+    app.status.show("lessonOpened", { name: pick(p.title), undo: () => history.back(), holdMs: 8000 });
   } else app.saveUrl();
 }
 

@@ -4,6 +4,8 @@
 import { fmtDuration } from "../format.js";
 import { t } from "../i18n.js";
 
+const ROUTINE = new Set(["ready", "rerunning", "starting", "done"]);
+
 export class StatusLine {
   constructor(el, getBuffer) {
     this.el = el;
@@ -16,6 +18,9 @@ export class StatusLine {
   }
 
   show(kind, vars = {}) {
+    // a message that matters (a lesson replaced the race: Undo) outlives routine updates
+    if (ROUTINE.has(kind) && this.holdUntil && performance.now() < this.holdUntil) return;
+    this.holdUntil = vars.holdMs ? performance.now() + vars.holdMs : 0;
     this.last = [kind, vars];
     const b = this.getBuffer();
     const text = {
