@@ -26,8 +26,13 @@ exception is reduce_on_plateau, stepped per epoch on the monitored loss. The mon
 validation loss (the training loss when there is no validation set). Early stopping follows
 Keras' EarlyStopping: after `patience` epochs without an improvement larger than min_delta a
 lane stops; with restore_best its best weights come back (also at the last epoch). A
-stopped lane is frozen while the others go on; a lane whose loss becomes non-finite is frozen
-as diverged. Rows of frozen lanes are NaN after the epoch they stopped in.
+stopped lane is frozen while the others go on. A lane diverges, and is frozen with its
+weights zeroed, at the first iteration where its loss is not finite or passes
+DIVERGE_LOSS_FACTOR × its untrained training loss (at least 1), or where a layer's gradient
+norm ‖∂L/∂Wₗ‖ passes DIVERGE_GRAD_NORM (as a race lane diverges past |x| > 1e6): the event
+and the summary's `diverged_at` say which ("non_finite", "loss" or "grad_norm"). Rows of
+frozen lanes are NaN after the epoch they stopped in; a diverged lane's row is NaN from the
+epoch it diverged in (its minibatch losses show the climb up to that iteration).
 
 Epoch 0 is the untrained network (first chunk, with `meta`); the last chunk carries
 `summary` and the final `params` (and batch-norm `running` statistics). `initial_params`
@@ -48,6 +53,11 @@ from engine.simulate import lane_specs, stack_hyperparams
 
 Array = np.ndarray
 MAX_LANES = 8
+# A lane whose loss grows past this many times its untrained loss (or past this many times 1,
+# whichever is larger), or whose gradient norm in any layer passes DIVERGE_GRAD_NORM, is
+# marked diverged at that iteration: a run that is blowing up, long before inf or NaN.
+DIVERGE_LOSS_FACTOR = 1e4
+DIVERGE_GRAD_NORM = 1e6
 
 
 @dataclass(frozen=True)
@@ -370,7 +380,8 @@ def batch_order(rng_seed: int, n: int, batch_size: int, epochs: int) -> list[lis
 def _train(plan: dict[str, Any], seed: int) -> Iterator[Chunk]:
     tr = _Trainer(plan, seed)
     with np.errstate(all="ignore"):  # diverging lanes overflow; they are caught and frozen
-        tr.record(0, np.ones(tr.L, dtype=bool), None, None, None)
+        tr0 = tr.record(0, np.ones(tr.L, dtype=bool), None, None, None)[0]
+        tr.set_loss_limit(tr0)
         tr.grid(0)
         yield tr.rows.flush(meta=tr.meta)
         for epoch in range(1, plan["epochs"] + 1):
@@ -624,11 +635,16 @@ class _Trainer:
             if not st.all_active:
                 value = np.where(st.active, value, np.nan)
             it_loss[it] = value
-            gsum += np.sqrt((g * g) @ self.lay.wsel)
-            if not np.isfinite(value @ self.lane_ones):  # a non-finite loss in some lane
-                bad = st.active & ~np.isfinite(value)
-                if bad.any():
-                    st.diverge(bad, epoch, self.t, self.rows, self.perm)
+            gn = np.sqrt((g * g) @ self.lay.wsel)
+            gsum += gn
+            gmax = gn.max(axis=1)
+            total = value @ self.lane_ones
+            # one scalar test in the common case: every loss finite and below its limit
+            if (
+                not (np.isfinite(total) and (value <= self.loss_limit).all())
+                or (gmax > DIVERGE_GRAD_NORM).any()
+            ):
+                self._diverge_check(epoch, value, gmax)
             self._update(g, lr_cols[it])
         if not was_active.all():
             it_loss[:, ~was_active] = np.nan
@@ -636,10 +652,10 @@ class _Trainer:
         batch_loss = losses.ones(ipe) @ it_loss / ipe
         tr, va, vaa = self.record(epoch, was_active, batch_loss, gsum / ipe, lrs[-1])
         monitor = va if len(self.Xv) else tr
-        if not np.isfinite(monitor @ self.lane_ones):
-            bad = st.active & ~np.isfinite(monitor)
-            if bad.any():
-                st.diverge(bad, epoch, self.t, self.rows, self.perm)
+        if not np.isfinite(monitor @ self.lane_ones) or (monitor > self.loss_limit).any():
+            before = st.finite.copy()
+            self._diverge_check(epoch, monitor, None)
+            self.rows.blank_last(before & ~st.finite)
         for j, (rule, state) in enumerate(self.scheds):
             if state is not None and st.active[j]:
                 self.scheds[j] = (rule, rule.update(state, monitor[j]))
@@ -651,6 +667,29 @@ class _Trainer:
         if over or (every and epoch % every == 0) or (st.active != was_active).any():
             self.grid(epoch)
         return over
+
+    def set_loss_limit(self, train_loss0):
+        """The loss past which a lane counts as diverged (from its untrained training loss)."""
+        base = np.where(np.isfinite(train_loss0), np.maximum(np.abs(train_loss0), 1.0), np.inf)
+        self.loss_limit = DIVERGE_LOSS_FACTOR * base
+        self.meta["divergence"] = {
+            "loss_factor": DIVERGE_LOSS_FACTOR,
+            "loss_limit": [float(v) for v in self.loss_limit[self.inv]],
+            "grad_norm": DIVERGE_GRAD_NORM,
+        }
+
+    def _diverge_check(self, epoch, loss, gmax):
+        """Mark the active lanes whose loss or gradient norm has blown up (see the docstring)."""
+        st = self.st
+        nonfinite = ~np.isfinite(loss)
+        big = ~nonfinite & (loss > self.loss_limit)
+        steep = np.zeros(self.L, dtype=bool) if gmax is None else ~(gmax <= DIVERGE_GRAD_NORM)
+        bad = st.active & (nonfinite | big | steep)
+        if not bad.any():
+            return
+        reason = np.where(nonfinite, "non_finite", np.where(big, "loss", "grad_norm"))
+        value = np.where(big | nonfinite, loss, np.inf if gmax is None else gmax)
+        st.diverge(bad, epoch, self.t, self.rows, self.perm, reason, value)
 
     def _early_stopping(self, epoch, monitor, val_acc, last):
         st, es = self.st, self.plan["early_stopping"]
@@ -722,7 +761,9 @@ class _Trainer:
         gnorm = np.full((self.L, lay.n_layers), np.nan) if gnorm is None else gnorm
         values = (tr, va, tra, vaa, nan if batch_loss is None else batch_loss, pen)
         values += (nan if lr_last is None else lr_last, gnorm, np.sqrt(sq @ lay.wsel))
-        self.rows.add(epoch, self.t, was_active, *values, self.hist(flat))
+        # a lane that diverged in this epoch shows nothing from it on (its weights are zeroed)
+        shown = was_active if self.st.finite.all() else was_active & self.st.finite
+        self.rows.add(epoch, self.t, shown, *values, self.hist(flat))
         return tr, va, vaa
 
     def grid(self, epoch):
@@ -810,6 +851,7 @@ class _Status:
         self.best_epoch = np.zeros(L, dtype=np.int64)
         self.wait = np.zeros(L, dtype=np.int64)
         self.reason = ["max_epochs"] * L
+        self.why: list[str | None] = [None] * L  # what made a diverged lane diverge
         self.stopped: list[tuple[int, int] | None] = [None] * L  # (epoch, iteration)
 
     def _end(self, mask, epoch, t, why, rows, perm, **extra):
@@ -821,9 +863,20 @@ class _Status:
             event = {"type": why, "lane": int(perm[i]), "epoch": epoch, "iteration": t}
             rows.events.append({**event, **{k: v(i) for k, v in extra.items()}})
 
-    def diverge(self, mask, epoch, t, rows, perm):
+    def diverge(self, mask, epoch, t, rows, perm, reason, value):
         self.finite &= ~mask
-        self._end(mask, epoch, t, "diverged", rows, perm)
+        for i in np.flatnonzero(mask):
+            self.why[i] = str(reason[i])
+        self._end(
+            mask,
+            epoch,
+            t,
+            "diverged",
+            rows,
+            perm,
+            reason=lambda i: str(reason[i]),
+            value=lambda i: float(value[i]),
+        )
 
     def stop(self, mask, epoch, t, rows, perm):
         self._end(
@@ -861,7 +914,7 @@ class _Status:
                 "final_train_acc": float(tra[i]) if fin else float("nan"),
                 "final_val_acc": float(vaa[i]) if fin else float("nan"),
                 "diverged_at": (
-                    {"epoch": int(ep), "iteration": int(it)}
+                    {"epoch": int(ep), "iteration": int(it), "reason": self.why[i]}
                     if self.reason[i] == "diverged"
                     else None
                 ),
@@ -897,6 +950,15 @@ class _Rows:
         self.data["epochs"].append(epoch)
         self.data["iteration"].append(it_done)
         self.data["active"].append(was_active.copy())
+
+    def blank_last(self, lanes):
+        """NaN in the last epoch row for `lanes` (a mask), e.g. lanes that diverged in it."""
+        if not lanes.any():
+            return
+        for name in ROW_FIELDS[2:-1]:
+            v = np.array(self.data[name][-1], dtype=np.float64)
+            v[lanes] = np.nan
+            self.data[name][-1] = v
 
     def add_iterations(self, index, loss, lr):
         self.its["it_index"].append(index)

@@ -63,6 +63,30 @@ def test_early_stopping_sends_a_stopped_event(client):
     assert events[-1]["data"]["summary"][0]["reason"] == "early_stop"
 
 
+def test_an_exploding_lane_streams_a_diverged_event_with_its_reason(client):
+    # sine with ReLU + He: SGD at lr 0.1 used to climb to a loss of 1e64 and end "max_epochs"
+    body = mlp(
+        dataset={"name": "sine"},
+        model={"hidden": [16, 16], "activation": "relu", "init": "he_normal"},
+        loss="mse",
+        optimizers=[
+            {"name": "sgd", "params": {"lr": 0.1}},
+            {"name": "adam", "params": {"lr": 0.01}},
+        ],
+    )
+    events = stream(client, client.post("/api/runs", json=body).json()["id"])
+    limit = events[0]["data"]["divergence"]["loss_limit"][0]
+    div = [e for e in events if e["event"] == "diverged"]
+    assert len(div) == 1 and div[0]["data"]["lane"] == 0
+    assert div[0]["data"]["reason"] == "loss" and limit < div[0]["data"]["value"] < 1e12
+    frames = [e for e in events if e["event"] == "frame" and e["id"] < div[0]["id"]]
+    assert frames and 1 in [ep for f in frames for ep in f["data"]["epochs"]]
+    done = events[-1]["data"]
+    assert done["status"] == "done"
+    assert done["summary"][0]["diverged_at"] == {"epoch": 1, "iteration": 3, "reason": "loss"}
+    assert done["summary"][1]["reason"] == "max_epochs"
+
+
 def test_wait_result_and_csv_export(client):
     out = client.post("/api/runs", json=mlp(epochs=5), params={"wait": "true"}).json()
     assert out["status"] == "done" and len(out["result"]["arrays"]["val_loss"]) == 6

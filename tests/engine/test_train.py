@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from engine import datasets, schedules, train
+from engine import datasets, registry, schedules, train
 
 ADAM = {"name": "adam", "params": {"lr": 0.01}}
 
@@ -191,6 +191,95 @@ def test_a_diverging_lane_is_marked_and_the_others_go_on():
     assert good["reason"] == "max_epochs" and np.isfinite(good["final_val_loss"])
     assert any(e["type"] == "diverged" and e["lane"] == 0 for e in r.events)
     assert np.isnan(r.arrays["val_loss"][-1, 0]) and r.summary[0]["final_val_loss"] != 0
+
+
+# the three lanes the MLP tab opens with (static/js/mlp/config.js DEFAULT_MLP_LANES)
+UI_LANES = [
+    {"name": "sgd", "params": {"lr": 0.1}},
+    {"name": "sgd", "params": {"lr": 0.05, "momentum": 0.9}},
+    {"name": "adam", "params": {"lr": 0.01}},
+]
+
+
+def sine(seed=0, **kw):
+    return datasets.make("sine", rng=np.random.default_rng(seed), **kw)
+
+
+def test_a_lane_whose_loss_explodes_is_marked_diverged_long_before_it_overflows():
+    # ReLU + He on the unscaled sine: SGD at lr 0.1 climbs to 1e64 and then (its ReLUs dead)
+    # creeps back to a flat line; it used to end "max_epochs" with gradient norms of 1e54
+    cfg = config(sine(), loss="mse", activation="relu", init="he_normal", optimizers=UI_LANES)
+    r = train.run({**cfg, "epochs": 20}, 0)
+    sgd, momentum, adam = r.summary
+    limit = train.DIVERGE_LOSS_FACTOR * r.arrays["train_loss"][0, 0]
+    assert r.meta["divergence"]["loss_limit"] == pytest.approx([limit] * 3)
+    for s in (sgd, momentum):
+        assert s["reason"] == "diverged" and s["diverged_at"]["reason"] == "loss", s
+        assert s["diverged_at"]["epoch"] <= 2 and np.isnan(s["final_val_loss"])
+    assert sgd["diverged_at"] == {"epoch": 1, "iteration": 3, "reason": "loss"}
+    events = [e for e in r.events if e["type"] == "diverged"]
+    assert [e["lane"] for e in events] == [0, 1]
+    assert all(limit < e["value"] < 1e12 for e in events)  # caught on the way up, not at inf
+    it = r.arrays["it_loss"][:, 0]
+    assert np.nanmax(it) == events[0]["value"] and np.isnan(it[3:]).all()
+    # nothing is recorded for a lane from the epoch it diverged in: no 1e54 on any chart
+    for lane, s in enumerate((sgd, momentum)):
+        k = s["diverged_at"]["epoch"]
+        assert np.isnan(r.arrays["train_loss"][k:, lane]).all()
+        assert np.isnan(r.arrays["grad_norm"][k:, lane]).all()
+        assert np.isfinite(r.arrays["train_loss"][:k, lane]).all()
+    assert adam["reason"] == "max_epochs" and adam["diverged_at"] is None
+
+
+def test_a_lane_whose_gradient_explodes_is_marked_diverged():
+    big = moons(100)
+    data = {
+        "X_train": big.X_train * 1e7,
+        "y_train": big.y_train,
+        "X_val": big.X_val * 1e7,
+        "y_val": big.y_val,
+        "task": "binary",
+        "n_classes": 2,
+    }
+    r = train.run(config(data, optimizers=[ADAM], epochs=3), 0)
+    (s,) = r.summary
+    assert s["reason"] == "diverged" and s["diverged_at"]["reason"] == "grad_norm"
+    assert s["diverged_at"]["iteration"] == 1
+    (e,) = r.events
+    assert e["reason"] == "grad_norm" and e["value"] > train.DIVERGE_GRAD_NORM
+
+
+def suggested(name):
+    return dict(registry.get("dataset", name).info.get("suggested") or {})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_sine_defaults_train_every_lane_sensibly(seed):
+    # the MLP tab's settings for sine: general defaults, then the dataset's suggestions
+    assert suggested("sine") == {"activation": "tanh", "init": "xavier_uniform"}
+    cfg = config(sine(seed), loss="mse", optimizers=UI_LANES, epochs=100, **suggested("sine"))
+    r = train.run(cfg, seed)
+    noise_floor = 0.1**2
+    for s in r.summary:
+        assert s["reason"] == "max_epochs", s
+        assert s["final_val_loss"] < 5 * noise_floor, s  # y = sin x has variance 0.5
+    assert np.nanmax(r.arrays["grad_norm"]) < 100
+
+
+@pytest.mark.parametrize("name", datasets.names())
+def test_no_dataset_makes_a_default_lane_diverge(name):
+    raw = None
+    if name == "digits":
+        from pathlib import Path
+
+        import engine
+
+        raw = (Path(engine.__file__).parent / datasets.DIGITS_FILE).read_bytes()
+    data = datasets.make(name, rng=np.random.default_rng(0), raw=raw)
+    loss = "mse" if data.task == "regression" else "cross_entropy"
+    cfg = config(data, loss=loss, optimizers=UI_LANES, epochs=30, **suggested(name))
+    r = train.run(cfg, 0)
+    assert [s["reason"] for s in r.summary] == ["max_epochs"] * 3
 
 
 def test_l2_makes_weights_smaller():
