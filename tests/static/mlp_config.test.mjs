@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  defaultMlp, estimateSeconds, fitLoss, lossesFor, mlpFromRequest, mlpRequest, shape,
+  chooseDataset, datasetBase, defaultMlp, estimateSeconds, fitLoss, lossesFor, mlpFromRequest, mlpRequest, shape,
 } from "../../static/js/mlp/config.js";
 import { decodeMlp, encodeMlp } from "../../static/js/mlp/url.js";
 import { decodeState, defaultState, encodeState, indexCatalog } from "../../static/js/state.js";
@@ -124,4 +124,33 @@ test("a run request (a lesson preset) becomes MLP settings", () => {
   assert.deepEqual(body.early_stopping, { patience: 4, restore_best: true, min_delta: 0 });
   assert.deepEqual(body.optimizers.map((o) => o.name), ["adam"]);
   assert.equal(body.seed, 3);
+});
+
+test("a dataset's suggested settings: sine starts with tanh and Xavier (ReLU + He made SGD blow up)", () => {
+  const sine = defaultMlp(cat, "sine");
+  assert.equal(sine.model.activation, "tanh");
+  assert.equal(sine.model.init, "xavier_uniform");
+  assert.equal(sine.training.loss, "mse");
+  assert.deepEqual(datasetBase(cat, "moons").model, defaultMlp(cat).model);
+  // choosing sine applies its suggestions; choosing moons again undoes only those
+  const m = defaultMlp(cat);
+  m.model.hidden = [8];
+  chooseDataset(cat, m, "sine");
+  assert.deepEqual([m.model.activation, m.model.init, m.model.hidden, m.training.loss], ["tanh", "xavier_uniform", [8], "mse"]);
+  m.model.init = "he_uniform"; // the teacher's own pick stays
+  chooseDataset(cat, m, "moons");
+  assert.deepEqual([m.model.activation, m.model.init, m.model.hidden, m.training.loss], ["relu", "he_uniform", [8], "cross_entropy"]);
+});
+
+test("the URL of a sine run stores only what differs from sine's own starting settings", () => {
+  const m = chooseDataset(cat, defaultMlp(cat), "sine");
+  const q = new URLSearchParams(encodeMlp(cat, m, true).map(([k, v]) => [k, String(v)]));
+  assert.equal(q.get("activation"), null);
+  assert.equal(q.get("init"), null);
+  assert.equal(decodeMlp(cat, params("d=sine")).model.activation, "tanh");
+  m.model.activation = "relu";
+  const back = decodeMlp(cat, new URLSearchParams(encodeMlp(cat, m, true).map(([k, v]) => [k, String(v)])));
+  assert.equal(back.model.activation, "relu");
+  assert.equal(back.model.init, "xavier_uniform");
+  assert.equal(mlpFromRequest(cat, { dataset: { name: "sine" }, model: { hidden: [4] } }).model.activation, "tanh");
 });

@@ -67,13 +67,60 @@ export function makeDataset(cat, name, params = {}) {
   return out;
 }
 
-export function defaultMlp(cat) {
-  const name = cat.dataset?.size && !cat.dataset.has(DEFAULT_DATASET) ? cat.dataset.keys().next().value : DEFAULT_DATASET;
-  const training = settingDefaults(cat, "training");
+/** A dataset's `suggested` settings (the catalog's), split into model and training keys. */
+export function suggestedFor(cat, name) {
+  const sug = cat.dataset?.get(name)?.suggested ?? {};
+  const out = { model: {}, training: {} };
+  for (const [k, v] of Object.entries(sug)) {
+    if (k in FALLBACK.model) out.model[k] = structuredClone(v);
+    else if (k in FALLBACK.training) out.training[k] = structuredClone(v);
+  }
+  return out;
+}
+
+/**
+ * The model and training settings a dataset starts from: the general defaults with the
+ * dataset's suggestions on top (sine: tanh and Xavier, which every default lane trains),
+ * the loss fitted to its task. The URL stores what differs from these.
+ */
+export function datasetBase(cat, name) {
+  const sug = suggestedFor(cat, name);
+  const model = { ...settingDefaults(cat, "model"), ...sug.model };
+  const training = { ...settingDefaults(cat, "training"), ...sug.training };
   training.loss = fitLoss(cat, taskOf(cat, name), training.loss);
+  return { model, training };
+}
+
+/**
+ * Pick dataset `name` in place: settings the old dataset suggested (and nobody changed since)
+ * go back to the general defaults, then the new dataset's suggestions apply; the loss becomes
+ * the new task's usual one unless it was changed and still fits. Other edits stay.
+ */
+export function chooseDataset(cat, mlp, name) {
+  const old = suggestedFor(cat, mlp.dataset.name);
+  const oldLoss = datasetBase(cat, mlp.dataset.name).training.loss;
+  const general = { model: settingDefaults(cat, "model"), training: settingDefaults(cat, "training") };
+  const next = suggestedFor(cat, name);
+  for (const section of ["model", "training"]) {
+    for (const [k, v] of Object.entries(old[section])) {
+      if (JSON.stringify(mlp[section][k]) === JSON.stringify(v)) mlp[section][k] = structuredClone(general[section][k]);
+    }
+    Object.assign(mlp[section], next[section]);
+  }
+  mlp.dataset = makeDataset(cat, name);
+  // the old dataset's usual loss (MSE for sine) gives way to the new one's (cross-entropy)
+  const loss = mlp.training.loss === oldLoss ? datasetBase(cat, name).training.loss : mlp.training.loss;
+  mlp.training.loss = fitLoss(cat, taskOf(cat, name), loss);
+  return mlp;
+}
+
+export function defaultMlp(cat, dataset = null) {
+  const fallback = cat.dataset?.size && !cat.dataset.has(DEFAULT_DATASET) ? cat.dataset.keys().next().value : DEFAULT_DATASET;
+  const name = dataset && (!cat.dataset?.size || cat.dataset.has(dataset)) ? dataset : fallback;
+  const { model, training } = datasetBase(cat, name);
   return {
     dataset: makeDataset(cat, name),
-    model: settingDefaults(cat, "model"),
+    model,
     training,
     es: null,
     lanes: DEFAULT_MLP_LANES.map((l) => makeMlpLane(cat, l.name, l.params)).filter(Boolean),
@@ -110,8 +157,8 @@ export function mlpRequest(mlp) {
 
 /** An MLP state from a run request (a lesson preset or an exported run's config). */
 export function mlpFromRequest(cat, req) {
-  const st = defaultMlp(cat);
   const { name, ...dparams } = req.dataset ?? {};
+  const st = defaultMlp(cat, name); // the dataset's suggestions, then what the request says
   if (name && (!cat.dataset?.size || cat.dataset.has(name))) st.dataset = makeDataset(cat, name, dparams);
   Object.assign(st.model, Object.fromEntries(Object.entries(req.model ?? {}).filter(([k]) => k in st.model)));
   for (const k of Object.keys(st.training)) if (req[k] !== undefined) st.training[k] = req[k];

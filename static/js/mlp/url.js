@@ -1,13 +1,14 @@
 // The MLP view's settings in the URL, readable and short:
 //   ?tab=mlp&d=spiral:noise=0.3&hidden=32_32_32&activation=tanh&batch_size=full&epochs=300
 //   &es=patience=5&mo=sgd:lr=0.1&mo=adam:lr=0.01~reduce_on_plateau:patience=3&mseed=1
-// Only values that differ from the catalog's defaults are written; `mo` lists the lanes.
+// Only values that differ from the catalog's defaults (with the dataset's suggestions) are
+// written; `mo` lists the lanes.
 // Pure: no DOM.
 
 import { decodeEntry, decodeLane, encodeEntry, encodeLane } from "../lane.js";
 import { checkParam, paramDefaults, paramToText, parseParam, sameValue } from "../params.js";
 import {
-  DEFAULT_DATASET, defaultMlp, fitLoss, makeDataset, MLP_MAX_LANES, settingDefaults, settingSpecs, taskOf,
+  datasetBase, DEFAULT_DATASET, defaultMlp, fitLoss, makeDataset, MLP_MAX_LANES, settingDefaults, settingSpecs, taskOf,
 } from "./config.js";
 
 export { defaultMlp };
@@ -24,8 +25,9 @@ export function encodeMlp(cat, mlp, force = false) {
   const dEntry = cat.dataset?.get(mlp.dataset.name);
   const dText = dEntry ? encodeEntry(dEntry, mlp.dataset.params, [], paramDefaults(dEntry)) : mlp.dataset.name;
   if (dText !== DEFAULT_DATASET) out.push(["d", dText]);
+  const base = datasetBase(cat, mlp.dataset.name); // the defaults with the dataset's suggestions
   for (const [section, entry] of SECTIONS) {
-    const defaults = settingDefaults(cat, entry);
+    const defaults = base[section];
     for (const spec of settingSpecs(cat, entry)) {
       const v = mlp[section][spec.name];
       if (v === undefined || sameValue(v, defaults[spec.name])) continue;
@@ -48,11 +50,9 @@ export function encodeMlp(cat, mlp, force = false) {
 
 /** The MLP settings from URL parameters (a URLSearchParams); anything invalid → default. */
 export function decodeMlp(cat, p) {
-  const st = defaultMlp(cat);
-  if (p.get("d")) {
-    const d = cat.dataset?.size ? decodeEntry(cat.dataset, p.get("d")) : null;
-    if (d) st.dataset = makeDataset(cat, d.name, d.values);
-  }
+  const d = p.get("d") && cat.dataset?.size ? decodeEntry(cat.dataset, p.get("d")) : null;
+  const st = defaultMlp(cat, d?.name ?? null); // settings not in the URL: the dataset's base
+  if (d) st.dataset = makeDataset(cat, d.name, d.values);
   for (const [section, entry] of SECTIONS) {
     for (const spec of settingSpecs(cat, entry)) {
       const text = p.get(spec.name);

@@ -6,7 +6,7 @@
 import { laneColor } from "../../colors.js";
 import { pick, t } from "../../i18n.js";
 import {
-  fitLoss, lossesFor, makeDataset, settingDefaults, settingSpecs, shape, taskOf,
+  chooseDataset, lossesFor, settingDefaults, settingSpecs, shape, taskOf,
 } from "../../mlp/config.js";
 import { int, sizesText } from "../../mlp/text.js";
 import { parseParam } from "../../params.js";
@@ -54,10 +54,8 @@ export class MlpControls {
     const dsEntries = [...cat.dataset.values()];
     const ds = cat.dataset.get(mlp.dataset.name);
     const data = section(t("mlp.sec.data"), "mlp-sec-data",
-      entrySelect(t("mlp.dataset"), dsEntries, mlp.dataset.name, (name) => this.change((m) => {
-        m.dataset = makeDataset(cat, name);
-        m.training.loss = fitLoss(cat, taskOf(cat, name), m.training.loss);
-      }, RE), "mlp-dataset"),
+      entrySelect(t("mlp.dataset"), dsEntries, mlp.dataset.name, (name) => this.change((m) => { chooseDataset(cat, m, name); }, RE),
+        "mlp-dataset"),
       ...(ds?.params ?? []).map((spec) => paramField(spec, mlp.dataset.params[spec.name],
         (v, o) => this.change((m) => { m.dataset.params[spec.name] = v; }, o), { testid: `mlp-ds-${spec.name}` })));
 
@@ -157,10 +155,8 @@ export class MlpControls {
   /** The strip (projector mode): dataset, each lane's learning rate, batch size, epochs. */
   renderStrip(mlp, theme) {
     const id = uid("strip-ds");
-    const sel = h("select", { id, dataset: { testid: "mlp-strip-dataset" }, onchange: () => this.change((m) => {
-      m.dataset = makeDataset(this.cat, sel.value);
-      m.training.loss = fitLoss(this.cat, taskOf(this.cat, sel.value), m.training.loss);
-    }, RE) }, [...this.cat.dataset.values()].map((e) => h("option", { value: e.name, selected: e.name === mlp.dataset.name }, pick(e.label))));
+    const sel = h("select", { id, dataset: { testid: "mlp-strip-dataset" },
+      onchange: () => this.change((m) => { chooseDataset(this.cat, m, sel.value); }, RE) }, [...this.cat.dataset.values()].map((e) => h("option", { value: e.name, selected: e.name === mlp.dataset.name }, pick(e.label))));
     const items = [h("div", { class: "strip-item" }, h("label", { for: id }, t("mlp.dataset")), sel)];
     mlp.lanes.forEach((lane, i) => {
       const spec = this.cat.optimizer.get(lane.name)?.params.find((p) => p.name === "lr");
