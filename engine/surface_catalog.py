@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from engine import registry
+from engine import critical, registry
 from engine.surfaces import Domain, Fn, Surface
 
 PI = np.pi
@@ -797,6 +798,7 @@ class _Spec:
     log_scale: bool
     starts: tuple[tuple[float, float], ...]
     complete: bool
+    every: Callable[[Surface], critical.CriticalSet] | None = None
 
 
 _SPECS: dict[str, _Spec] = {}
@@ -822,8 +824,15 @@ def _add(
     log_scale: bool = False,
     complete: bool = True,
     params: tuple[registry.Param, ...] = (),
+    every: Callable[[Surface], critical.CriticalSet] | None = None,
 ) -> None:
-    """Register one surface (its plain-data description) and remember how to build it."""
+    """Register one surface (its plain-data description) and remember how to build it.
+
+    `points` are the critical points shown (all of them when `complete`); `every` builds the
+    set of every critical point in the domain where that list is not complete.
+    """
+    if not complete and every is None:
+        raise ValueError(f"surface {name!r}: an incomplete list needs a way to find every point")
     make = fns if callable(fns) else (lambda: (*fns, formula))
     info = {
         "formula": formula,
@@ -833,6 +842,7 @@ def _add(
         "critical_points": [{**c, "xy": list(c["xy"])} for c in points],
         "critical_points_complete": complete,
         "tags": list(tags),
+        "suggested_lr": _suggested_lr(name),
     }
     registry.register(
         registry.Entry(
@@ -846,7 +856,7 @@ def _add(
             info=MappingProxyType(info),
         )
     )
-    _SPECS[name] = _Spec(make, domain, points, log_scale, starts, complete)
+    _SPECS[name] = _Spec(make, domain, points, log_scale, starts, complete, every)
 
 
 def build(name: str, **params: Any) -> Surface:
@@ -872,8 +882,301 @@ def build(name: str, **params: Any) -> Surface:
     )
 
 
+def critical_set(surface: Surface) -> critical.CriticalSet | None:
+    """Every critical point of a catalogue surface in its domain (None for other surfaces).
+
+    Complete lists are used as they are; separable surfaces give the product of their 1-D
+    roots; rugged ones a dense local-Newton search. Cached per name and parameters.
+    """
+    if surface.name not in _SPECS:
+        return None
+    try:
+        key = tuple(sorted(surface.params.items()))
+        hash(key)
+    except TypeError:
+        return None
+    return _critical_set(surface.name, key)
+
+
+@lru_cache(maxsize=64)
+def _critical_set(name: str, params: tuple) -> critical.CriticalSet:
+    s = build(name, **dict(params))
+    spec = _SPECS[name]
+    if spec.every is not None:
+        return spec.every(s)
+    return critical.set_from_points(s, s.critical_points, complete=True)
+
+
 def _make_ill_conditioned(kappa: float = 10.0) -> tuple[Fn, Fn, Fn, str]:
     return (*_ill_conditioned(float(kappa)), f"½(x² + {float(kappa):g}y²)")
+
+
+# Suggested learning rates per surface and optimizer family ("momentum" is SGD with
+# momentum 0.9, "sgd" also serves "gd"): from a 1-2-5 ladder, rates whose run from the
+# surface's first start stays in the domain for 300 steps and does not diverge (nor does
+# twice the rate, within 600); of those the smallest that converges within 200 steps, else
+# the fastest to converge, else the lowest final loss. On the unbounded saddles: the largest
+# rate that stays in the domain for 300 steps. Himmelblau keeps the opening race's rates.
+# tests/engine/test_suggested_lr.py runs every one.
+_SUGGESTED_LR: dict[str, dict[str, float]] = {
+    "rosenbrock": dict(
+        sgd=0.001,
+        momentum=0.001,
+        adagrad=1,
+        rmsprop=0.1,
+        adadelta=2,
+        adam=1,
+        adamw=0.2,
+        nadam=0.2,
+        radam=0.002,
+        adamax=1,
+    ),
+    "beale": dict(
+        sgd=0.01,
+        momentum=0.002,
+        adagrad=2,
+        rmsprop=0.1,
+        adadelta=2,
+        adam=0.5,
+        adamw=0.5,
+        nadam=0.2,
+        radam=0.01,
+        adamax=1,
+    ),
+    "himmelblau": dict(
+        sgd=0.005,
+        momentum=0.005,
+        adagrad=0.2,
+        rmsprop=0.05,
+        adadelta=0.2,
+        adam=0.1,
+        adamw=0.05,
+        nadam=0.05,
+        radam=0.1,
+        adamax=0.05,
+    ),
+    "booth": dict(
+        sgd=0.02,
+        momentum=0.002,
+        adagrad=2,
+        rmsprop=0.1,
+        adadelta=2,
+        adam=0.2,
+        adamw=0.2,
+        nadam=0.2,
+        radam=0.05,
+        adamax=0.5,
+    ),
+    "matyas": dict(
+        sgd=1,
+        momentum=0.1,
+        adagrad=2,
+        rmsprop=0.2,
+        adadelta=2,
+        adam=0.2,
+        adamw=0.2,
+        nadam=0.2,
+        radam=1,
+        adamax=1,
+    ),
+    "goldstein_price": dict(
+        sgd=1e-06,
+        momentum=1e-06,
+        adagrad=0.01,
+        rmsprop=0.001,
+        adadelta=0.1,
+        adam=0.001,
+        adamw=0.001,
+        nadam=0.001,
+        radam=1e-06,
+        adamax=0.001,
+    ),
+    "six_hump_camel": dict(
+        sgd=0.002,
+        momentum=0.0001,
+        adagrad=0.1,
+        rmsprop=0.1,
+        adadelta=2,
+        adam=0.02,
+        adamw=0.02,
+        nadam=0.02,
+        radam=0.005,
+        adamax=0.05,
+    ),
+    "three_hump_camel": dict(
+        sgd=0.02,
+        momentum=0.001,
+        adagrad=0.2,
+        rmsprop=0.01,
+        adadelta=2,
+        adam=0.02,
+        adamw=0.05,
+        nadam=0.02,
+        radam=0.01,
+        adamax=0.05,
+    ),
+    "styblinski_tang": dict(
+        sgd=0.005,
+        momentum=0.0005,
+        adagrad=0.2,
+        rmsprop=0.01,
+        adadelta=1,
+        adam=0.02,
+        adamw=0.05,
+        nadam=0.02,
+        radam=0.1,
+        adamax=0.02,
+    ),
+    "rastrigin": dict(
+        sgd=0.0001,
+        momentum=1e-05,
+        adagrad=0.05,
+        rmsprop=0.005,
+        adadelta=0.5,
+        adam=0.005,
+        adamw=0.005,
+        nadam=0.005,
+        radam=0.02,
+        adamax=0.005,
+    ),
+    "ackley": dict(
+        sgd=0.001,
+        momentum=0.0001,
+        adagrad=0.02,
+        rmsprop=0.002,
+        adadelta=0.5,
+        adam=0.002,
+        adamw=0.002,
+        nadam=0.002,
+        radam=0.01,
+        adamax=0.005,
+    ),
+    "easom": dict(
+        sgd=0.02,
+        momentum=0.002,
+        adagrad=0.1,
+        rmsprop=0.005,
+        adadelta=1,
+        adam=0.01,
+        adamw=0.01,
+        nadam=0.01,
+        radam=0.05,
+        adamax=0.01,
+    ),
+    "levi13": dict(
+        sgd=0.0005,
+        momentum=0.0005,
+        adagrad=0.02,
+        rmsprop=0.002,
+        adadelta=0.5,
+        adam=0.05,
+        adamw=0.05,
+        nadam=0.005,
+        radam=0.02,
+        adamax=0.01,
+    ),
+    "mccormick": dict(
+        sgd=0.05,
+        momentum=0.002,
+        adagrad=0.1,
+        rmsprop=0.005,
+        adadelta=0.5,
+        adam=0.01,
+        adamw=0.01,
+        nadam=0.01,
+        radam=0.05,
+        adamax=0.01,
+    ),
+    "saddle": dict(
+        sgd=0.01,
+        momentum=0.001,
+        adagrad=0.02,
+        rmsprop=0.002,
+        adadelta=0.02,
+        adam=0.002,
+        adamw=0.002,
+        nadam=0.002,
+        radam=0.01,
+        adamax=0.005,
+    ),
+    "monkey_saddle": dict(
+        sgd=0.01,
+        momentum=0.002,
+        adagrad=0.02,
+        rmsprop=0.002,
+        adadelta=0.01,
+        adam=0.002,
+        adamw=0.002,
+        nadam=0.002,
+        radam=0.01,
+        adamax=0.005,
+    ),
+    "ill_conditioned": dict(
+        sgd=0.05,
+        momentum=0.005,
+        adagrad=0.5,
+        rmsprop=0.02,
+        adadelta=2,
+        adam=0.05,
+        adamw=0.05,
+        nadam=0.05,
+        radam=0.1,
+        adamax=0.05,
+    ),
+    "double_well": dict(
+        sgd=0.02,
+        momentum=0.005,
+        adagrad=0.2,
+        rmsprop=0.02,
+        adadelta=2,
+        adam=0.02,
+        adamw=0.02,
+        nadam=0.05,
+        radam=0.1,
+        adamax=0.05,
+    ),
+    "saddle_two_minima": dict(
+        sgd=0.05,
+        momentum=0.01,
+        adagrad=0.2,
+        rmsprop=0.02,
+        adadelta=2,
+        adam=0.02,
+        adamw=0.02,
+        nadam=0.05,
+        radam=0.1,
+        adamax=0.05,
+    ),
+    "distill_banana": dict(
+        sgd=0.001,
+        momentum=5e-05,
+        adagrad=0.5,
+        rmsprop=0.05,
+        adadelta=2,
+        adam=0.05,
+        adamw=0.1,
+        nadam=0.2,
+        radam=0.0005,
+        adamax=0.2,
+    ),
+    "tilted_double_well": dict(
+        sgd=0.02,
+        momentum=0.001,
+        adagrad=0.2,
+        rmsprop=0.01,
+        adadelta=2,
+        adam=0.02,
+        adamw=0.05,
+        nadam=0.02,
+        radam=0.1,
+        adamax=0.05,
+    ),
+}
+
+
+def _suggested_lr(name: str) -> dict[str, float]:
+    rates = _SUGGESTED_LR[name]
+    return {"gd": rates["sgd"], **rates}
 
 
 _SQUARE2: Domain = ((-2.0, 2.0), (-2.0, 2.0))
@@ -1092,9 +1395,27 @@ _add(
     ),
     ((0.3, 0.2), (4.5, 4.5), (-4.5, 4.5)),
     ("local_minima", "saddle"),
+    every=lambda s: critical.separable_set(s, (_ST_LO, _ST_MID, _ST_HI), (_ST_LO, _ST_MID, _ST_HI)),
 )
 
 _R1, _R2, _R4 = 0.9949586376523348, 1.989912233708550, 3.979783860300754
+
+
+def _rastrigin_every(s: Surface) -> critical.CriticalSet:
+    """Separable: 2t + 20π sin 2πt = 0 has a root near every multiple of ½ (11 minima near the
+    integers and 10 maxima near the half-integers in [−5.12, 5.12]), so 21 × 21 = 441 points:
+    121 minima, 220 saddles and 100 maxima."""
+    (lo, hi), _ = s.domain
+    roots = critical.roots_1d(
+        _rastrigin_1d_grad,
+        lambda t: 2.0 + 40.0 * PI * PI * _cos2(PI * t),
+        np.arange(np.floor(2 * lo), np.ceil(2 * hi) + 1) / 2,
+        lo,
+        hi,
+    )
+    roots[np.abs(roots) < 1e-12] = 0.0
+    return critical.separable_set(s, roots, roots)
+
 
 _add(
     "rastrigin",
@@ -1120,6 +1441,7 @@ _add(
     ((4.5, 4.5), (-2.3, 3.6), (0.45, -0.55)),
     ("rugged", "local_minima"),
     complete=False,
+    every=_rastrigin_every,
 )
 
 _A1, _A2 = 0.9521665459501575, 0.9684776587077222
@@ -1152,6 +1474,8 @@ _add(
     ((3.2, 3.6), (-4.0, 1.5), (0.7, -0.4)),
     ("rugged", "local_minima"),
     complete=False,
+    # 441 points: a minimum near every integer point, saddles and maxima between
+    every=lambda s: critical.search_set(s, 1.0 / 8.0),
 )
 
 # Roots of tan t = 2(π − t) in [−1, 7]: E1, π and 2π − E1; plus the zero lines cos t = 0.
@@ -1214,6 +1538,9 @@ _add(
     ((-4.0, 4.0), (5.0, -5.0), (1.6, 0.6)),
     ("rugged", "local_minima"),
     complete=False,
+    # fx = 3π sin 6πx + (x−1)(3 − cos 6πy) has |fx| ≥ 2|x−1| − 3π > 0 for |x−1| > 3π/2, so
+    # every critical point has x in (−3.72, 5.72): 3653 of them, 1179 minima
+    every=lambda s: critical.search_set(s, 1.0 / 12.0, region=((-3.75, 5.75), s.domain[1])),
 )
 
 # Exact: ∇f = 0 iff x − y = 1 and cos(x + y) = −½; with s = x + y, f = sin s + s/2.
