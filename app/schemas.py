@@ -288,6 +288,14 @@ class FormulaResult(BaseModel):
     text: str | None = None
     surface: dict[str, Any] | None = None
     grid: dict[str, Any] | None = None
+    values: dict[str, float] | None = Field(
+        default=None,
+        description="fractions of the domain where f is finite, overflows (±inf), is "
+        "undefined (not a number), and is clipped in the picture",
+    )
+    warning: str | None = Field(
+        default=None, description="set when f overflows or is too large to draw somewhere"
+    )
 
 
 class BasinRequest(BaseModel):

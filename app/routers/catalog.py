@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from app.deps import SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.schemas import FormulaCheck, FormulaResult, Problem
-from engine import formula, registry, surfaces
+from engine import critical, formula, registry, surfaces
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -66,10 +66,14 @@ def _grid(name: str, n: int, params: tuple) -> dict[str, Any]:
 
 
 def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
+    """The n×n grid for the contour. Values no colour scale can show next to the rest (a
+    formula that overflows, as exp(exp(x*y)) does) are clipped (`clipped`: the fraction of
+    cells, `zclip`: the caps); undefined cells (NaN) stay null."""
     (x0, x1), (y0, y1) = surface.domain
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     X, Y = np.meshgrid(xs, ys)
-    z = surface.value(np.stack([X, Y], axis=-1))
+    raw = surface.value(np.stack([X, Y], axis=-1))
+    z, clipped = critical.clip_for_display(raw)
     finite = z[np.isfinite(z)]
     return {
         "name": surface.name,
@@ -81,7 +85,26 @@ def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
         "zmax": float(finite.max()) if finite.size else None,
         "log_scale": surface.log_scale,
         "domain": surface.info()["domain"],
+        "finite_fraction": float(np.isfinite(raw).mean()),
+        "clipped": clipped,
+        "zclip": list(critical.display_clip(raw)),
     }
+
+
+def _value_warning(report: dict[str, float]) -> str | None:
+    """A sentence for a formula whose values overflow (or are too large to draw) somewhere."""
+    if report["overflow"] == 0 and report["clipped"] == 0:
+        return None
+    pct = lambda v: f"{100 * v:.3g}%"  # noqa: E731
+    parts = []
+    if report["overflow"] > 0:
+        parts.append(f"f overflows to infinity on {pct(report['overflow'])} of the domain")
+    else:
+        parts.append("f grows too large to draw in part of the domain")
+    parts.append(f"it is finite on {pct(report['finite'])}")
+    if report["clipped"] > 0:
+        parts.append(f"the picture clips the largest values ({pct(report['clipped'])} of it)")
+    return "; ".join(parts) + "."
 
 
 @router.post(
@@ -92,7 +115,11 @@ def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
     },
 )
 async def check_formula(body: FormulaCheck) -> Any:
-    """A formula's validity and, if valid, its critical points, log-scale hint and grid."""
+    """A formula's validity and, if valid, its critical points, log-scale hint and grid.
+
+    `values` tells where f is usable (fractions of the domain: finite, overflow, undefined,
+    clipped in the picture) and `warning` says in a sentence when it overflows somewhere.
+    """
     try:
         surface = _formula(
             body.formula, None if body.domain is None else tuple(map(tuple, body.domain))
@@ -100,8 +127,16 @@ async def check_formula(body: FormulaCheck) -> Any:
     except formula.FormulaError as e:
         return {"ok": False, "message": str(e), "column": e.column}
     grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
+    report = critical.value_report(surface)
     return ORJSONResponse(
-        {"ok": True, "text": surface.formula, "surface": surface.info(), "grid": grid}
+        {
+            "ok": True,
+            "text": surface.formula,
+            "surface": surface.info(),
+            "grid": grid,
+            "values": report,
+            "warning": _value_warning(report),
+        }
     )
 
 
