@@ -188,3 +188,21 @@ export function inDomainAll(starts, domain) {
   if (!domain) return true;
   return starts.every(([x, y]) => x >= domain[0][0] && x <= domain[0][1] && y >= domain[1][0] && y <= domain[1][1]);
 }
+
+/** The key of a lane in a surface's `suggested_lr`: SGD with momentum is "momentum". */
+export function rateFamily(lane) {
+  return lane.name === "sgd" && lane.params?.momentum > 0 ? "momentum" : lane.name;
+}
+
+/**
+ * Each lane's learning rate set to the surface's suggestion for its optimizer family (a
+ * catalog entry's `suggested_lr`), in place; lanes without a suggestion keep their rate.
+ * Only for a surface switched by the surface control, not for a link or a preset.
+ */
+export function applySuggestedRates(lanes, suggested) {
+  if (!suggested) return;
+  for (const lane of lanes) {
+    const lr = suggested[rateFamily(lane)];
+    if (typeof lr === "number" && Number.isFinite(lr) && lane.params && "lr" in lane.params) lane.params.lr = lr;
+  }
+}

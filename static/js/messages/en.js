@@ -75,6 +75,7 @@ export default {
   "dom.ymin": "y from",
   "dom.ymax": "y to",
   "formula.noGrid": "The server could not draw this formula's surface; the race still runs.",
+  "formula.overflow": "Formula OK, but f overflows in part of the domain: it is finite on {finite} of it, and the picture clips the largest values ({clipped} of it).",
 
   "lanes.count": "{n} of {max}",
   "lanes.add": "Add optimizer",

@@ -74,6 +74,7 @@ export default {
   "dom.ymin": "y 시작",
   "dom.ymax": "y 끝",
   "formula.noGrid": "서버가 이 수식의 곡면을 그리지 못했습니다. 경주는 그대로 실행됩니다.",
+  "formula.overflow": "올바른 수식이지만 정의역의 일부에서 f 값이 넘칩니다(오버플로). 유한한 곳은 정의역의 {finite}이고, 그림은 가장 큰 값들({clipped})을 잘라서 그립니다.",
 
   "lanes.count": "{n} / {max}",
   "lanes.add": "옵티마이저 추가",

@@ -4,7 +4,7 @@
 import { fmtXY, plain } from "../format.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { MAX_STEPS } from "../state.js";
+import { applySuggestedRates, MAX_STEPS } from "../state.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
 import { paramField } from "./param_input.js";
@@ -43,6 +43,7 @@ export class ControlsView {
         this.change((s) => {
           s.surface = { name: e.name, params: paramDefaults(e) };
           if (e.starts?.length) s.starts = [e.starts[0].slice()];
+          applySuggestedRates(s.lanes, e.suggested_lr);
         }, { ...RE, surface: true });
       } },
     [...this.cat.surface.values()].map((e) => h("option", { value: e.name, selected: !isFormula && e.name === state.surface.name }, pick(e.label))),
@@ -101,8 +102,15 @@ export class ControlsView {
           return;
         }
         box.setAttribute("aria-invalid", "false");
-        msg.className = "formula-msg ok";
-        msg.textContent = t("formula.ok");
+        const v = res.values;
+        if (res.warning && v) { // valid, but f overflows (or is too large to draw) somewhere
+          const pct = (x) => `${Number((100 * x).toPrecision(3))}%`;
+          msg.className = "formula-msg bad warn";
+          msg.textContent = t("formula.overflow", { finite: pct(v.finite), clipped: pct(v.clipped) });
+        } else {
+          msg.className = "formula-msg ok";
+          msg.textContent = t("formula.ok");
+        }
         if (apply) {
           this.change((s) => { s.surface = { formula: text, domain: domain ?? null }; }, { surface: true });
         }

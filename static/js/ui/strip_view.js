@@ -4,7 +4,7 @@
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { MAX_STEPS } from "../state.js";
+import { applySuggestedRates, MAX_STEPS } from "../state.js";
 import { optimizerName } from "../summaries.js";
 import { h, uid } from "./dom.js";
 import { paramField } from "./param_input.js";
@@ -23,6 +23,7 @@ export class StripView {
       this.change((s) => {
         s.surface = { name: e.name, params: paramDefaults(e) };
         if (e.starts?.length) s.starts = [e.starts[0].slice()];
+        applySuggestedRates(s.lanes, e.suggested_lr);
       }, { surface: true, rerender: true });
     } },
     [...this.cat.surface.values()].map((e) => h("option", { value: e.name, selected: !isFormula && e.name === state.surface.name }, pick(e.label))),
