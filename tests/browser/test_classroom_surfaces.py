@@ -40,11 +40,25 @@ FINAL_XY = """() => {
 }"""
 
 
+def wait_race_on(watched, surface: str) -> None:
+    """Wait until the race on `surface` (not the one before it) is computed and drawn."""
+    watched.page.wait_for_function(
+        "(name) => { const b = window.descentlab.buffer;"
+        " return b && b.meta && b.meta.surface && b.meta.surface.name === name; }",
+        arg=surface,
+        timeout=20_000,
+    )
+    watched.wait_ready()
+
+
 def to_end(watched, steps: int) -> None:
     """Jump playback to the last step (tables and summaries show only what was played)."""
     watched.page.keyboard.press("End")
     watched.page.wait_for_function(
-        f"() => window.descentlab.playback.cursor === {steps}", timeout=20_000
+        f"() => window.descentlab.playback.cursor === {steps}"
+        " && document.querySelectorAll('[data-testid=summary-table] tbody tr').length"
+        " === window.descentlab.buffer.nLanes",
+        timeout=20_000,
     )
 
 
@@ -83,8 +97,7 @@ def test_switching_surface_brings_rates_that_work_there(watched):
     page = watched.page
     watched.open("?speed=10")  # the opening race: SGD, Momentum, RMSprop, Adam on Himmelblau
     page.select_option("[data-testid=surface-select]", "rosenbrock")
-    page.wait_for_function("() => location.search.includes('s=rosenbrock')")
-    watched.wait_ready()
+    wait_race_on(watched, "rosenbrock")
     to_end(watched, 300)
     assert [row.split("\t")[6].strip() for row in rows(page)] == ["no"] * 4
     assert page.locator("[data-testid=summary-table] tbody tr.diverged").count() == 0
@@ -136,10 +149,7 @@ def test_custom_formula_keeps_the_race_inside_the_drawn_domain(watched):
     page = watched.page
     watched.open("?speed=10")
     page.select_option("[data-testid=surface-select]", "__formula")
-    page.wait_for_function("() => location.search.includes('f=')")
-    watched.wait_ready()
-    page.wait_for_function("() => window.descentlab.info && window.descentlab.info.formula")
-    watched.wait_ready()
+    wait_race_on(watched, "formula")
     to_end(watched, 300)
     (x0, x1), (y0, y1) = page.evaluate("() => window.descentlab.info.domain")
     start = page.evaluate("() => window.descentlab.state.starts[0]")
