@@ -104,8 +104,10 @@ def test_choosing_a_predict_lesson_from_the_menu_does_not_show_its_answer(watche
     watched.open("?steps=300")
     page.keyboard.press("End")
     page.select_option("[data-testid=lesson-select]", "local-vs-global-minimum")
-    page.wait_for_function("() => window.descentlab.state.surface.name === 'tilted_double_well'"
-                           " && window.descentlab.buffer.meta.surface.name === 'tilted_double_well'")
+    page.wait_for_function(
+        "() => window.descentlab.state.surface.name === 'tilted_double_well'"
+        " && window.descentlab.buffer.meta.surface.name === 'tilted_double_well'"
+    )
     settle(page)
     assert page.evaluate(CURSOR) == 0
     assert all(v <= 0 for v in page.evaluate(CHART_REACH).values())
@@ -122,8 +124,10 @@ def test_digit_keys_pick_lanes_and_a_lesson_is_undoable(watched):
     for key in ["3", "2"]:
         page.keyboard.press(key)
     page.wait_for_timeout(400)
-    state = page.evaluate("() => [window.descentlab.state.surface.name, window.descentlab.state.lane,"
-                          " window.descentlab.state.preset, window.descentlab.state.steps]")
+    state = page.evaluate(
+        "() => [window.descentlab.state.surface.name, window.descentlab.state.lane,"
+        " window.descentlab.state.preset, window.descentlab.state.steps]"
+    )
     assert state == ["rosenbrock", 1, None, 500]  # 3 has no lane here: nothing happens
     # a lesson opened from the menu says so and is one Back (or Undo) away
     page.select_option("[data-testid=lesson-select]", "local-vs-global-minimum")
@@ -139,9 +143,11 @@ def test_digit_keys_pick_lanes_and_a_lesson_is_undoable(watched):
     page.go_back()
     page.wait_for_function("() => window.descentlab.state.surface.name === 'rosenbrock'")
     watched.wait_ready()
-    st = page.evaluate("() => ({lanes: window.descentlab.state.lanes.map((l) => [l.name, l.params.lr]),"
-                       " steps: window.descentlab.state.steps, preset: window.descentlab.state.preset,"
-                       " panel: !document.querySelector('[data-testid=lesson-explanation]').closest('[hidden]')})")
+    st = page.evaluate(
+        "() => ({lanes: window.descentlab.state.lanes.map((l) => [l.name, l.params.lr]),"
+        " steps: window.descentlab.state.steps, preset: window.descentlab.state.preset,"
+        " panel: !document.querySelector('[data-testid=lesson-explanation]').closest('[hidden]')})"
+    )
     assert st["lanes"] == [["sgd", 0.001], ["adam", 0.05]]
     assert st["steps"] == 500 and st["preset"] is None and not st["panel"]
     assert third != "local-vs-global-minimum"
@@ -154,7 +160,8 @@ CURSOR_OFFSETS = """(k) => ['loss', 'grad', 'dist', 'lr'].map((id) => {
   const fig = document.querySelector(`[data-chart=${id}]`);
   const gd = fig.querySelector('.plot');
   const xa = gd._fullLayout.xaxis;
-  const want = gd.getBoundingClientRect().left + xa._offset + (k - xa.range[0]) / (xa.range[1] - xa.range[0]) * xa._length;
+  const want = gd.getBoundingClientRect().left + xa._offset
+    + (k - xa.range[0]) / (xa.range[1] - xa.range[0]) * xa._length;
   const cur = fig.querySelector('.cursor-line').getBoundingClientRect();
   const veil = fig.querySelector('.veil').getBoundingClientRect();
   const box = fig.querySelector('.veil-box').getBoundingClientRect();
@@ -222,7 +229,9 @@ def test_saddle_divergence_labels_do_not_overlap_and_the_log_box_tells_the_truth
     assert not overlap(boxes[0], boxes[1]), boxes
     watched.shot("classroom-saddle-labels")
     # the loss falls below zero: the axis is linear, and the log box is not ticked
-    log_axis = page.evaluate("() => document.querySelector('[data-testid=loss-plot]')._fullLayout.yaxis.type")
+    log_axis = page.evaluate(
+        "() => document.querySelector('[data-testid=loss-plot]')._fullLayout.yaxis.type"
+    )
     assert log_axis == "linear"
     assert not page.is_checked("[data-testid=logy]")
 
@@ -245,14 +254,16 @@ def test_a_lane_resting_on_a_minimum_does_not_hide_its_label(watched):
             assert not overlap([x - radius, y - radius, x + radius, y + radius], lb), (x, y, lb)
 
 
-# ------------------------------------------------------------------ 13. diverged lanes stop at the edge
+# ------------------------------------------------------- 13. diverged lanes stop at the edge
 
 DIVERGED_PATHS = """() => {
-  const a = window.descentlab; const [[x0, x1], [y0, y1]] = a.info.domain; const tol = 1e-6 * (x1 - x0);
+  const a = window.descentlab; const [[x0, x1], [y0, y1]] = a.info.domain;
+  const tol = 1e-6 * (x1 - x0);
   const gd = document.querySelector('[data-testid=surface-plot]');
   return [...a.buffer.diverged.keys()].map((lane) => {
     const t = gd.data.find((d) => d.uid === `race-path-${lane}`);
-    return Array.from(t.x).every((x, k) => x >= x0 - tol && x <= x1 + tol && t.y[k] >= y0 - tol && t.y[k] <= y1 + tol);
+    return Array.from(t.x).every((x, k) => x >= x0 - tol && x <= x1 + tol
+      && t.y[k] >= y0 - tol && t.y[k] <= y1 + tol);
   }); }"""
 
 
@@ -278,7 +289,7 @@ def test_a_diverged_lane_is_drawn_to_the_edge_and_its_label_stays_inside(watched
     watched.shot(f"classroom-diverged-{query[2:12]}")
 
 
-# ------------------------------------------------------------------ 12. links reproduce what the class sees
+# ------------------------------------------------------- 12. links reproduce what the class sees
 
 
 def test_a_copied_link_keeps_the_lesson_the_phase_and_the_step(watched, context):
@@ -298,18 +309,23 @@ def test_a_copied_link_keeps_the_lesson_the_phase_and_the_step(watched, context)
         got = other.evaluate("""() => { const a = window.descentlab; return {
           preset: a.state.preset, cursor: a.playback.cursor, tab: a.state.tab,
           revealed: a.lessonPanel.predict.revealed, guesses: a.lessonPanel.predict.guesses,
-          panel: !document.querySelector('[data-testid=lesson-explanation]').closest('[hidden]') }; }""")
+          panel: !document.querySelector('[data-testid=lesson-explanation]')
+            .closest('[hidden]') }; }""")
         assert got["preset"] == "local-vs-global-minimum" and got["panel"]
         assert got["cursor"] == 120 and got["tab"] == "race"
         assert got["revealed"] is True
-        assert [[round(v, 3) for v in g] for g in got["guesses"]] == [[round(v, 3) for v in g] for g in guesses]
+        assert [[round(v, 3) for v in g] for g in got["guesses"]] == [
+            [round(v, 3) for v in g] for g in guesses
+        ]
         # an edit inside the lesson keeps the lesson in the link, with the edited race
         page.evaluate("() => window.descentlab.change((s) => { s.steps = 200; })")
         page.wait_for_function("() => window.descentlab.buffer.steps === 200")
         url2 = page.evaluate("() => window.descentlab.url()")
         other.goto(url2)
         other.wait_for_function(SETTLED, timeout=15_000)
-        assert other.evaluate("() => [window.descentlab.state.preset, window.descentlab.buffer.steps]") == [
+        assert other.evaluate(
+            "() => [window.descentlab.state.preset, window.descentlab.buffer.steps]"
+        ) == [
             "local-vs-global-minimum",
             200,
         ]
@@ -324,10 +340,14 @@ def test_torch_names_are_code_chips_and_plain_sgd_is_sgd(watched):
     page = watched.page
     watched.open("?o=sgd:lr=0.01&o=adam:lr=0.05&lang=ko")
     chip = page.locator("[data-testid=lanes] code.pname").first
-    style = chip.evaluate("(el) => { const s = getComputedStyle(el); return [s.borderTopWidth, s.fontFamily]; }")
+    style = chip.evaluate(
+        "(el) => { const s = getComputedStyle(el); return [s.borderTopWidth, s.fontFamily]; }"
+    )
     assert style[0] != "0px" and "mono" in style[1].lower()
     assert chip.get_attribute("title")
-    option = page.locator("[data-testid=lanes] select").first.evaluate("(s) => s.options[s.selectedIndex].text")
+    option = page.locator("[data-testid=lanes] select").first.evaluate(
+        "(s) => s.options[s.selectedIndex].text"
+    )
     assert option == "SGD"
     # every lesson of a topic is numbered, the tenth too
     options = page.locator("[data-testid=lesson-select] optgroup option").all_inner_texts()
@@ -338,8 +358,10 @@ def test_torch_names_are_code_chips_and_plain_sgd_is_sgd(watched):
 def test_the_3d_start_marker_sits_on_the_surface(watched):
     page = watched.page
     watched.open("?view=3d&start=0.5,4.5")
-    page.wait_for_function("() => document.querySelector('[data-testid=surface-plot]').data"
-                           ".some((t) => t.type === 'scatter3d' && t.marker && t.marker.symbol === 'circle-open')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=surface-plot]').data"
+        ".some((t) => t.type === 'scatter3d' && t.marker && t.marker.symbol === 'circle-open')"
+    )
     z = page.evaluate("""() => document.querySelector('[data-testid=surface-plot]').data
       .find((t) => t.type === 'scatter3d' && t.marker && t.marker.symbol === 'circle-open').z[0]""")
     x, y = 0.5, 4.5
