@@ -7,7 +7,7 @@ from pathlib import Path
 
 import plotly
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors
@@ -19,6 +19,16 @@ from app.store import Store
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+class FontFiles(StaticFiles):
+    """static/fonts: the bundled Hangul web font, cached a day like Plotly.js."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200 and path.endswith(".woff2"):
+            response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
+    app.mount("/fonts", FontFiles(directory=STATIC / "fonts"), name="fonts")
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     return app

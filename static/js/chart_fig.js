@@ -1,7 +1,7 @@
 // Plotly traces and layouts for the step charts (loss, gradient norm, distance to the
 // nearest minimum, learning rate). Pure: no DOM and no Plotly.
 
-import { startDash, themeColors } from "./colors.js";
+import { PLOT_FONT, startDash, themeColors } from "./colors.js";
 import { t } from "./i18n.js";
 import { floorSeries, lossView, minOf, robustRange, viewSeries } from "./surfacemath.js";
 import { sizes } from "./surface_fig.js";
@@ -97,7 +97,7 @@ export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1, 
   const range = mode.type !== "linear" ? null : chart.field === "lr" ? rateRange(ys) : robustRange(ys);
   return {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot,
-    font: { size: s.small, color: c.text },
+    font: { family: PLOT_FONT, size: s.small, color: c.text },
     margin: { l: projector ? 78 : 62, r: 14, t: marks.shapes.length ? 22 : 8, b: projector ? 56 : 44 },
     xaxis: { range: [0, steps], autorange: false, fixedrange: true, title: { text: t("axis.step"), font: axisFont, standoff: 4 },
       gridcolor: c.grid, zeroline: false, tickfont: axisFont, linecolor: c.zero },

@@ -30,6 +30,15 @@ export function withAlpha(hex, alpha) {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/**
+ * Every Plotly chart's font: Plotly's own Latin stack, then Hangul from the bundled web font
+ * (static/fonts, @font-face in app.css) so Korean axis titles and notes render on machines
+ * without a Korean font, then the usual system Korean fonts.
+ */
+export const PLOT_FONT = '"Open Sans", verdana, arial, "DescentLab Hangul", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif';
+/** The canvas overlay's labels (the diverged note is translated): system UI, Hangul as above. */
+export const CANVAS_FONT = 'system-ui, "DescentLab Hangul", "Noto Sans KR", "Malgun Gothic", sans-serif';
+
 /** Page and chart colours per theme; projector mode raises the contrast. */
 export function themeColors(theme = "light", projector = false) {
   const dark = theme === "dark";

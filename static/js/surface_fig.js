@@ -1,7 +1,7 @@
 // Plotly traces and layouts for the surface panel (contour and 3D), as plain objects.
 // Pure: no DOM and no Plotly; the view module hands these to Plotly.react.
 
-import { canvasDash, startDash, surfaceColorscale, themeColors, withAlpha } from "./colors.js";
+import { canvasDash, PLOT_FONT, startDash, surfaceColorscale, themeColors, withAlpha } from "./colors.js";
 import { fmt } from "./format.js";
 import { t } from "./i18n.js";
 import { clampToDomain, gridValueAt, logTicks, placeMarks, shownPath, transformGrid, zTransform } from "./surfacemath.js";
@@ -210,7 +210,7 @@ export function surfaceLayout(info, { theme, projector, scale = 1, empty = false
   });
   return {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot,
-    font: { family: "inherit", size: s.font, color: c.text },
+    font: { family: PLOT_FONT, size: s.font, color: c.text },
     margin: { l: projector ? 70 : 56, r: 10, t: 12, b: projector ? 62 : 50 },
     xaxis: { ...axis("x", [x0, x1]), constrain: "domain", constraintoward: "right" },
     yaxis: { ...axis("y", [y0, y1]), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
@@ -272,7 +272,7 @@ export function surface3dLayout(info, field, { theme, projector, scale = 1 }) {
   const axis = (title) => ({ title: { text: title, font: { size: s.font } }, backgroundcolor: c.plot,
     gridcolor: c.grid, zerolinecolor: c.zero, tickfont: { size: s.small, color: c.text } });
   return {
-    paper_bgcolor: c.paper, font: { size: s.font, color: c.text }, margin: { l: 0, r: 0, t: 0, b: 0 },
+    paper_bgcolor: c.paper, font: { family: PLOT_FONT, size: s.font, color: c.text }, margin: { l: 0, r: 0, t: 0, b: 0 },
     showlegend: false, uirevision: JSON.stringify(info?.domain ?? null), // keeps a turned camera
     scene: { xaxis: axis("x"), yaxis: axis("y"), zaxis: axis(field.tr.log ? "log f" : "f"),
       aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.6 },

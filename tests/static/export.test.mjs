@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { scriptJson, standaloneHtml } from "../../static/js/ui/export.js";
+import { hangulFontCss, scriptJson, standaloneHtml } from "../../static/js/ui/export.js";
 
 test("figure data inlined in a <script> cannot close it, and typed arrays become lists", () => {
   const json = scriptJson({ name: "</script><script>alert(1)</script>", y: Float64Array.of(1, NaN, 2) });
@@ -22,4 +22,18 @@ test("the standalone page inlines Plotly and the figures, and escapes its texts"
   assert.ok(html.includes("window.Plotly={newPlot(){}};"));
   assert.ok(html.includes('"y":[3,2]'));
   assert.ok(!html.includes("/vendor/"));
+});
+
+test("a Korean standalone page can inline the Hangul face; others carry no font", () => {
+  const parts = { lang: "ko", title: "경주", url: "http://x/", dark: false, figures: [], tableHtml: "",
+    summaries: {}, plotlyJs: "" };
+  const css = hangulFontCss("d09GMg==");
+  assert.match(css, /^@font-face\{font-family:"DescentLab Hangul";font-weight:400;src:url\(data:font\/woff2;base64,d09GMg==\) format\("woff2"\);unicode-range:[^}]*U\+AC00-D7A3/);
+  const ko = standaloneHtml({ ...parts, fontCss: css });
+  assert.ok(ko.includes(`<style>${css}`));
+  assert.match(ko, /body\{font:[^;]*"DescentLab Hangul"/);
+  assert.match(ko, /<body style="display:none">/);
+  assert.match(ko, /document\.fonts\.load\('700 16px "DescentLab Hangul"', "[^"]+"\)\.catch\(\(\) => null\)\.then\(draw\);/);
+  const plain = standaloneHtml(parts);
+  assert.ok(!plain.includes("@font-face") && !plain.includes("display:none") && plain.includes("draw();"));
 });

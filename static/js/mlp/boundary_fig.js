@@ -3,7 +3,7 @@
 // prediction surface (2-feature regression) or the fitted curve (1-feature regression).
 // Train points are filled, validation points hollow. Pure: no DOM and no Plotly.
 
-import { themeColors } from "../colors.js";
+import { PLOT_FONT, themeColors } from "../colors.js";
 import { t } from "../i18n.js";
 import { sizes } from "../surface_fig.js";
 import {
@@ -144,7 +144,7 @@ export function boundaryFigure(meta, g, title, opts, color = null, { live = fals
     data: r.oneD ? [...points, ...lane] : [...lane, ...points],
     layout: {
       paper_bgcolor: live ? clear : c.paper, plot_bgcolor: live ? clear : r.oneD || !g ? c.plot : c.paper,
-      font: { size: s.small, color: c.text },
+      font: { family: PLOT_FONT, size: s.small, color: c.text },
       margin: { l: 34, r: 8, t: live ? 4 : opts.projector ? 42 : 30, b: 28 }, showlegend: false, dragmode: false,
       hovermode: "closest", hoverlabel: { font: { size: s.small } },
       ...(live ? {} : { title: { text: title, font: { size: s.font, color: c.text }, x: 0.02, xanchor: "left", y: 0.985, yanchor: "top" } }),

@@ -2,7 +2,7 @@
 // dashed, the minibatch loss as a faint trace, early-stop markers), accuracy and the
 // learning rate. Pure: no DOM and no Plotly.
 
-import { themeColors, withAlpha } from "../colors.js";
+import { PLOT_FONT, themeColors, withAlpha } from "../colors.js";
 import { fmt } from "../format.js";
 import { t } from "../i18n.js";
 import { sizes } from "../surface_fig.js";
@@ -84,7 +84,7 @@ export function lossRange(series, log) {
 export function noteLayout(opts, text) {
   const c = themeColors(opts.theme, opts.projector);
   const s = sizes(opts.projector, opts.scale);
-  return { paper_bgcolor: c.paper, plot_bgcolor: c.plot, margin: { l: 20, r: 20, t: 10, b: 20 },
+  return { paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { family: PLOT_FONT }, margin: { l: 20, r: 20, t: 10, b: 20 },
     xaxis: { visible: false }, yaxis: { visible: false },
     annotations: [{ text: text.replace(/\. /g, ".<br>"), xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false,
       font: { size: s.small + 1, color: c.muted } }] };
@@ -94,7 +94,7 @@ export function noteLayout(opts, text) {
 export function epochLayout(opts, { xmax, ytitle, ytype = "linear", yrange = null, marks = null, xtitle = null, yticks = {} }) {
   const c = themeColors(opts.theme, opts.projector);
   const s = sizes(opts.projector, opts.scale);
-  const font = { size: s.small, color: c.text };
+  const font = { family: PLOT_FONT, size: s.small, color: c.text };
   return {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot, font,
     margin: { l: opts.projector ? 74 : 58, r: 12, t: marks?.annotations.length ? 16 + 12 * Math.min(4, marks.annotations.length) : 8,

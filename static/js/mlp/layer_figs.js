@@ -3,7 +3,7 @@
 // of each layer over the epochs for one optimizer, and weight histograms per layer.
 // Pure: no DOM and no Plotly.
 
-import { themeColors, withAlpha } from "../colors.js";
+import { PLOT_FONT, themeColors, withAlpha } from "../colors.js";
 import { t } from "../i18n.js";
 import { sizes } from "../surface_fig.js";
 import { layerColors } from "./colormaps.js";
@@ -34,7 +34,7 @@ export function gradLayersFigure(buffer, lanes, epoch, selected, opts) {
     marker: { color: lane.color, size: i === selected ? s.head + 2 : s.head - 1 },
     hovertemplate: "%{y:.3g}",
   }));
-  const font = { size: s.small, color: c.text };
+  const font = { family: PLOT_FONT, size: s.small, color: c.text };
   const sel = Math.min(selected, lanes.length - 1);
   const norms = sel >= 0 ? buffer.gradAt(sel, epoch) : [];
   const r = gradRatio(norms);
@@ -92,7 +92,7 @@ export function histFigure(buffer, lanes, epoch, opts) {
   const rows = Math.ceil(n / cols);
   const gap = 0.05;
   const names = layerNames(buffer.meta);
-  const font = { size: s.small - 1, color: c.text };
+  const font = { family: PLOT_FONT, size: s.small - 1, color: c.text };
   const layout = {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot, font, showlegend: false, dragmode: false, hovermode: "closest",
     margin: { l: 36, r: 8, t: 22, b: 26 }, annotations: [],

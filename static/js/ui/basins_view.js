@@ -1,7 +1,7 @@
 // The basin view: one basin-of-attraction map per optimizer, side by side, with the same
 // colour for the same minimum in every map (POST /api/basins).
 
-import { basinColor, basinColorscale, themeColors } from "../colors.js";
+import { basinColor, basinColorscale, PLOT_FONT, themeColors } from "../colors.js";
 import { fmt, fmtDuration, fmtXY } from "../format.js";
 import { t } from "../i18n.js";
 import { basinSummary } from "../summaries.js";
@@ -32,7 +32,7 @@ export function basinFigure(result, o, info, starts, name, opts) {
   const [[x0, x1], [y0, y1]] = info.domain;
   const axis = (range) => ({ range, showgrid: false, zeroline: false, fixedrange: true, tickfont: { size: s.small, color: c.text }, ticks: "outside" });
   const layout = {
-    paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { size: s.small, color: c.text },
+    paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { family: PLOT_FONT, size: s.small, color: c.text },
     margin: { l: 40, r: 8, t: 34, b: 28 }, showlegend: false, dragmode: false,
     title: { text: name, font: { size: s.font, color: c.text }, x: 0.5, y: 0.98 },
     xaxis: axis([x0, x1]), yaxis: { ...axis([y0, y1]), scaleanchor: "x", constrain: "domain" },

@@ -26,9 +26,10 @@ function escapeHtml(s) {
 
 /**
  * A standalone page: title, a link back to the live view, the figures, the summary table.
- * figures: [{id, title, figure}]; tableHtml: the summary table's outerHTML (already escaped).
+ * figures: [{id, title, figure}]; tableHtml: the summary table's outerHTML (already escaped);
+ * fontCss: @font-face rules to inline (the Hangul face for a Korean page, see hangulFontCss).
  */
-export function standaloneHtml({ lang, title, url, figures, tableHtml, summaries, plotlyJs, dark }) {
+export function standaloneHtml({ lang, title, url, figures, tableHtml, summaries, plotlyJs, dark, fontCss = "" }) {
   const blocks = figures.map((f) => `<section><h2>${escapeHtml(f.title)}</h2><div id="fig-${f.id}" class="fig ${f.id === "surface" ? "big" : ""}"></div>`
     + `<p class="summary">${escapeHtml(summaries[f.id] ?? "")}</p></section>`).join("\n");
   const figs = scriptJson(figures.map((f) => ({ id: f.id, data: f.figure.data, layout: { ...f.figure.layout, autosize: true } })));
@@ -36,14 +37,14 @@ export function standaloneHtml({ lang, title, url, figures, tableHtml, summaries
 <html lang="${lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>
-body{font:16px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans KR","Malgun Gothic",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;
+<style>${fontCss}
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI","DescentLab Hangul","Noto Sans KR","Malgun Gothic",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;
 background:${dark ? "#10161f" : "#fff"};color:${dark ? "#e8edf3" : "#1b2430"}}
 a{color:inherit} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
 .fig{height:340px}.fig.big{height:700px}section{margin:0}section:first-child{grid-row:span 2}h2{font-size:18px;margin:8px 0}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #8884;padding:6px 8px;text-align:left}
 .summary{font-size:14px;opacity:.85}.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;background:var(--c)}
-</style></head><body>
+</style></head><body${fontCss ? ' style="display:none"' : ""}>
 <h1>${escapeHtml(title)}</h1>
 <p><a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>
 <div class="grid">${blocks}</div>
@@ -52,21 +53,47 @@ ${tableHtml}
 <script>${plotlyJs}</script>
 <script>
 const FIGS = ${figs};
-for (const f of FIGS) Plotly.newPlot("fig-" + f.id, f.data, f.layout, {responsive: true, displaylogo: false});
+const draw = () => {
+  document.body.style.display = "";
+  for (const f of FIGS) Plotly.newPlot("fig-" + f.id, f.data, f.layout, {responsive: true, displaylogo: false});
+};
+${fontCss ? `// the page shows once its Hangul face is loaded (Chromium keeps boxes for bold text laid out before)
+document.fonts.load('700 16px "DescentLab Hangul"', "\uac00").catch(() => null).then(draw);` : "draw();"}
 </script>
 </body></html>`;
 }
 
-let plotlyText = null;
+/** The bundled Hangul face (static/fonts, SIL OFL 1.1) as an inline @font-face rule: bold is
+ * synthesized, so one weight (~190 KB as base64) serves the page. */
+export function hangulFontCss(base64) {
+  return `@font-face{font-family:"DescentLab Hangul";font-weight:400;src:url(data:font/woff2;base64,${base64}) format("woff2");`
+    + "unicode-range:U+1100-11FF,U+3130-318F,U+A960-A97F,U+AC00-D7A3,U+D7B0-D7FF}";
+}
 
-/** Build and download the standalone page (the Plotly bundle is fetched once). */
+function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+let plotlyText = null;
+let hangulCss = null;
+
+async function fetchOk(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res;
+}
+
+/** Build and download the standalone page (the Plotly bundle and, for Korean, the Hangul font
+ * are fetched once): it shows its Korean offline on a machine without a Korean font. */
 export async function exportHtml(parts) {
-  if (plotlyText === null) {
-    const res = await fetch("/vendor/plotly.min.js");
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    plotlyText = await res.text();
+  if (plotlyText === null) plotlyText = await (await fetchOk("/vendor/plotly.min.js")).text();
+  if (parts.lang === "ko" && hangulCss === null) {
+    hangulCss = hangulFontCss(toBase64(await (await fetchOk("/fonts/noto-sans-kr-hangul-400.woff2")).arrayBuffer()));
   }
-  const html = standaloneHtml({ ...parts, plotlyJs: plotlyText });
+  const html = standaloneHtml({ ...parts, plotlyJs: plotlyText, fontCss: parts.lang === "ko" ? hangulCss : "" });
   download(new Blob([html], { type: "text/html" }), parts.filename);
   return html.length;
 }

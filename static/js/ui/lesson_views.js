@@ -3,7 +3,7 @@
 // iteration stage by stage, with a next-step button) and accuracy (loss and accuracy along
 // one weight direction in one Plotly chart).
 
-import { laneColor, themeColors } from "../colors.js";
+import { laneColor, PLOT_FONT, themeColors } from "../colors.js";
 import { fmt } from "../format.js";
 import { t } from "../i18n.js";
 import { h } from "./dom.js";
@@ -78,7 +78,7 @@ lessonView("accuracy", (d, ctx) => {
       type: "scatter", mode: "lines", line: { color: laneColor(1, theme), width: 3, shape: "hv" } },
   ];
   const axis = { gridcolor: c.grid, zerolinecolor: c.zero, color: c.text };
-  const layout = { paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { color: c.text }, height: 320,
+  const layout = { paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { family: PLOT_FONT, color: c.text }, height: 320,
     margin: { l: 60, r: 60, t: 10, b: 45 }, legend: { orientation: "h", y: 1.1 },
     xaxis: { ...axis, title: { text: t("acc.axis") } }, yaxis: { ...axis, title: { text: t("acc.loss") } },
     yaxis2: { ...axis, title: { text: `${t("acc.accuracy")} (%)` }, overlaying: "y", side: "right", showgrid: false } };

@@ -1,7 +1,7 @@
 // Canvas drawing over the surface plot: paths while they move, heads, divergence marks,
 // hover rings and the step inspector's arrows. Called once per animation frame.
 
-import { canvasDash } from "../colors.js";
+import { CANVAS_FONT, canvasDash } from "../colors.js";
 import { t } from "../i18n.js";
 import { divergedMarks, laneView } from "../surface_fig.js";
 import { arrowGeometry, screenDirection } from "../surfacemath.js";
@@ -116,7 +116,7 @@ function drawArrows(ctx, axes, buffer, lane, k, style, colors, sizes, projector,
   const m = momentum ? screenDirection(flipY(buffer.vector("m", lane, k)), len * 0.8, true) : null;
   if (m) arrows.push({ d: m, color: colors.muted, label: "\u2212m", dash: [6, 4] });
   if (to) arrows.push({ d: [axes.x(to[0]) - x0, axes.y(to[1]) - y0], color: style.color, label: "\u0394\u03b8", dash: [], thick: true });
-  ctx.font = `600 ${projector ? 20 : 14}px system-ui, sans-serif`;
+  ctx.font = `600 ${projector ? 20 : 14}px ${CANVAS_FONT}`;
   const placed = [];
   for (const a of arrows) {
     const geo = arrowGeometry(x0, y0, x0 + a.d[0], y0 + a.d[1], head);
@@ -176,7 +176,7 @@ function drawDiverged(ctx, axes, m, o) {
     ctx.stroke();
   }
   const text = t("plot.diverged", { k: m.step });
-  ctx.font = `600 ${o.sizes.text}px system-ui, sans-serif`;
+  ctx.font = `600 ${o.sizes.text}px ${CANVAS_FONT}`;
   const box = o.sizes.text * 0.8; // the lane's colour square before the words
   const w = ctx.measureText(text).width + box + 6;
   const [bx, by, bw, bh] = axes.box;

@@ -1,0 +1,125 @@
+"""Rebuild the bundled Hangul web font subset (not run by the tests or the app).
+
+Source: Noto Sans CJK KR 2.004 (SIL OFL 1.1), Regular and Bold, from Debian's
+`fonts-noto-cjk` package (1:20220127+repack1-1). The subset keeps, for each weight:
+
+- every Hangul character used in the repository (static/, app/, engine/: UI messages,
+  lesson presets, catalog labels and help), and
+- the 2,350 KS X 1001 common syllables and the 94 compatibility jamo (U+3131–U+318E),
+  so that most names and notes a teacher types also render.
+
+Writes static/fonts/noto-sans-kr-hangul-{400,700}.woff2 and hangul-codepoints.txt (the
+code points both files map; tests/app/test_hangul_font.py checks the UI's Hangul against it).
+
+Needs fontTools and brotli, in a throw-away venv (they are no project dependency):
+
+    python3 -m venv /tmp/fontvenv && /tmp/fontvenv/bin/pip install fonttools brotli
+    /tmp/fontvenv/bin/python static/fonts/make_subset.py [--src DIR]
+
+DIR holds NotoSansCJK-{Regular,Bold}.ttc (default: /usr/share/fonts/opentype/noto when the
+Debian package is installed). Without it the script fetches the package with
+`apt-get download fonts-noto-cjk` into a temporary folder and unpacks it there with dpkg-deb
+(nothing is installed on the system).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SCAN = ("static", "app", "engine")
+SUFFIXES = {".js", ".json", ".py", ".html", ".css", ".md", ".txt"}
+# Hangul Jamo, Compatibility Jamo, Jamo Extended-A, Syllables, Jamo Extended-B
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
+WEIGHTS = {400: "Regular", 700: "Bold"}
+FAMILY_INDEX_NAME = "Noto Sans CJK KR"
+
+
+def used_hangul() -> set[str]:
+    """Every Hangul character in the repository's front end, app and engine sources."""
+    chars: set[str] = set()
+    for folder in SCAN:
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path.suffix in SUFFIXES and path.parent != HERE:
+                chars |= set(HANGUL.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return chars
+
+
+def ks_x_1001() -> set[str]:
+    """The 2,350 KS X 1001 Hangul syllables (EUC-KR rows 0xB0–0xC8) and compatibility jamo."""
+    syllables = {
+        bytes([a, b]).decode("euc_kr") for a in range(0xB0, 0xC9) for b in range(0xA1, 0xFF)
+    }
+    jamo = {chr(c) for c in range(0x3131, 0x318F)}
+    return syllables | jamo
+
+
+def source_dir(src: str | None, tmp: Path) -> Path:
+    if src:
+        return Path(src)
+    system = Path("/usr/share/fonts/opentype/noto")
+    if (system / "NotoSansCJK-Regular.ttc").exists():
+        return system
+    subprocess.run(["apt-get", "download", "fonts-noto-cjk"], cwd=tmp, check=True)
+    deb = next(tmp.glob("fonts-noto-cjk_*.deb"))
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp / "x")], check=True)
+    return tmp / "x" / "usr/share/fonts/opentype/noto"
+
+
+def subset_one(ttc: Path, chars: set[str], out: Path) -> set[int]:
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(str(ttc))
+    index = next(
+        i for i, f in enumerate(collection.fonts) if f["name"].getDebugName(1) == FAMILY_INDEX_NAME
+    )
+    font = collection.fonts[index]
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.hinting = False
+    options.desubroutinize = True  # smaller once brotli has compressed it
+    options.layout_features = ["kern", "palt"]
+    options.drop_tables += ["vhea", "vmtx", "VORG", "BASE"]
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 7, 13, 14]  # keeps the copyright and licence
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+    subsetter.subset(font)
+    subset.save_font(font, str(out), options)
+    return set(font.getBestCmap())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", help="folder with NotoSansCJK-Regular.ttc and -Bold.ttc")
+    args = parser.parse_args()
+    used = used_hangul()
+    chars = used | ks_x_1001()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = source_dir(args.src, Path(tmp))
+        covered: set[int] | None = None
+        for weight, style in WEIGHTS.items():
+            out = HERE / f"noto-sans-kr-hangul-{weight}.woff2"
+            cmap = subset_one(src / f"NotoSansCJK-{style}.ttc", chars, out)
+            covered = cmap if covered is None else covered & cmap
+            print(f"{out.name}: {out.stat().st_size:,} bytes, {len(cmap)} code points")
+    assert covered is not None
+    missing = sorted(ord(c) for c in used if ord(c) not in covered)
+    if missing:
+        raise SystemExit(f"the source font lacks used characters: {missing}")
+    lines = [
+        "# Code points mapped by both noto-sans-kr-hangul-*.woff2 (hex, one a line).",
+        "# Generated by make_subset.py; tests/app/test_hangul_font.py reads it.",
+        *(f"{c:04X}" for c in sorted(covered)),
+    ]
+    (HERE / "hangul-codepoints.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"hangul-codepoints.txt: {len(covered)} code points ({len(used)} used in the repo)")
+
+
+if __name__ == "__main__":
+    main()
