@@ -69,10 +69,10 @@ function divergenceMarks(buffer, lanes, c, s, limit = null) {
 }
 
 /** A centred note when a chart has nothing to show, saying why. */
-function note(buffer, traces, chart, c, s) {
+function note(buffer, traces, chart, c, s, limit = null) {
   let text = null;
   if (!buffer) text = t("plot.empty");
-  else if (buffer.done && !traces.some((tr) => tr.y.some(Number.isFinite))) {
+  else if (buffer.done && (limit === null || limit === undefined) && !traces.some((tr) => tr.y.some(Number.isFinite))) {
     text = t(chart.field === "dist_min" ? "chart.noMinimum" : "chart.noData");
   }
   return text ? [{ text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false,
@@ -108,6 +108,6 @@ export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1, 
     showlegend: false, hovermode: "x unified", dragmode: false,
     hoverlabel: { font: { size: s.small }, bgcolor: c.paper, bordercolor: c.zero },
     shapes: marks.shapes,
-    annotations: [...marks.annotations, ...note(buffer, traces, chart, c, s)],
+    annotations: [...marks.annotations, ...note(buffer, traces, chart, c, s, limit)],
   };
 }
