@@ -35,7 +35,10 @@ export function installToolbar(app) {
   $("#projector-toggle").addEventListener("click", () => app.setView({ projector: !app.state.projector }));
   $("#fullscreen").addEventListener("click", () => toggleFullscreen());
   $("#keys-button").addEventListener("click", () => app.showHelp());
-  $("#controls-toggle").addEventListener("click", () => setControlsOpen(isCollapsed()));
+  $("#controls-toggle").addEventListener("click", () => setControlsOpen(controlsCollapsed()));
+  window.matchMedia(PHONE).addEventListener("change", () => {
+    $("#controls-toggle").setAttribute("aria-expanded", String(!controlsCollapsed()));
+  });
   $("#copy-link").addEventListener("click", () => copyLink(app));
 
   for (const b of $$(".tab")) b.addEventListener("click", () => app.setView({ tab: b.dataset.tab }));
@@ -56,21 +59,30 @@ export function installToolbar(app) {
   });
 }
 
-/** Show or hide the settings column (projector mode starts with it collapsed to the strip). */
+/** A phone: the settings start collapsed behind the Settings button (as in projector mode). */
+const PHONE = "(max-width: 700px)";
+
+/** Whether the settings column starts collapsed: projector mode, or a phone. */
+function collapsedByDefault() {
+  return document.body.classList.contains("projector") || window.matchMedia(PHONE).matches;
+}
+
+/** Show or hide the settings column (projector mode and phones start with it collapsed). */
 export function setControlsOpen(open) {
   const b = document.body.classList;
-  b.toggle("controls-open", open && b.contains("projector"));
-  b.toggle("controls-closed", !open && !b.contains("projector"));
+  const folded = collapsedByDefault();
+  b.toggle("controls-open", open && folded);
+  b.toggle("controls-closed", !open && !folded);
   $("#controls-toggle").setAttribute("aria-expanded", String(open));
   if (open) $("#controls")?.scrollIntoView({ block: "nearest" });
 }
 
-/** Whether the settings column is hidden now (projector mode collapses it). */
-function isCollapsed() {
+/** Whether the settings column is hidden now. */
+export function controlsCollapsed() {
   const b = document.body.classList;
   if (b.contains("controls-closed")) return true;
   if (b.contains("controls-open")) return false;
-  return b.contains("projector");
+  return collapsedByDefault();
 }
 
 async function copyLink(app) {

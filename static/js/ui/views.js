@@ -16,7 +16,7 @@ import { StatusLine } from "./status.js";
 import { StripView } from "./strip_view.js";
 import { SurfaceView } from "./surface_view.js";
 import { Legend } from "./table_view.js";
-import { setControlsOpen } from "./toolbar.js";
+import { controlsCollapsed, setControlsOpen } from "./toolbar.js";
 
 const SECTIONS = ["controls", "charts", "inspector", "table", "basins", "export"];
 
@@ -61,16 +61,21 @@ export function buildViews(app) {
   $("#speed").replaceChildren(...SPEEDS.map((s) => h("option", { value: s }, `${s}\u00d7`)));
 }
 
-/** Keep --chrome-h (top bar + strip + status) current, so the panels fill the screen. */
+/**
+ * Keep --chrome-h (top bar + strip + status) and --lesson-h (the lesson panel above the race)
+ * current, so the race fills the screen below them.
+ */
 export function trackChrome() {
   const parts = ["header.topbar", "#strip", "#mlp-strip", "#status"].map((q) => $(q));
+  const lesson = $("#lesson-panel");
   const update = () => {
     const root = document.documentElement.style;
     root.setProperty("--top-h", `${parts[0].offsetHeight}px`);
     root.setProperty("--chrome-h", `${parts.reduce((a, el) => a + el.offsetHeight, 0)}px`);
+    root.setProperty("--lesson-h", `${lesson?.offsetHeight ?? 0}px`);
   };
   const ro = new ResizeObserver(update);
-  for (const el of parts) ro.observe(el);
+  for (const el of [...parts, lesson]) if (el) ro.observe(el);
   update();
 }
 
@@ -109,6 +114,7 @@ export function applyViewClasses(app) {
     for (const el of $$(`[data-section="${name}"]`)) el.classList.toggle("is-hidden", s.hide.includes(name));
   }
   $("#projector-toggle").setAttribute("aria-pressed", String(s.projector));
+  $("#controls-toggle").setAttribute("aria-expanded", String(!controlsCollapsed()));
   $("#theme-toggle").textContent = t(s.theme === "dark" ? "top.theme.light" : "top.theme.dark");
   for (const b of $$(".segb")) b.setAttribute("aria-pressed", String(b.dataset.view === s.view));
   for (const b of $$(".tab")) {
