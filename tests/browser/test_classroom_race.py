@@ -183,12 +183,14 @@ def test_cursor_and_veil_stay_on_the_step_after_a_layout_change(watched):
             page.keyboard.press("p")
         else:
             page.click("[data-testid=controls-toggle]")
-        page.wait_for_timeout(700)
         settle(page)
-        for dx_cursor, dx_veil, dy_box in page.evaluate(CURSOR_OFFSETS, 70):
-            assert abs(dx_cursor) <= 3, (action, dx_cursor)
-            assert abs(dx_veil) <= 3, (action, dx_veil)
-            assert abs(dy_box) <= 3, (action, dy_box)
+        # the overlays follow the new layout by themselves (no step, no hover), soon after
+        # Plotly has laid the charts out again; before, they stayed where they were
+        worst = f"(k) => Math.max(...({CURSOR_OFFSETS})(k).flat().map(Math.abs))"
+        try:
+            page.wait_for_function(f"(k) => ({worst})(k) <= 3", arg=70, timeout=5_000)
+        except Exception:
+            pytest.fail(f"{action}: cursor/veil off by {page.evaluate(worst, 70):.1f} px")
 
 
 # ------------------------------------------------------------------ 5. labels that tell lanes apart
