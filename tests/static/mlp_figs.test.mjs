@@ -3,7 +3,7 @@ import { test } from "node:test";
 
 import { setLang } from "../../static/js/i18n.js";
 import {
-  bestColumns, boundaryFigure, dataAspect, gridTraces, panelRanges, pointTraces,
+  bestColumns, boundaryFigure, dataAspect, gridTraces, panelRanges, pointTraces, smallMultiplesFigure,
 } from "../../static/js/mlp/boundary_fig.js";
 import { MlpBuffer } from "../../static/js/mlp/buffer.js";
 import { classColor, classColorscale, classShade, layerColors, probColorscale } from "../../static/js/mlp/colormaps.js";
@@ -161,4 +161,27 @@ test("decimation keeps each bucket's extremes; log ticks and a loss range that s
   const r = lossRange([[0.7, 0.3, 0.1], [0.7, 1e30, 1e20, 0.2]], true);
   assert.ok(r[1] < 2, r); // up to 10 × the larger of 0.7 and the last values, not 1e30
   assert.ok(r[0] < -1);
+});
+
+test("the boundary export: every panel in one figure, each plot area with the data's aspect, nothing stretched", () => {
+  setLang("en");
+  const b = MlpBuffer.fromResult(result);
+  const panels = [{ g: null, title: "Data", color: null },
+    ...lanes.map((l, i) => ({ g: b.gridAt(i, 10), title: l.label, color: l.color }))];
+  const fig = smallMultiplesFigure(result.meta, panels, opts);
+  const { width: W, height: H } = fig.layout;
+  assert.ok(W >= 640 && H >= 200, `${W}×${H}`);
+  const axes = ["", "2", "3"];
+  const aspect = dataAspect(result.meta);
+  for (const k of axes) {
+    const x = fig.layout[`xaxis${k}`].domain;
+    const y = fig.layout[`yaxis${k}`].domain;
+    const ratio = ((y[1] - y[0]) * H) / ((x[1] - x[0]) * W);
+    assert.ok(Math.abs(ratio / aspect - 1) < 0.01, `panel ${k || 1}: ${ratio} vs ${aspect}`);
+    assert.ok(x[0] >= 0 && x[1] <= 1 && y[0] >= 0 && y[1] <= 1);
+  }
+  assert.equal(fig.layout.xaxis4, undefined);
+  assert.equal(fig.data.filter((d) => d.type === "heatmap").length, 2); // one per optimizer
+  assert.deepEqual(new Set(fig.data.map((d) => d.xaxis)), new Set(["x", "x2", "x3"]));
+  assert.deepEqual(fig.layout.annotations.map((a) => a.text), ["Data", "SGD", "Adam"]);
 });

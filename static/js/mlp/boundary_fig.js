@@ -175,3 +175,52 @@ export function dataAspect(meta) {
   if (r.oneD) return 0.7;
   return Math.min(1.4, Math.max(0.6, (r.y[1] - r.y[0]) / (r.x[1] - r.x[0] || 1)));
 }
+
+/**
+ * Every panel in one figure, as small multiples for export: `panels` = [{g, title, color}]
+ * (g null: the dataset alone), in rows of at most 3 (2 × 2 for four), each plot area with
+ * the data's aspect as on screen. Returns {data, layout} with layout.width and layout.height
+ * set: export it at exactly that size (any other size would stretch the panels).
+ */
+export function smallMultiplesFigure(meta, panels, opts) {
+  const n = panels.length;
+  const cols = n <= 3 ? n : n === 4 ? 2 : 3;
+  const rows = Math.ceil(n / cols);
+  const aspect = dataAspect(meta);
+  const m = { l: 44, r: 12, t: opts.projector ? 40 : 32, b: 34 };
+  const size = (pw) => ({ pw, ph: Math.round(pw * aspect), W: cols * (pw + m.l + m.r), H: rows * (Math.round(pw * aspect) + m.t + m.b) });
+  const s = size(n <= 2 ? 420 : 360);
+  const c = themeColors(opts.theme, opts.projector);
+  const z = sizes(opts.projector, opts.scale);
+  const r = panelRanges(meta);
+  const names = meta.feature_names ?? ["x1", "x2"];
+  const data = [];
+  const layout = {
+    width: s.W, height: s.H, paper_bgcolor: c.paper, plot_bgcolor: c.paper, font: { size: z.small, color: c.text },
+    margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: false, dragmode: false, annotations: [], shapes: [],
+  };
+  panels.forEach((p, i) => {
+    const row = Math.floor(i / cols);
+    const col = i % cols;
+    const k = i === 0 ? "" : String(i + 1);
+    const left = col * (s.pw + m.l + m.r) + m.l;
+    const top = row * (s.ph + m.t + m.b) + m.t;
+    const x = [left / s.W, (left + s.pw) / s.W];
+    const y = [1 - (top + s.ph) / s.H, 1 - top / s.H];
+    const axis = (range, domain, anchor, label) => ({ range, domain, anchor, autorange: false, fixedrange: true, showgrid: false,
+      zeroline: false, ticks: "outside", ticklen: 3, tickfont: { size: z.small - 1, color: c.muted }, linecolor: c.zero, mirror: true,
+      title: label ? { text: label, font: { size: z.small - 1, color: c.muted }, standoff: 2 } : undefined });
+    layout[`xaxis${k}`] = axis(r.x, x, `y${k}`, r.oneD ? names[0] : null);
+    layout[`yaxis${k}`] = axis(r.y, y, `x${k}`, null);
+    if (r.oneD || !p.g) { // the plot colour behind the dataset panel and behind curves, as on screen
+      layout.shapes.push({ type: "rect", xref: "paper", yref: "paper", x0: x[0], x1: x[1], y0: y[0], y1: y[1],
+        fillcolor: c.plot, line: { width: 0 }, layer: "below" });
+    }
+    const lane = gridTraces(meta, p.g ? { ...p.g, color: p.color } : null, opts);
+    const points = pointTraces(meta, opts);
+    for (const tr of r.oneD ? [...points, ...lane] : [...lane, ...points]) data.push({ ...tr, xaxis: `x${k}`, yaxis: `y${k}` });
+    layout.annotations.push({ text: p.title, xref: "paper", yref: "paper", x: x[0], y: y[1], xanchor: "left", yanchor: "bottom",
+      yshift: 4, showarrow: false, font: { size: z.font, color: c.text } });
+  });
+  return { data, layout };
+}

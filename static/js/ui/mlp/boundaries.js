@@ -4,12 +4,11 @@
 // canvas underneath painted with the grid (about a millisecond per epoch change) and an
 // HTML title with the lane's colour, its score and its stop.
 
-import { bestColumns, boundaryFigure, dataAspect, gridTraces } from "../../mlp/boundary_fig.js";
+import { bestColumns, boundaryFigure, dataAspect, gridTraces, smallMultiplesFigure } from "../../mlp/boundary_fig.js";
 import { pct } from "../../mlp/text.js";
 import { fmt } from "../../format.js";
 import { t } from "../../i18n.js";
 import { h } from "../dom.js";
-import { exportImage } from "../export.js";
 import { paintTraces, placeCanvas } from "./heatcanvas.js";
 
 const Plotly = () => window.Plotly;
@@ -56,7 +55,7 @@ export class BoundaryPanels {
       const title = h("div", { class: "boundary-title", dataset: { testid: `mlp-boundary-title-${id}` } });
       const canvas = h("canvas", { class: "boundary-canvas", "aria-hidden": "true" });
       const panel = { lane, div, title, canvas, staticKey: null, gridKey: null, busy: false, painted: null };
-      const save = (format) => exportImage(this.figureOf(panel), format, `descentlab-boundary-${lane === null ? "data" : lane + 1}`, div);
+      const save = (format) => this.savePanel(panel, format);
       const tools = h("div", { class: "tools" },
         h("button", { type: "button", class: "mini", title: t("export.pngTitle"), onclick: () => save("png") }, t("export.png")),
         h("button", { type: "button", class: "mini", title: t("export.svgTitle"), onclick: () => save("svg") }, t("export.svg")));
@@ -76,7 +75,8 @@ export class BoundaryPanels {
     const aspect = dataAspect(this.meta);
     const best = bestColumns(this.panels.length, w, hgt, aspect, extra);
     const rows = Math.ceil(this.panels.length / best.cols);
-    const width = Math.max(160, best.width);
+    // at least 160 px wide, unless that would push the panels out of the card
+    const width = Math.floor(Math.min(Math.max(160, best.width), (w - 8 * (best.cols - 1)) / best.cols));
     // use spare height: the plot may be up to 1.5× taller than equal units would make it
     const height = Math.max(140, Math.floor(Math.min((hgt - 8 * (rows - 1)) / rows, (width - extra.x) * aspect * 1.5 + extra.y)));
     this.root.style.gridTemplateColumns = `repeat(${best.cols}, ${width}px)`;
@@ -106,16 +106,42 @@ export class BoundaryPanels {
     return { color: lane.color, label: lane.label, extra: parts.join(" \u00b7 ") };
   }
 
-  /** The whole figure of a panel, grid and title included (exports). */
-  figureOf(panel) {
-    const g = panel.lane === null ? null : this.buffer?.gridAt(panel.lane, this.epoch);
+  /** A panel's grid at the shown epoch, colour and title markup (exports). */
+  exportParts(panel) {
+    const g = panel.lane === null ? null : this.buffer?.gridAt(panel.lane, this.epoch) ?? null;
     const color = panel.lane === null ? null : this.lanes[panel.lane].color;
     const tp = this.titleParts(panel);
     const title = `${tp.color ? `<span style="color:${tp.color}">\u25A0</span> ` : ""}${tp.label}${tp.extra ? ` \u00b7 ${tp.extra}` : ""}`;
+    return { g, color, title };
+  }
+
+  /** The whole figure of a panel, grid and title included (exports). */
+  figureOf(panel) {
+    const { g, title, color } = this.exportParts(panel);
     return boundaryFigure(this.meta, g, title, this.opts, color);
   }
 
-  /** Bring every panel up to `epoch`; returns the Plotly promises (static redraws only). */
+  /** One panel as png or svg, at least 640 px wide, its plot area with the data's aspect. */
+  savePanel(panel, format) {
+    const fig = this.figureOf(panel);
+    const mg = fig.layout.margin;
+    const width = Math.max(640, panel.div.clientWidth);
+    const height = Math.round((width - mg.l - mg.r) * dataAspect(this.meta) + mg.t + mg.b);
+    const name = `descentlab-boundary-${panel.lane === null ? "data" : panel.lane + 1}`;
+    return Plotly().downloadImage({ data: fig.data, layout: { ...fig.layout, width, height } },
+      { format, filename: name, width, height, scale: format === "png" ? 2 : 1 });
+  }
+
+  /** Every panel (the dataset and each optimizer) in one figure, sized for export. */
+  smallMultiples() {
+    return smallMultiplesFigure(this.meta, this.panels.map((p) => this.exportParts(p)), this.opts);
+  }
+
+  /**
+   * Bring every panel up to `epoch`; returns the Plotly promises (static redraws only). A call
+   * starts at most one static redraw (a Plotly plot of axes and points) unless `force`, so a
+   * new run's panels appear over a few frames and the page stays responsive.
+   */
   update(buffer, epoch, opts, force = false) {
     this.buffer = buffer;
     this.epoch = epoch;
@@ -123,10 +149,12 @@ export class BoundaryPanels {
     const promises = [];
     if (!this.meta || !this.size) return promises;
     const skey = `${this.meta.run_id}|${opts.theme}|${opts.projector}|${opts.scale}|${opts.lang}|${this.size.width}x${this.size.height}`;
+    this.skey = skey;
     for (const p of this.panels) {
       this.writeTitle(p);
       if (p.busy) continue;
       if (force || p.staticKey !== skey) {
+        if (!force && promises.length) continue; // the next frame draws it
         p.busy = true;
         p.staticKey = skey;
         p.gridKey = null;
@@ -168,7 +196,8 @@ export class BoundaryPanels {
 
   /** Whether every panel shows the current grid. */
   settled() {
-    return this.panels.every((p) => !p.busy && p.staticKey !== null && (p.lane === null || p.gridKey !== null));
+    return this.panels.every((p) => !p.busy && p.staticKey !== null && p.staticKey === this.skey
+      && (p.lane === null || p.gridKey !== null));
   }
 
   /** Figures of every panel (for the standalone page). */

@@ -53,11 +53,16 @@ function lossTools(ctrl) {
 
 const CHART_IDS = ["loss", "acc", "gradLayers", "gradEpochs", "hist", "lr"];
 
-/** Download chart `id` (or "boundary": the first optimizer's panel) as png or svg. */
+/**
+ * Download chart `id` as png or svg; "boundary": every decision-boundary panel (the data and
+ * each optimizer at the shown epoch) as small multiples, each with the data's aspect.
+ */
 export function exportMlpChart(ctrl, id, format) {
   if (id === "boundary") {
-    const panel = ctrl.boundaries.panels[1];
-    return exportImage(ctrl.boundaries.figureOf(panel), format, "descentlab-boundary-1", panel.div);
+    const fig = ctrl.boundaries.smallMultiples();
+    const { width, height } = fig.layout; // its own size: exportImage's minimum would stretch it
+    return window.Plotly.downloadImage(fig, { format, filename: "descentlab-boundaries", width, height,
+      scale: format === "png" ? 2 : 1 });
   }
   const fig = ctrl.figure(id);
   fig.layout = { ...fig.layout, showlegend: !["hist", "gradEpochs"].includes(id), legend: { orientation: "h", y: -0.25 },

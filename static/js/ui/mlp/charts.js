@@ -126,13 +126,16 @@ export class MlpCharts {
       if (c.def.kind !== "epoch") continue;
       const xa = c.plot._fullLayout?.xaxis;
       const ya = c.plot._fullLayout?.yaxis;
-      if (!xa || !ya || epoch === null || !xa._length) {
+      // no cursor over a chart without data (a regression's accuracy note): its x axis is
+      // Plotly's default −1…6, and epoch 100 on it sat thousands of pixels to the right
+      if (!xa || !ya || epoch === null || !xa._length || !c.plot.data?.length) {
         c.veilBox.style.display = c.cursor.style.display = "none";
         c.box = "";
         continue;
       }
       fitOverlay(c, xa, ya);
-      const x = ((epoch - xa.range[0]) / (xa.range[1] - xa.range[0])) * xa._length;
+      const span = xa.range[1] - xa.range[0];
+      const x = Math.min(Math.max(((epoch - xa.range[0]) / span) * xa._length, 0), xa._length);
       c.cursor.style.transform = `translateX(${xa._offset + x}px)`;
       c.veil.style.transform = `translateX(${x}px)`;
     }

@@ -128,7 +128,10 @@ export class MlpController {
     if (!first) this.playback.seek(buffer.lastEpoch, buffer.rows);
     this.playback.pause();
     if (this.app.status.kind !== "preset") this.app.status.show(first ? "mlpReady" : "mlpDone", { elapsed: buffer.elapsed });
-    Promise.all(this.draw(true)).then(() => window.dispatchEvent(new CustomEvent("descentlab:mlp-redrawn")));
+    // drawn by the animation loop, a plot or two per frame: drawing all ten Plotly plots at
+    // once blocked the page for a second or more (no click or key got through meanwhile)
+    this.charts.invalidate("data");
+    this.needsDraw = true;
   }
 
   onStreamStart(buffer, run) {
