@@ -50,6 +50,11 @@ test("the summary table says when and why each lane stopped", () => {
   const div = tableRows([{ lane: 0, reason: "diverged", stopped_epoch: 3, diverged_at: { epoch: 3, iteration: 14 } }], labels, result.meta);
   assert.equal(div[0].stopped, "3");
   assert.equal(div[0].why, "diverged");
+  const why = (reason) => tableRows([{ lane: 0, reason: "diverged", stopped_epoch: 1, diverged_at: { epoch: 1, iteration: 3, reason } }],
+    labels, result.meta)[0].why;
+  assert.equal(why("loss"), "diverged: the loss passed 10⁴ × its untrained value");
+  assert.equal(why("grad_norm"), "diverged: a layer's gradient norm passed 10⁶");
+  assert.equal(why("non_finite"), "diverged: the loss overflowed to infinity or NaN");
   assert.equal(div[0].isDiverged, true);
 });
 

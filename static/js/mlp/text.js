@@ -5,9 +5,11 @@ import { fmt } from "../format.js";
 import { t } from "../i18n.js";
 import { epochOf } from "./buffer.js";
 
-/** 1234 → "1,234". */
+const INT = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/** 1234 → "1,234" (one shared formatter: toLocaleString builds one per call, ~0.1 ms). */
 export function int(n) {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "\u2014";
+  return Number.isFinite(n) ? INT.format(Math.round(n)) : "\u2014";
 }
 
 /** 0.9512 → "95.1%" (one decimal below 99.95%, none at 100%). */
@@ -32,6 +34,13 @@ export function ipeText(nTrain, batch, ipe) {
   return t(key, { n: int(nTrain), b: int(batch), k: int(ipe ?? Math.ceil(nTrain / batch)) });
 }
 
+/** The same sum without words, for a narrow stage: "320 ÷ 32 = 10", "⌈320 ÷ 50⌉ = 7". */
+export function ipeShort(nTrain, batch, ipe) {
+  const b = Math.min(batch, nTrain);
+  const k = int(ipe ?? Math.ceil(nTrain / b));
+  return nTrain % b === 0 ? `${int(nTrain)} \u00f7 ${int(b)} = ${k}` : `\u2308${int(nTrain)} \u00f7 ${int(b)}\u2309 = ${k}`;
+}
+
 /** The counters at `epoch`: [{id, label, value}] for epoch, iteration, ipe and parameters. */
 export function counters(meta, buffer, epoch) {
   const E = meta.epochs;
@@ -41,7 +50,8 @@ export function counters(meta, buffer, epoch) {
   return [
     { id: "epoch", label: t("mlp.count.epoch"), value: `${int(e)} / ${int(E)}` },
     { id: "iteration", label: t("mlp.count.iteration"), value: `${int(iteration)} / ${int(meta.total_iterations)}` },
-    { id: "ipe", label: t("mlp.count.ipe"), value: ipeText(meta.n_train, meta.batch_size, meta.iterations_per_epoch) },
+    { id: "ipe", label: t("mlp.count.ipe"), value: ipeText(meta.n_train, meta.batch_size, meta.iterations_per_epoch),
+      short: ipeShort(meta.n_train, meta.batch_size, meta.iterations_per_epoch) },
     { id: "params", label: t("mlp.count.params"), value: int(meta.n_params) },
   ];
 }
@@ -50,7 +60,10 @@ export function counters(meta, buffer, epoch) {
 export function whyText(s) {
   if (!s) return "\u2014";
   if (s.reason === "early_stop") return t(s.restored_best ? "mlp.why.restored" : "mlp.why.early_stop");
-  if (s.reason === "diverged") return t("mlp.why.diverged");
+  if (s.reason === "diverged") { // why: loss past 10⁴ × its start, a gradient past 10⁶, or inf/NaN
+    const why = s.diverged_at?.reason;
+    return t(["loss", "grad_norm", "non_finite"].includes(why) ? `mlp.why.diverged.${why}` : "mlp.why.diverged");
+  }
   return t("mlp.why.max_epochs");
 }
 

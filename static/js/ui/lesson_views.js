@@ -34,29 +34,39 @@ lessonView("gradcheck", (d) => {
 // ------------------------------------------------------------------------------ loop
 
 /** A matrix (or vector) as aligned monospace rows. */
-function mat(name, m) {
+function mat(name, m, testid = null) {
   const rows = (Array.isArray(m[0]) ? m : [m]).map((r) => r.map((v) => fmt(v, 3).padStart(9)).join(""));
-  return h("div", {}, h("div", { class: "mat-name" }, name), h("pre", { class: "mat" }, rows.join("\n")));
+  return h("div", testid ? { dataset: { testid } } : {}, h("div", { class: "mat-name" }, name),
+    h("pre", { class: "mat" }, rows.join("\n")));
 }
 
 function stage(title, ...children) {
   return h("section", { class: "loop-stage" }, h("h3", {}, title), ...children);
 }
 
+/** Layer numbers as subscripts: 2 → "₂" (z₂ is layer 2's pre-activation). */
+const sub = (n) => String(n).replace(/\d/g, (c) => "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"[c]);
+
 lessonView("loop", (d, ctx) => {
+  const D = "\u2202";
+  const last = d.forward.length; // the output layer
   const forward = stage(t("loop.forward"), d.forward.map((l) => h("div", { class: "loop-layer" },
     h("strong", {}, t("loop.layer", { n: l.layer, act: l.activation })),
     l.layer === 1 ? mat(`${t("loop.inputs")} x`, l.input) : null,
-    mat("W", l.W), mat("b", l.b), mat("z = xW + b", l.z), mat("a", l.a))));
+    mat(`W${sub(l.layer)}`, l.W), mat(`b${sub(l.layer)}`, l.b),
+    mat(`z${sub(l.layer)} = ${l.layer === 1 ? "x" : `a${sub(l.layer - 1)}`}W${sub(l.layer)} + b${sub(l.layer)}`, l.z),
+    mat(`a${sub(l.layer)}`, l.a))));
+  // the loss's gradient with respect to the output layer's z (the logits), where backprop starts
   const loss = stage(t("loop.loss"), h("p", { dataset: { testid: "loop-loss" } }, t("loop.lossValue", { loss: fmt(d.loss, 4) })),
-    mat("y", d.batch.y), mat("\u2202L/\u2202out", d.dloss_dout));
+    mat("y", d.batch.y.map((v) => (Array.isArray(v) ? v : [v]))), mat(`${D}L/${D}z${sub(last)} ${t("loop.outputGrad")}`, d.dloss_dout, "loop-dloss"));
   const backward = stage(t("loop.backward"), [...d.backward].reverse().map((b) => h("div", { class: "loop-layer" },
     h("strong", {}, t("loop.layer", { n: b.layer, act: "\u03b4" })),
-    mat("\u03b4 = \u2202L/\u2202z", b.delta), mat("\u2202L/\u2202W", b.W_grad), mat("\u2202L/\u2202b", b.b_grad))));
+    mat(`\u03b4${sub(b.layer)} = ${D}L/${D}z${sub(b.layer)}`, b.delta), mat(`${D}L/${D}W${sub(b.layer)}`, b.W_grad),
+    mat(`${D}L/${D}b${sub(b.layer)}`, b.b_grad))));
   const update = stage(t("loop.update"), d.lr !== null ? h("p", { class: "help" }, t("loop.rule", { lr: fmt(d.lr) })) : null,
     d.update.map((u) => h("div", { class: "loop-layer" },
       h("strong", {}, t("loop.layer", { n: u.layer, act: "W, b" })),
-      mat("\u0394W", u.W_change), mat("W", u.W_new), mat("b", u.b_new))),
+      mat(`\u0394W${sub(u.layer)}`, u.W_change), mat(`W${sub(u.layer)}`, u.W_new), mat(`b${sub(u.layer)}`, u.b_new))),
     h("p", { dataset: { testid: "loop-new-loss" } }, h("strong", {}, t("loop.newLoss", { loss: fmt(d.new_loss, 4) }))));
   const next = h("button", { type: "button", class: "primary", dataset: { testid: "loop-next" },
     onclick: () => ctx.next({ ...ctx.body, step: d.step + 1 }) }, t("loop.next"));

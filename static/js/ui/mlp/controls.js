@@ -14,7 +14,12 @@ import { optimizerName } from "../../summaries.js";
 import { h, uid } from "../dom.js";
 import { icon } from "../icons.js";
 import { LanesView } from "../lanes_view.js";
-import { paramField } from "../param_input.js";
+import { paramField, paramLabel } from "../param_input.js";
+
+/** A parameter's PyTorch/Keras name as a small code chip (the label itself is translated). */
+function codeChip(name) {
+  return h("code", { class: "pname", title: t("param.codeName", { name }) }, name);
+}
 
 const RE = { rerender: true };
 
@@ -164,8 +169,9 @@ export class MlpControls {
       const f = paramField(spec, lane.params.lr, (v, o) => this.change((m) => { m.lanes[i].params.lr = v; }, { ...o, sidebar: true }),
         { testid: `mlp-strip-lr-${i}` });
       f.querySelector("input[type=range]")?.remove();
+      // "SGD · Learning rate [lr]": the words in the page's language, torch's name as a code chip
       f.querySelector("label").replaceChildren(h("span", { class: "swatch static", style: { "--c": laneColor(i, theme) } }),
-        `${optimizerName(this.cat, lane)} \u00b7 lr`);
+        `${optimizerName(this.cat, lane)} \u00b7 ${paramLabel(spec)}`, codeChip("lr"));
       f.classList.add("strip-item");
       items.push(f);
     });

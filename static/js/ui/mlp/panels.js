@@ -25,12 +25,18 @@ export class Counters {
       let tile = this.tiles.get(c.id);
       if (!tile || !tile.el.isConnected) {
         tile = { label: h("span", { class: "counter-label" }), value: h("span", { class: "counter-value" }) };
-        tile.el = h("div", { class: `counter counter-${c.id}`, dataset: { testid: `mlp-count-${c.id}` } }, tile.label, tile.value);
+        // a short form (numbers only) replaces the sentence when the stage is narrow (CSS)
+        if (c.short !== undefined) tile.short = h("span", { class: "counter-value counter-short", "aria-hidden": "true" });
+        tile.value.classList.toggle("counter-long", !!tile.short);
+        tile.el = h("div", { class: `counter counter-${c.id}`, dataset: { testid: `mlp-count-${c.id}` } },
+          tile.label, tile.value, tile.short ?? "");
         this.tiles.set(c.id, tile);
         this.root.append(tile.el);
       }
       if (tile.label.textContent !== c.label) tile.label.textContent = c.label;
       if (tile.value.textContent !== c.value) tile.value.textContent = c.value;
+      if (tile.short && tile.short.textContent !== c.short) tile.short.textContent = c.short;
+      if (tile.el.title !== c.value) tile.el.title = c.value;
     }
     const key = (meta.sizes ?? []).join();
     if (key !== this.netKey) {

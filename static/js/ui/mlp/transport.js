@@ -38,7 +38,10 @@ export function transport(ctrl, epoch) {
     run.title = t("run.trainTitle");
   }
   const title = stageTitle(ctrl);
-  if ($("#mlp-title").textContent !== title) $("#mlp-title").textContent = title;
+  if ($("#mlp-title").textContent !== title) {
+    $("#mlp-title").textContent = title;
+    $("#mlp-title").title = title; // a narrow stage cuts it to one line
+  }
 }
 
 /** "Two moons · 2 → 16 → 16 → 2 · ReLU · He (Kaiming) normal" for the shown run (else the settings). */
