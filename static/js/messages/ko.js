@@ -31,7 +31,7 @@ export default {
   "status.copied": "링크를 클립보드에 복사했습니다.",
   "status.copyFailed": "주소 창에서 링크를 복사하세요.",
   "status.preset": "수업: {name}. {help}",
-  "status.lessonOpened": "수업 “{name}”을(를) 열었습니다. 브라우저의 뒤로 가기로 이전 경주로 돌아갑니다.",
+  "status.lessonOpened": "“{name}” 수업을 열었습니다. 브라우저에서 뒤로 가기를 누르면 이전 경주로 돌아갑니다.",
   "status.undo": "되돌리기",
   "status.invalid": "표시된 항목을 고치세요: {message}",
 
