@@ -27,6 +27,9 @@ def _app(db):
             max_runs_per_client=64,
             idle_timeout_s=5.0,
             max_grid_n=60,
+            # the schema is under test here, not throughput: a generated 7-lane digits MLP at
+            # the default limit takes ~15 s, past the client's 10 s read timeout (a 422 now)
+            max_mlp_work=2e8,
         )
     )
 
