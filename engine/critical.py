@@ -9,7 +9,8 @@ time (so it must be fast) and the tests use it to check the catalogue's hard-cod
 the catalogue surfaces carry by hand: a logarithmic colour scale and demo start points.
 
 `CriticalSet` holds *every* critical point of a surface as arrays with fast nearest-point
-queries; `critical_set(surface)` gives it (exact product sets for separable surfaces such as
+queries; `engine.surface_catalog.critical_set(surface)` gives it (exact product sets for
+separable surfaces such as
 rastrigin, a dense local-Newton enumeration for rugged ones such as levi13, the listed points
 where the list is complete, the uncapped numerical search for formulas). Races use it for the
 distance to the nearest minimum and for their summaries, and `refine` finds the critical point
@@ -18,7 +19,6 @@ a run actually reached (Newton on the analytic gradient and Hessian) where a set
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -828,27 +828,3 @@ def classify(surface: Surface, p: np.ndarray, cset: CriticalSet) -> list[dict[st
             c["degenerate"] = True
         out.append(c)
     return out
-
-
-_SETS: weakref.WeakKeyDictionary[Surface, CriticalSet] = weakref.WeakKeyDictionary()
-
-
-def critical_set(surface: Surface) -> CriticalSet:
-    """Every critical point of `surface` in its domain, cached per surface.
-
-    Catalogue surfaces give their exact sets (engine.surface_catalog); any other surface its
-    listed points, or for a formula whose list was capped at MAX_POINTS the uncapped search.
-    """
-    hit = _SETS.get(surface)
-    if hit is not None:
-        return hit
-    from engine import surface_catalog
-
-    made = surface_catalog.critical_set(surface)
-    if made is None:
-        points = list(surface.critical_points)
-        if not surface.critical_points_complete and len(points) >= MAX_POINTS:
-            points = find_critical_points(surface, limit=None)
-        made = set_from_points(surface, points, complete=surface.critical_points_complete)
-    _SETS[surface] = made
-    return made

@@ -11,7 +11,7 @@ moment after it, `lr` the rate it used; row 0 holds NaN there. A lane whose loss
 becomes non-finite, that leaves |x| > 1e6, or whose loss falls far below anything in the
 domain (an unbounded fall, see UNBOUNDED) is diverged at that step: its later rows are NaN
 and the others go on. `dist_min` is the distance to the nearest of *every* minimum in the
-domain (engine.critical.critical_set), and the summary's nearest points come from that set.
+domain (engine.surface_catalog.critical_set), and the summary's nearest points come from that set.
 The comparison is fair by default: same starts, same budget, the same noise for every
 optimizer, and no clipping unless a lane asks for it.
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import critical, optimizers, registry, schedules
+from engine import critical, optimizers, registry, schedules, surface_catalog
 from engine.noise import Noise
 from engine.surfaces import Surface
 
@@ -276,7 +276,7 @@ class _Buffer:
 class _Tracker:
     """Divergence, distance to the nearest minimum, and convergence, per lane.
 
-    Distances are to every minimum of the surface in its domain (`critical.critical_set`),
+    Distances are to every minimum of the surface in its domain (`surface_catalog.critical_set`),
     plus minima found on the way: a lane that settles (small gradient, positive definite
     Hessian) away from every known minimum, where the set may be incomplete (a formula, or
     outside the domain), is refined with Newton's method and its minimum joins the set.
@@ -285,7 +285,7 @@ class _Tracker:
     def __init__(self, surface: Surface, n_opt: int, n_start: int, tol: float | None):
         self.surface = surface
         self.n_start = n_start
-        self.crit = critical.critical_set(surface)
+        self.crit = surface_catalog.critical_set(surface)
         (x0, x1), (y0, y1) = surface.domain
         self.size = float(np.hypot(x1 - x0, y1 - y0))
         self.tol = tol if tol is not None else 1e-3 * max(x1 - x0, y1 - y0)

@@ -15,6 +15,7 @@ use `engine.surfaces.get(name, ...)`, which validates the parameters first.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -882,7 +883,29 @@ def build(name: str, **params: Any) -> Surface:
     )
 
 
-def critical_set(surface: Surface) -> critical.CriticalSet | None:
+_SETS: weakref.WeakKeyDictionary[Surface, critical.CriticalSet] = weakref.WeakKeyDictionary()
+
+
+def critical_set(surface: Surface) -> critical.CriticalSet:
+    """Every critical point of `surface` in its domain, cached per surface.
+
+    Catalogue surfaces give their exact sets (below); any other surface its listed points,
+    or for a formula whose list was capped at critical.MAX_POINTS the uncapped search.
+    """
+    hit = _SETS.get(surface)
+    if hit is not None:
+        return hit
+    made = _catalogue_set(surface)
+    if made is None:
+        points = list(surface.critical_points)
+        if not surface.critical_points_complete and len(points) >= critical.MAX_POINTS:
+            points = critical.find_critical_points(surface, limit=None)
+        made = critical.set_from_points(surface, points, complete=surface.critical_points_complete)
+    _SETS[surface] = made
+    return made
+
+
+def _catalogue_set(surface: Surface) -> critical.CriticalSet | None:
     """Every critical point of a catalogue surface in its domain (None for other surfaces).
 
     Complete lists are used as they are; separable surfaces give the product of their 1-D

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine.surface_catalog  # noqa: F401  (fills the registry)
-from engine import critical, registry, simulate, surfaces
+from engine import critical, registry, simulate, surface_catalog, surfaces
 
 NAMES = registry.names("surface")
 KIND_CODE = {"min": 0, "saddle": 1, "max": 2}
@@ -36,7 +35,7 @@ def _newton(s, p: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray]
         g = np.linalg.norm(s.grad(p), axis=-1)
     (x0, x1), (y0, y1) = s.domain
     inside = (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
-    return p, inside & (g <= 1e-9 * (1.0 + critical.critical_set(s).gscale))
+    return p, inside & (g <= 1e-9 * (1.0 + surface_catalog.critical_set(s).gscale))
 
 
 def _brute(points: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +46,7 @@ def _brute(points: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("name", NAMES)
 def test_every_point_of_the_set_is_a_classified_critical_point_in_the_domain(name):
     s = surfaces.get(name)
-    cs = critical.critical_set(s)
+    cs = surface_catalog.critical_set(s)
     assert cs.complete and len(cs) >= len(s.critical_points)
     (x0, x1), (y0, y1) = s.domain
     assert np.all((cs.xy[:, 0] >= x0) & (cs.xy[:, 0] <= x1))
@@ -66,7 +65,7 @@ def test_every_point_of_the_set_is_a_classified_critical_point_in_the_domain(nam
 
 
 def test_the_rugged_surfaces_have_hundreds_of_points():
-    counts = {n: critical.critical_set(surfaces.get(n)).counts() for n in NAMES}
+    counts = {n: surface_catalog.critical_set(surfaces.get(n)).counts() for n in NAMES}
     assert counts["rastrigin"] == {"min": 121, "saddle": 220, "max": 100}
     assert counts["ackley"] == {"min": 121, "saddle": 220, "max": 100}
     assert counts["levi13"] == {"min": 1179, "saddle": 1826, "max": 648}
@@ -77,7 +76,7 @@ def test_the_rugged_surfaces_have_hundreds_of_points():
 @pytest.mark.parametrize("name", NAMES)
 def test_a_search_twice_as_fine_finds_no_other_point(name):
     s = surfaces.get(name)
-    cs = critical.critical_set(s)
+    cs = surface_catalog.critical_set(s)
     (x0, x1), (y0, y1) = s.domain
     if name == "levi13":  # no root outside x ∈ (−3.72, 5.72) (see the catalogue)
         found = critical.search_set(s, 1.0 / 24.0, region=((-3.75, 5.75), (y0, y1)))
@@ -93,7 +92,7 @@ def test_a_search_twice_as_fine_finds_no_other_point(name):
 @pytest.mark.parametrize("kind", [None, "min", "saddle", "max"])
 def test_nearest_equals_brute_force_inside_outside_and_on_nan(name, kind):
     s = surfaces.get(name)
-    cs = critical.critical_set(s)
+    cs = surface_catalog.critical_set(s)
     rng = np.random.default_rng(7)
     (x0, x1), (y0, y1) = s.domain
     w, h = x1 - x0, y1 - y0
@@ -115,7 +114,7 @@ def test_nearest_equals_brute_force_inside_outside_and_on_nan(name, kind):
 @pytest.mark.parametrize("name", ["ackley", "levi13"])
 def test_the_follower_equals_brute_force_along_walks_with_jumps(name):
     s = surfaces.get(name)
-    cs = critical.critical_set(s)
+    cs = surface_catalog.critical_set(s)
     mins = cs.xy[cs.kind == 0]
     rng = np.random.default_rng(3)
     (x0, x1), (y0, y1) = s.domain
@@ -143,7 +142,7 @@ def _verdict(s, xy) -> dict:
 @pytest.mark.parametrize("name", NAMES)
 def test_end_points_reached_by_newton_get_their_own_critical_point(name):
     s = surfaces.get(name)
-    cs = critical.critical_set(s)
+    cs = surface_catalog.critical_set(s)
     (x0, x1), (y0, y1) = s.domain
     rng = np.random.default_rng(11)
     starts = np.stack([rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40)], axis=-1)
@@ -180,7 +179,7 @@ def test_end_points_reached_by_gradient_descent_are_judged_right(name):
         {"name": "adam", "params": {"lr": rates["adam"]}},
     ]
     r = simulate.run(s, configs, starts, 1500)
-    gscale = critical.critical_set(s).gscale
+    gscale = surface_catalog.critical_set(s).gscale
     size = _size(s)
     checked = 0
     for lane in r.summary:
