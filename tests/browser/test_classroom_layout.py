@@ -80,7 +80,9 @@ FIT_QUERIES = [
 
 
 @pytest.mark.parametrize("query", FIT_QUERIES)
-@pytest.mark.parametrize("watched", [(1920, 1080), (1280, 800)], indirect=True, ids=["1080p", "1280x800"])
+@pytest.mark.parametrize(
+    "watched", [(1920, 1080), (1280, 800)], indirect=True, ids=["1080p", "1280x800"]
+)
 def test_the_whole_race_fits_the_screen_without_scrolling(watched, query):
     page = watched.page
     watched.open(query)
@@ -93,8 +95,9 @@ def test_the_whole_race_fits_the_screen_without_scrolling(watched, query):
     geo = geometry(page)
     for testid, g in geo.items():
         assert g["ticks"] > 0, f"{testid}: no x tick labels"
-        assert 0 <= g["top"] and g["axisBottom"] <= view["innerHeight"], (
-            f"{testid}: its x axis ends at y = {g['axisBottom']:.0f}, below the fold at {view['innerHeight']}"
+        assert g["top"] >= 0 and g["axisBottom"] <= view["innerHeight"], (
+            f"{testid}: its x axis ends at y = {g['axisBottom']:.0f},"
+            f" below the fold at {view['innerHeight']}"
         )
         assert g["right"] <= view["innerWidth"], testid
     # large and legible: the surface stays square and big (over half a 1080p screen's height)
@@ -124,7 +127,9 @@ def test_projector_mode_keeps_the_copy_link_button(watched):
 @pytest.fixture
 def phone(browser, server: str) -> Iterator[Watched]:
     """A touch phone (375×667, mobile viewport) whose problems fail the test."""
-    ctx = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    ctx = browser.new_context(
+        viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True
+    )
     page = ctx.new_page()
     w = Watched(page, server)
     yield w
@@ -186,7 +191,9 @@ def test_a_tap_on_the_phone_surface_sets_the_start(phone):
     box = page.locator("[data-testid=surface-plot] .nsewdrag").first.bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
     page.wait_for_function(
-        "(before) => JSON.stringify(window.descentlab.state.starts) !== before", arg=before, timeout=5_000
+        "(before) => JSON.stringify(window.descentlab.state.starts) !== before",
+        arg=before,
+        timeout=5_000,
     )
     starts = page.evaluate("() => window.descentlab.state.starts")
     assert len(starts) == 1
