@@ -12,6 +12,18 @@ export class Playback {
     this.playing = false;
     this.speed = clampSpeed(speed);
     this.total = 0; // last step of the run (steps)
+    this.reached = 0; // the furthest step shown of this run: nothing after it may be drawn
+  }
+
+  _note() {
+    this.reached = Math.max(this.reached, this.cursor);
+  }
+
+  /** Forget what was shown: back to step 0 as if the run were new (a new round of guesses). */
+  rewind() {
+    this.playing = false;
+    this.pos = 0;
+    this.reached = 0;
   }
 
   get cursor() {
@@ -22,6 +34,7 @@ export class Playback {
   reset(total) {
     this.total = total;
     this.pos = 0;
+    this.reached = 0;
   }
 
   play() {
@@ -51,12 +64,14 @@ export class Playback {
     const before = this.cursor;
     this.playing = false;
     this.pos = Math.min(this.lastAvailable(available), Math.max(0, before + n));
+    this._note();
     return this.cursor !== before;
   }
 
   seek(k, available) {
     const before = this.cursor;
     this.pos = Math.min(this.lastAvailable(available), Math.max(0, Math.round(k)));
+    this._note();
     return this.cursor !== before;
   }
 
@@ -75,6 +90,7 @@ export class Playback {
     const last = this.lastAvailable(available);
     const dt = Math.min(Math.max(dtMs, 0), 250); // a background tab must not jump ahead
     this.pos = Math.min(last, this.pos + (dt / 1000) * this.rate * this.speed);
+    this._note();
     if (complete && this.pos >= last - 1e-6) {
       this.pos = last;
       this.playing = false;

@@ -108,6 +108,20 @@ export function encodeState(cat, state) {
   return out.join("&");
 }
 
+/**
+ * What a copied link adds to the state's query (no leading "&"; "" when nothing): the
+ * playback step, the predict phase and the class's guesses. decodeState reads them back.
+ */
+export function encodeMoment({ step = 0, phase = null, guesses = [] }) {
+  const out = [];
+  if (phase === "reveal") {
+    out.push(q("phase", "reveal"));
+    for (const g of guesses) out.push(q("guess", g.map((v) => plain(Number(v.toFixed(3)))).join(",")));
+  }
+  if (step > 0) out.push(q("step", step));
+  return out.join("&");
+}
+
 // ------------------------------------------------------------------------------ decode
 
 function num(text, fallback, { int = false, low = -Infinity, high = Infinity } = {}) {

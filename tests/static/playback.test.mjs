@@ -89,3 +89,23 @@ test("stopping at the end asks for a redraw even when the step stays the same", 
   assert.equal(p.playing, false);
   assert.equal(p.cursor, 10);
 });
+
+test("playback remembers the furthest step shown, and forgets it for a new run or a rewind", () => {
+  const p = new Playback(1);
+  p.reset(300);
+  assert.equal(p.reached, 0);
+  p.play();
+  p.tick(250, 301, true);
+  p.tick(250, 301, true); // 30 steps at 60 steps/s (a tick counts at most 250 ms)
+  assert.equal(p.reached, 30);
+  p.seek(10, 301);
+  assert.equal(p.cursor, 10);
+  assert.equal(p.reached, 30); // stepping back does not un-show what was shown
+  p.step(50, 301);
+  assert.equal(p.reached, 60);
+  p.rewind();
+  assert.deepEqual([p.cursor, p.reached, p.playing], [0, 0, false]);
+  p.seek(300, 301);
+  p.reset(100);
+  assert.equal(p.reached, 0);
+});

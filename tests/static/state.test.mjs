@@ -148,3 +148,12 @@ test("a copied link's step, predict phase and guesses are read back; a race in t
   assert.equal(bad.phase, null);
   assert.deepEqual(bad.guesses, []);
 });
+
+test("a copied link's moment (step, phase, guesses) is written as decodeState reads it", async () => {
+  const { encodeMoment } = await import("../../static/js/state.js");
+  assert.equal(encodeMoment({ step: 0 }), "");
+  const tail = encodeMoment({ step: 120, phase: "reveal", guesses: [[-1.23456, 0.5], [0.9, 0]] });
+  const st = decodeState(cat, `?s=himmelblau&${tail}`);
+  assert.deepEqual([st.step, st.phase, st.guesses], [120, "reveal", [[-1.235, 0.5], [0.9, 0]]]);
+  assert.equal(encodeMoment({ step: 5, phase: null, guesses: [[1, 1]] }), "step=5");
+});

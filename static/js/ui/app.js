@@ -6,7 +6,7 @@ import { laneColor } from "../colors.js";
 import { pick, setLang, t } from "../i18n.js";
 import { Playback } from "../playback.js";
 import { runRequest } from "../requests.js";
-import { decodeState, encodeState, MAX_STARTS } from "../state.js";
+import { decodeState, encodeMoment, encodeState, MAX_STARTS } from "../state.js";
 import { distinctLabels, runLaneLabels } from "../summaries.js";
 import { $, translate } from "./dom.js";
 import { setExportLinks } from "./export.js";
@@ -34,7 +34,6 @@ export class App {
     this.labels = [];
     this.playback = new Playback(state.speed);
     this.hoverStep = null;
-    this.seen = 0; // the furthest step playback has shown of this race (nothing after it is drawn)
     this.needsDraw = true;
     this.surfaceSeq = 0;
     setLang(state.lang);
@@ -159,24 +158,24 @@ export class App {
 
   saveUrl() {
     clearTimeout(this.urlTimer);
-    this.urlTimer = setTimeout(() => {
-      const q = encodeState(this.cat, this.state);
-      if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
-    }, 120);
+    this.urlTimer = setTimeout(() => this.writeUrl("replaceState"), 120);
+  }
+
+  /** The state into the address bar now: replaceState, or pushState for a new history entry. */
+  writeUrl(method) {
+    clearTimeout(this.urlTimer);
+    const q = encodeState(this.cat, this.state);
+    if (`?${q}` !== location.search) history[method](null, "", `?${q}`);
   }
 
   /** Write the URL of the setup shown now (before something replaces it). */
   rememberSetup() {
-    clearTimeout(this.urlTimer);
-    const q = encodeState(this.cat, this.state);
-    if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
+    this.writeUrl("replaceState");
   }
 
   /** A new history entry for the state shown now (Back returns to the one before). */
   pushUrl() {
-    clearTimeout(this.urlTimer);
-    const q = encodeState(this.cat, this.state);
-    if (`?${q}` !== location.search) history.pushState(null, "", `?${q}`);
+    this.writeUrl("pushState");
   }
 
   /** Browser Back/Forward: show the setup the URL describes (its lesson too). */
@@ -198,15 +197,10 @@ export class App {
    * predict phase with its guesses (Copy link).
    */
   url() {
-    const extra = new URLSearchParams();
-    const k = this.onMlp ? 0 : this.playback.cursor;
     const predict = this.lessonPanel?.predict;
-    if (predict?.active && predict.revealed) {
-      extra.set("phase", "reveal");
-      for (const g of predict.guesses) extra.append("guess", g.map((v) => Number(v.toFixed(3))).join(","));
-    }
-    if (k > 0 && !this.secret) extra.set("step", String(k));
-    const tail = extra.toString();
+    const revealed = !!predict?.active && predict.revealed;
+    const tail = encodeMoment({ step: this.onMlp || this.secret ? 0 : this.playback.cursor,
+      phase: revealed ? "reveal" : null, guesses: revealed ? predict.guesses : [] });
     return `${location.origin}${location.pathname}?${encodeState(this.cat, this.state)}${tail ? `&${tail}` : ""}`;
   }
 
@@ -253,7 +247,6 @@ export class App {
     const secret = this.secret;
     if (first && Number.isInteger(this.state.step) && !secret) this.playback.seek(this.state.step, buffer.rows);
     else if (!first && !secret) this.playback.seek(buffer.steps, buffer.rows);
-    this.seen = this.playback.cursor;
     this.playback.pause();
     this.status.show(first || secret ? "ready" : "done");
     const t1 = performance.now();
@@ -269,7 +262,6 @@ export class App {
   onStreamStart(buffer, run) {
     this.setRace(buffer, run);
     this.playback.reset(buffer.steps);
-    this.seen = 0;
     this.playback.play();
     this.status.show("running", { k: 0, n: buffer.steps });
   }
@@ -337,13 +329,13 @@ export class App {
     return true;
   }
 
-  /** The furthest row the charts may draw (null: every row), after noting the cursor. */
+  /** The furthest row the charts may draw (null: every row): what playback has reached. */
   shownLimit() {
     const b = this.buffer;
     if (!b) return null;
     if (this.secret) return 0;
-    this.seen = Math.max(this.seen, this.playback.cursor);
-    return b.done && this.seen >= b.rows - 1 ? null : this.seen;
+    const reached = this.playback.reached;
+    return b.done && reached >= b.rows - 1 ? null : reached;
   }
 
   togglePlay() {
@@ -383,9 +375,7 @@ export class App {
 
   /** Back to step 0 with nothing seen yet (a new round of predictions). */
   rewind() {
-    this.playback.pause();
-    this.playback.seek(0, 1);
-    this.seen = 0;
+    this.playback.rewind();
     this.needsDraw = true;
   }
 
