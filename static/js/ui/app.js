@@ -3,7 +3,7 @@
 // animation frame. While the MLP tab is shown, playback goes to its controller (ui/mlp/).
 
 import { laneColor } from "../colors.js";
-import { pick, setLang, t } from "../i18n.js";
+import { pick, setLang } from "../i18n.js";
 import { Playback } from "../playback.js";
 import { runRequest } from "../requests.js";
 import { decodeState, encodeMoment, encodeState, MAX_STARTS } from "../state.js";
@@ -248,7 +248,7 @@ export class App {
     if (first && Number.isInteger(this.state.step) && !secret) this.playback.seek(this.state.step, buffer.rows);
     else if (!first && !secret) this.playback.seek(buffer.steps, buffer.rows);
     this.playback.pause();
-    this.status.show(first || secret ? "ready" : "done");
+    this.status.show(secret ? "predictFirst" : first ? "ready" : "done"); // not "press Space"
     const t1 = performance.now();
     Promise.all(drawFrame(this, true)).then(() => whenSettled(this)).then(() => {
       const now = performance.now();
@@ -324,7 +324,7 @@ export class App {
   /** In predict mode playback waits for the reveal: Space reveals once a guess is placed. */
   _heldForReveal() {
     if (!this.secret) return false;
-    this.status.show("text", { text: t("predict.needGuess") });
+    this.status.show("predictFirst");
     this.heldHint = true;
     return true;
   }

@@ -4,7 +4,7 @@
 import { fmtDuration } from "../format.js";
 import { t } from "../i18n.js";
 
-const ROUTINE = new Set(["ready", "rerunning", "starting", "done"]);
+const ROUTINE = new Set(["ready", "predictFirst", "rerunning", "starting", "done"]);
 
 export class StatusLine {
   constructor(el, getBuffer) {
@@ -25,6 +25,7 @@ export class StatusLine {
     const b = this.getBuffer();
     const text = {
       ready: () => t("status.ready"),
+      predictFirst: () => t("predict.needGuess"),
       rerunning: () => t("status.rerunning"),
       starting: () => t("status.rerunning"),
       running: () => t("status.running", vars),
