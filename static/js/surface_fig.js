@@ -61,6 +61,23 @@ export function labelledPoints(cps) {
   return mins.filter((p) => p.value <= low + 1e-9 * Math.max(1, Math.abs(low)));
 }
 
+/**
+ * On a plot `width` px wide (0: unknown), keep only labels that do not run into one already
+ * kept (lowest values first): a phone shows Rastrigin's "min 0" without a pile on top of it.
+ */
+export function spacedLabels(points, domain, width, textPx) {
+  if (!width || !domain) return points;
+  const [x0, x1] = domain[0];
+  const px = width / (x1 - x0 || 1); // x and y share one scale (scaleanchor)
+  const kept = [];
+  for (const p of [...points].sort((a, b) => a.value - b.value)) {
+    const clear = kept.every((k) => Math.abs(k.xy[0] - p.xy[0]) * px > textPx * 5.5
+      || Math.abs(k.xy[1] - p.xy[1]) * px > textPx * 1.6);
+    if (clear) kept.push(p);
+  }
+  return kept;
+}
+
 /** Critical points as markers (one trace per kind); their labels are annotations (below). */
 export function criticalTraces(info, { theme, projector, scale = 1 }) {
   const c = themeColors(theme, projector);
@@ -84,11 +101,11 @@ export function criticalTraces(info, { theme, projector, scale = 1 }) {
  * "min 0" labels, lifted clear of the point on a translucent card: a lane's head or ✕
  * resting on a minimum (as most do at the end) no longer covers its label.
  */
-export function criticalAnnotations(info, { theme, projector, scale = 1 }) {
+export function criticalAnnotations(info, { theme, projector, scale = 1, width = 0 }) {
   const c = themeColors(theme, projector);
   const s = sizes(projector, scale);
   const lift = s.head * 1.6 + 8; // above a head marker (and the selection ring's top)
-  return labelledPoints(info?.critical_points ?? []).map((p) => ({
+  return spacedLabels(labelledPoints(info?.critical_points ?? []), info?.domain, width, s.text).map((p) => ({
     x: p.xy[0], y: p.xy[1], xref: "x", yref: "y", showarrow: false, yanchor: "bottom", yshift: lift,
     text: `${t(`cp.${p.kind}`)} ${fmt(p.value, 3)}`, font: { size: s.text, color: c.text },
     bgcolor: withAlpha(c.paper, 0.72), borderpad: 2, captureevents: false,
@@ -199,7 +216,7 @@ export function raceTraces(buffer, cursor, lanes, info, { theme, projector, scal
   return [...halos, ...paths, ...(withHeads ? heads : []), diverged];
 }
 
-export function surfaceLayout(info, { theme, projector, scale = 1, empty = false }) {
+export function surfaceLayout(info, { theme, projector, scale = 1, empty = false, width = 0 }) {
   const c = themeColors(theme, projector);
   const s = sizes(projector, scale);
   const [[x0, x1], [y0, y1]] = info?.domain ?? [[-1, 1], [-1, 1]];
@@ -216,7 +233,7 @@ export function surfaceLayout(info, { theme, projector, scale = 1, empty = false
     yaxis: { ...axis("y", [y0, y1]), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
     showlegend: false, dragmode: false, hovermode: "closest",
     hoverlabel: { font: { size: s.small } },
-    annotations: [...criticalAnnotations(info, { theme, projector, scale }),
+    annotations: [...criticalAnnotations(info, { theme, projector, scale, width }),
       ...(empty ? [{ text: t("plot.empty"), xref: "paper", yref: "paper", x: 0.5, y: 0.04,
         showarrow: false, font: { size: s.font + 2, color: c.text }, bgcolor: withAlpha(c.paper, 0.85),
         borderpad: 6 }] : [])],

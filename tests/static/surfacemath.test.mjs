@@ -82,3 +82,13 @@ test("a diverging lane does not squash a linear chart", () => {
   assert.equal(robustRange([calm, [8, 4, 2, 1]]), null);
   assert.equal(robustRange([[NaN, NaN]]), null);
 });
+
+test("critical-point labels thin out on a small plot, lowest values kept", async () => {
+  const { spacedLabels } = await import("../../static/js/surface_fig.js");
+  const pts = [{ xy: [0, 0], value: 0 }, { xy: [1, 0], value: 1 }, { xy: [-1, 0], value: 1 }, { xy: [0, 4], value: 16 }];
+  const domain = [[-5, 5], [-5, 5]];
+  assert.equal(spacedLabels(pts, domain, 0, 12).length, 4); // size unknown: all
+  assert.equal(spacedLabels(pts, domain, 1200, 12).length, 4); // 120 px apart: all fit
+  const phone = spacedLabels(pts, domain, 210, 12); // 21 px apart: neighbours collide
+  assert.deepEqual(phone.map((p) => p.value), [0, 16]);
+});

@@ -180,7 +180,8 @@ export class SurfaceView {
     data.push(...criticalTraces(this.info, o), startTrace(this.starts, o));
     if (this.guesses?.length) data.push(guessTrace(this.guesses, o));
     if (cursor !== null && this.buffer) data.push(...raceTraces(this.buffer, cursor, this.lanes, this.info, { ...o, heads: forExport }));
-    return { data, layout: surfaceLayout(this.info, { ...o, empty: !this.buffer }) };
+    const width = this.gd._fullLayout?.xaxis?._length ?? 0; // labels thin out on a small plot
+    return { data, layout: surfaceLayout(this.info, { ...o, empty: !this.buffer, width }) };
   }
 
   /** Axis geometry in CSS pixels, from Plotly's laid-out axes. */
