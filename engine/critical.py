@@ -800,12 +800,17 @@ def refine(
     """
     p = np.asarray(p, dtype=np.float64).reshape(-1, 2)
     q = p.copy()
+    live = np.arange(len(p))  # rows still iterating: not converged, not beyond the radius
     with np.errstate(all="ignore"):
         for _ in range(iters):
-            _, step, _ok = _newton(surface, q)
+            _, step, _ok = _newton(surface, q[live])
             length = np.hypot(step[:, 0], step[:, 1])
             step *= np.minimum(1.0, 0.25 * radius / np.maximum(length, 1e-300))[:, None]
-            q = q + step
+            q[live] += step
+            gone = np.hypot(*(q[live] - p[live]).T) > radius  # fails whatever follows
+            live = live[(length > 1e-13 * radius) & ~gone]
+            if not len(live):
+                break
         q = _polish(surface, q)
         gnorm = np.hypot(*surface.grad(q).T)
         moved = np.hypot(*(q - p).T)

@@ -19,6 +19,7 @@ Every rule's docstring gives its update in one line and says where Keras differs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -46,9 +47,12 @@ def _frozen(a: Any) -> Array:
     return v
 
 
+_PLAIN = (int, float)
+
+
 def _l2(g: Array, p: Array, wd: Any) -> Array:
     """g + λp: torch's L2 penalty (skipped when λ is a plain 0, as torch skips it)."""
-    if isinstance(wd, int | float) and wd == 0:
+    if isinstance(wd, _PLAIN) and wd == 0:
         return g
     return g + wd * p
 
@@ -62,7 +66,59 @@ def _sel(flag: Any, a: Callable[[], Any], b: Callable[[], Any]) -> Any:
     """np.where for a per-lane flag; a plain branch (only one side computed) for a bool."""
     if isinstance(flag, bool | np.bool_):
         return a() if flag else b()
-    return np.where(flag, a(), b())
+    with np.errstate(divide="ignore", invalid="ignore"):  # the side not taken may be invalid
+        return np.where(flag, a(), b())
+
+
+# --------------------------------------------------------------------------- namespaces
+# Every rule is written once, against a namespace `xp` of the few functions it needs beyond
+# arithmetic: ARRAY runs it on NumPy arrays (any number of lanes, hyperparameters per lane),
+# FLOAT on plain Python floats (one coordinate of one lane: the race kernel's fast path for
+# a few lanes, where NumPy's per-call overhead would dominate). Both give the same bits:
+# IEEE arithmetic, correctly rounded square roots, and the same order of operations.
+
+
+class _ArrayOps:
+    sqrt = staticmethod(np.sqrt)
+    maximum = staticmethod(np.maximum)
+    abs = staticmethod(np.abs)
+    sel = staticmethod(_sel)
+
+    @staticmethod
+    def scalar(v: Any) -> bool:
+        return np.ndim(v) == 0
+
+
+NAN = float("nan")
+
+
+def _fmax(a: float, b: float) -> float:
+    """np.maximum for two floats: NaN if either is NaN."""
+    if a >= b:
+        return a
+    return b if b >= a else NAN
+
+
+class _FloatOps:
+    """Plain floats. Where NumPy answers inf or NaN, Python raises (math.sqrt of a negative,
+    an overflowing power, a division by zero): a caller catches ArithmeticError and
+    ValueError and redoes that step with ARRAY on NumPy scalars, which answer as NumPy does."""
+
+    sqrt = staticmethod(math.sqrt)
+    maximum = staticmethod(_fmax)
+    abs = staticmethod(abs)
+
+    @staticmethod
+    def sel(flag: Any, a: Callable[[], Any], b: Callable[[], Any]) -> Any:
+        return a() if flag else b()
+
+    @staticmethod
+    def scalar(v: Any) -> bool:
+        return True
+
+
+ARRAY = _ArrayOps()
+FLOAT = _FloatOps()
 
 
 # --------------------------------------------------------------------------- update rules
@@ -70,7 +126,7 @@ def _sel(flag: Any, a: Callable[[], Any], b: Callable[[], Any]) -> Any:
 # torch after `step += 1`), hyperparameters h (already aligned with p) and the learning rate.
 
 
-def _sgd(p, g, s, t, h, lr):
+def _sgd(p, g, s, t, h, lr, xp=ARRAY):
     """g ← g + λp; b ← μb + (1−τ)g (b₁ = g); g ← g + μb if nesterov else b; p ← p − ηg.
 
     Keras SGD keeps v ← μv − ηg and adds v: the same path for a constant η, but Keras folds η
@@ -83,14 +139,15 @@ def _sgd(p, g, s, t, h, lr):
     else:
         buf = mu * s["momentum_buffer"] + (1.0 - h["dampening"]) * g
     # torch skips the buffer entirely when momentum == 0 (then dampening has no effect)
-    d = _sel(h["nesterov"], lambda: g + mu * buf, lambda: buf)
-    if np.ndim(mu) == 0:
+    nesterov = h["nesterov"]
+    d = buf if nesterov is False else xp.sel(nesterov, lambda: g + mu * buf, lambda: buf)
+    if xp.scalar(mu):
         return p - lr * (d if mu != 0 else g), {"momentum_buffer": buf}
     d = np.where(mu != 0, d, g)
     return p - lr * d, {"momentum_buffer": buf}
 
 
-def _adagrad(p, g, s, t, h, lr):
+def _adagrad(p, g, s, t, h, lr, xp=ARRAY):
     """Σ ← Σ + g²; p ← p − η/(1+(t−1)·decay) · g/(√Σ + ε).
 
     Keras puts ε inside the square root (g/√(Σ+ε)) and starts Σ at 0.1.
@@ -98,10 +155,10 @@ def _adagrad(p, g, s, t, h, lr):
     g = _l2(g, p, h["weight_decay"])
     clr = lr / (1.0 + (t - 1) * h["lr_decay"])
     acc = s["sum"] + g * g
-    return p - clr * g / (np.sqrt(acc) + h["eps"]), {"sum": acc}
+    return p - clr * g / (xp.sqrt(acc) + h["eps"]), {"sum": acc}
 
 
-def _rmsprop(p, g, s, t, h, lr):
+def _rmsprop(p, g, s, t, h, lr, xp=ARRAY):
     """v ← αv + (1−α)g²; d = g/(√(v − ḡ²·centered) + ε); b ← μb + d; p ← p − η·(b or d).
 
     Keras puts ε inside the square root and defaults to ρ=0.9 (torch's α), ε=1e-7.
@@ -110,13 +167,14 @@ def _rmsprop(p, g, s, t, h, lr):
     a = h["alpha"]
     sq = a * s["square_avg"] + (1.0 - a) * g * g
     gavg = a * s["grad_avg"] + (1.0 - a) * g
-    var = _sel(h["centered"], lambda: sq - gavg * gavg, lambda: sq)
-    d = g / (np.sqrt(var) + h["eps"])
+    centered = h["centered"]
+    var = sq if centered is False else xp.sel(centered, lambda: sq - gavg * gavg, lambda: sq)
+    d = g / (xp.sqrt(var) + h["eps"])
     buf = h["momentum"] * s["momentum_buffer"] + d  # with momentum 0 this is just d
     return p - lr * buf, {"square_avg": sq, "grad_avg": gavg, "momentum_buffer": buf}
 
 
-def _adadelta(p, g, s, t, h, lr):
+def _adadelta(p, g, s, t, h, lr, xp=ARRAY):
     """v ← ρv + (1−ρ)g²; Δ = √(u+ε)/√(v+ε)·g; u ← ρu + (1−ρ)Δ²; p ← p − ηΔ.
 
     Same form in Keras, whose defaults are η=0.001, ρ=0.95, ε=1e-7.
@@ -124,74 +182,77 @@ def _adadelta(p, g, s, t, h, lr):
     g = _l2(g, p, h["weight_decay"])
     rho = h["rho"]
     sq = rho * s["square_avg"] + (1.0 - rho) * g * g
-    delta = np.sqrt(s["acc_delta"] + h["eps"]) / np.sqrt(sq + h["eps"]) * g
+    delta = xp.sqrt(s["acc_delta"] + h["eps"]) / xp.sqrt(sq + h["eps"]) * g
     acc = rho * s["acc_delta"] + (1.0 - rho) * delta * delta
     return p - lr * delta, {"square_avg": sq, "acc_delta": acc}
 
 
-def _adam_core(p, g, s, t, h, lr):
+def _adam_core(p, g, s, t, h, lr, xp=ARRAY):
     b1, b2 = h["beta1"], h["beta2"]
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])  # torch's lerp
     v = b2 * s["exp_avg_sq"] + (1.0 - b2) * g * g
     bc1 = 1.0 - b1**t
-    bc2_sqrt = np.sqrt(1.0 - b2**t)
-    vmax = _sel(h["amsgrad"], lambda: np.maximum(s["max_exp_avg_sq"], v), lambda: v)
-    denom = np.sqrt(vmax) / bc2_sqrt + h["eps"]
+    bc2_sqrt = xp.sqrt(1.0 - b2**t)
+    ams = h["amsgrad"]  # (a plain False, the default, skips the closures)
+    vmax = v if ams is False else xp.sel(ams, lambda: xp.maximum(s["max_exp_avg_sq"], v), lambda: v)
+    denom = xp.sqrt(vmax) / bc2_sqrt + h["eps"]
     slots = {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
     return p - (lr / bc1) * m / denom, slots
 
 
-def _adam(p, g, s, t, h, lr):
+def _adam(p, g, s, t, h, lr, xp=ARRAY):
     """m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η·m̂/(√v̂ + ε) (v̂ ← max under amsgrad).
 
     L2 penalty: g ← g + λp before the moments. Keras adds ε to √v before the √(1−β₂ᵗ)
     correction (its "epsilon hat") and defaults to ε=1e-7.
     """
-    return _adam_core(p, _l2(g, p, h["weight_decay"]), s, t, h, lr)
+    return _adam_core(p, _l2(g, p, h["weight_decay"]), s, t, h, lr, xp)
 
 
-def _adamw(p, g, s, t, h, lr):
+def _adamw(p, g, s, t, h, lr, xp=ARRAY):
     """p ← p(1 − ηλ), then the Adam step without L2: decay decoupled from the gradient.
 
     Keras AdamW decays the same way; its default weight_decay is 0.004 (torch: 0.01).
     """
-    return _adam_core(p * (1.0 - lr * h["weight_decay"]), g, s, t, h, lr)
+    return _adam_core(p * (1.0 - lr * h["weight_decay"]), g, s, t, h, lr, xp)
 
 
-def _decay(p, g, h, lr):
+def _decay(p, g, h, lr, xp):
     """Weight decay as L2 (into g) or decoupled (into p), as NAdam and RAdam offer."""
     wd = h["weight_decay"]
     dec = h["decoupled_weight_decay"]
+    if dec is False:
+        return p, _l2(g, p, wd)
     return (
-        _sel(dec, lambda: p * (1.0 - lr * wd), lambda: p),
-        _sel(dec, lambda: g, lambda: g + wd * p),
+        xp.sel(dec, lambda: p * (1.0 - lr * wd), lambda: p),
+        xp.sel(dec, lambda: g, lambda: g + wd * p),
     )
 
 
-def _nadam(p, g, s, t, h, lr):
+def _nadam(p, g, s, t, h, lr, xp=ARRAY):
     """μₜ = β₁(1 − ½·0.96^(tψ)); p ← p − η(1−μₜ)/(1−Πμ)·g/d − ημₜ₊₁/(1−Πμ·μₜ₊₁)·m/d.
 
     d = √(v/(1−β₂ᵗ)) + ε. Keras Nadam uses the same momentum schedule (ψ = 0.004).
     """
-    p, g = _decay(p, g, h, lr)
+    p, g = _decay(p, g, h, lr, xp)
     b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_prod = s["mu_product"] * mu
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])
     v = b2 * s["exp_avg_sq"] + (1.0 - b2) * g * g
-    denom = np.sqrt(v / (1.0 - b2**t)) + h["eps"]
+    denom = xp.sqrt(v / (1.0 - b2**t)) + h["eps"]
     p = p - lr * (1.0 - mu) / (1.0 - mu_prod) * g / denom
     p = p - lr * mu_next / (1.0 - mu_prod * mu_next) * m / denom
     return p, {"exp_avg": m, "exp_avg_sq": v, "mu_product": mu_prod}
 
 
-def _radam(p, g, s, t, h, lr):
+def _radam(p, g, s, t, h, lr, xp=ARRAY):
     """ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); if ρₜ > 5: p ← p − η·m̂·r·√(1−β₂ᵗ)/(√v + ε), else p ← p − η·m̂.
 
     r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ)). Keras core has no RAdam.
     """
-    p, g = _decay(p, g, h, lr)
+    p, g = _decay(p, g, h, lr, xp)
     b1, b2 = h["beta1"], h["beta2"]
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])
     v = b2 * s["exp_avg_sq"] + (1.0 - b2) * g * g
@@ -199,15 +260,17 @@ def _radam(p, g, s, t, h, lr):
     m_hat = m / (1.0 - b1**t)
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     rho_t = rho_inf - 2.0 * t * b2**t / bc2
-    rectify = rho_t > 5.0
-    with np.errstate(divide="ignore", invalid="ignore"):  # r is used only where ρₜ > 5
-        r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-    adaptive = np.sqrt(bc2) / (np.sqrt(v) + h["eps"])
-    step = np.where(rectify, m_hat * lr * adaptive * r, m_hat * lr)
+
+    def rectified():  # computed (for all lanes) only when some lane has ρₜ > 5
+        r = xp.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        adaptive = xp.sqrt(bc2) / (xp.sqrt(v) + h["eps"])
+        return m_hat * lr * adaptive * r
+
+    step = xp.sel(rho_t > 5.0, rectified, lambda: m_hat * lr)
     return p - step, {"exp_avg": m, "exp_avg_sq": v}
 
 
-def _adamax(p, g, s, t, h, lr):
+def _adamax(p, g, s, t, h, lr, xp=ARRAY):
     """m ← β₁m + (1−β₁)g; u ← max(β₂u, |g| + ε); p ← p − η/(1−β₁ᵗ) · m/u.
 
     Keras adds ε to u in the denominator instead of inside the max.
@@ -215,7 +278,7 @@ def _adamax(p, g, s, t, h, lr):
     g = _l2(g, p, h["weight_decay"])
     b1 = h["beta1"]
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])
-    u = np.maximum(h["beta2"] * s["exp_inf"], np.abs(g) + h["eps"])
+    u = xp.maximum(h["beta2"] * s["exp_inf"], xp.abs(g) + h["eps"])
     return p - lr / (1.0 - b1**t) * m / u, {"exp_avg": m, "exp_inf": u}
 
 
@@ -646,6 +709,36 @@ class Optimizer:
         for flag in ("nesterov", "centered", "amsgrad", "decoupled_weight_decay"):
             out.setdefault(flag, False)
         return out
+
+    # ---------------------------------------------------------------- one lane, plain floats
+
+    @property
+    def rule(self) -> Callable:
+        """The update rule `(p, g, slots, t, h, lr, xp) -> (p', slots')` (see ARRAY, FLOAT)."""
+        return _SPECS[self.name].rule
+
+    def lane_hyper(self, j: int) -> dict[str, Any]:
+        """Lane j's hyperparameters as plain floats and bools (lane j of stacked arrays)."""
+        out = {}
+        for k, v in self._aligned(1).items():
+            a = np.asarray(v)
+            x = a.reshape(-1)[j] if a.ndim else a[()]
+            out[k] = bool(x) if a.dtype == bool else float(x)
+        return out
+
+    def lane_slots(self, j: int) -> dict[str, float]:
+        """Lane j's starting state for one coordinate, as plain floats (as `init` sets it)."""
+        h = self.lane_hyper(j)
+        fill = {"sum": h.get("initial_accumulator_value", 0.0), "mu_product": 1.0}
+        return {slot: fill.get(slot, 0.0) for slot in self.slot_names}
+
+    def lane_clip(self, j: int) -> float | None:
+        """Lane j's gradient-norm clip (None: no clipping)."""
+        if self.clip_norm is None:
+            return None
+        a = np.asarray(self.clip_norm, dtype=np.float64)
+        c = float(a.reshape(-1)[j] if a.ndim else a)
+        return None if c == math.inf else c
 
 
 def names() -> list[str]:
