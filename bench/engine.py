@@ -2,14 +2,14 @@
 
     python bench/engine.py [--quick]
 
-1. One Adam trajectory on Rosenbrock, 1,000 steps: the engine (its race simulation, and a
-   bare `opt.step` loop) against a torch.optim loop with autograd (when torch is installed).
-   Target: at least 20x faster than torch.
-2. 10,000 lanes x 1,000 steps of Adam on Rosenbrock: the engine's pure `opt.step` loop and
-   its blocked multi-start pass against a hand-written in-place NumPy Adam.
-   Target: at least half the hand-written speed.
-3. A basin map of 200x200 starts x 500 steps for 8 optimizers on Himmelblau.
-   Target: under 5 seconds here.
+1. `simulate.run` (the race API the service uses, every field recorded), one Adam lane x
+   1,000 steps on Rosenbrock, against a torch.optim loop with autograd. Target >= 30x.
+2. `simulate.run`, 8 different optimizers x 500 steps, against 8 torch.optim loops.
+   Target >= 30x.
+3. `simulate.run` of 10,000 Adam lanes x 1,000 steps recording xy and loss, against a
+   hand-written in-place NumPy Adam (which records nothing). Target >= 0.5x; and its peak
+   memory (measured in a child process). Target <= 300 MB.
+4. A basin map of 200x200 starts x 500 steps for 8 optimizers on Himmelblau. Target < 5 s.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import importlib.util
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,11 +28,30 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import basins, optimizers, simulate, surfaces  # noqa: E402
+from engine import basins, simulate, surfaces  # noqa: E402
 
 ROSEN = surfaces.get("rosenbrock")
 START = np.array([-1.5, 2.0])
 ADAM = {"lr": 0.01}
+# Eight different optimizers (torch class, torch kwargs, engine config)
+EIGHT = [
+    ("SGD", {"lr": 1e-3}, {"name": "gd", "params": {"lr": 1e-3}}),
+    (
+        "SGD",
+        {"lr": 1e-3, "momentum": 0.9},
+        {"name": "sgd", "params": {"lr": 1e-3, "momentum": 0.9}},
+    ),
+    (
+        "SGD",
+        {"lr": 1e-3, "momentum": 0.9, "nesterov": True},
+        {"name": "sgd", "params": {"lr": 1e-3, "momentum": 0.9, "nesterov": True}},
+    ),
+    ("Adagrad", {"lr": 0.5}, {"name": "adagrad", "params": {"lr": 0.5}}),
+    ("RMSprop", {"lr": 0.01}, {"name": "rmsprop", "params": {"lr": 0.01}}),
+    ("Adam", {"lr": 0.05}, {"name": "adam", "params": {"lr": 0.05}}),
+    ("AdamW", {"lr": 0.05}, {"name": "adamw", "params": {"lr": 0.05}}),
+    ("NAdam", {"lr": 0.05}, {"name": "nadam", "params": {"lr": 0.05}}),
+]
 
 
 def median_time(fn, repeats: int) -> float:
@@ -44,28 +64,23 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-# ------------------------------------------------------------------ 1. one trajectory
+# ------------------------------------------------------------------ 1-2. races
 
 
 def engine_race_one():
     return simulate.run(ROSEN, [{"name": "adam", "params": ADAM}], START[None], 1000)
 
 
-def engine_steps_one():
-    opt = optimizers.create("adam", **ADAM)
-    p = START.copy()
-    state = opt.init(p)
-    for _ in range(1000):
-        p, state = opt.step(p, ROSEN.grad(p), state)
-    return p
+def engine_race_eight():
+    return simulate.run(ROSEN, [c for _, _, c in EIGHT], START[None], 500)
 
 
-def torch_one():
+def torch_loop(cls_name: str, kwargs: dict, steps: int):
     import torch
 
     x = torch.tensor(START, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([x], **ADAM)
-    for _ in range(1000):
+    opt = getattr(torch.optim, cls_name)([x], **kwargs)
+    for _ in range(steps):
         opt.zero_grad()
         loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
         loss.backward()
@@ -73,7 +88,15 @@ def torch_one():
     return x.detach().numpy()
 
 
-# ------------------------------------------------------------------ 2. many lanes
+def torch_one():
+    return torch_loop("Adam", ADAM, 1000)
+
+
+def torch_eight():
+    return [torch_loop(c, kw, 500) for c, kw, _ in EIGHT]
+
+
+# ------------------------------------------------------------------ 3. many lanes
 
 
 def lanes_start(n: int) -> np.ndarray:
@@ -81,16 +104,9 @@ def lanes_start(n: int) -> np.ndarray:
     return np.column_stack([rng.uniform(-2, 2, n), rng.uniform(-1, 3, n)])
 
 
-def engine_steps_many(p0: np.ndarray, steps: int):
-    opt = optimizers.create("adam", **ADAM)
-    p, state = p0, opt.init(p0)
-    for _ in range(steps):
-        p, state = opt.step(p, ROSEN.grad(p), state)
-    return p
-
-
-def engine_basins_many(p0: np.ndarray, steps: int):
-    return basins.basins(ROSEN, [{"name": "adam", "params": ADAM}], p0, steps).final_xy[0]
+def engine_many(p0: np.ndarray, steps: int):
+    cfg = [{"name": "adam", "params": ADAM}]
+    return simulate.run(ROSEN, cfg, p0, steps, record=("xy", "loss"))
 
 
 def handwritten_adam(p0: np.ndarray, steps: int, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
@@ -125,9 +141,30 @@ def handwritten_adam(p0: np.ndarray, steps: int, lr=0.01, b1=0.9, b2=0.999, eps=
     return p
 
 
-# ------------------------------------------------------------------ 3. basin map
+PEAK_CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+sys.argv = ["x"]
+from bench.engine import engine_many, lanes_start
+p0 = lanes_start({lanes})
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+engine_many(p0, {steps})
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
 
-EIGHT = [
+
+def peak_mb(lanes: int, steps: int) -> float:
+    """Peak RSS growth (MB) of one `simulate.run` in a fresh process."""
+    root = str(Path(__file__).resolve().parents[1])
+    code = PEAK_CHILD.format(root=root, lanes=lanes, steps=steps)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+# ------------------------------------------------------------------ 4. basin map
+
+BASIN_EIGHT = [
     {"name": "gd", "params": {"lr": 0.01}},
     {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
     {"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9, "nesterov": True}},
@@ -141,7 +178,7 @@ EIGHT = [
 
 def basin_map(n: int, steps: int):
     s = surfaces.get("himmelblau")
-    return basins.basins(s, EIGHT, basins.grid(s, n), steps)
+    return basins.basins(s, BASIN_EIGHT, basins.grid(s, n), steps)
 
 
 def main() -> None:
@@ -150,6 +187,8 @@ def main() -> None:
     args = ap.parse_args()
     reps = 3 if args.quick else 7
     have_torch = importlib.util.find_spec("torch") is not None
+    lanes, steps = (2000, 300) if args.quick else (10_000, 1000)
+    peak = peak_mb(lanes, steps)  # before torch is imported here (its import skews the child)
     print(
         f"DescentLab engine benchmark — Python {platform.python_version()}, NumPy "
         f"{np.__version__}, {os.cpu_count()} CPUs"
@@ -159,45 +198,52 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(1)
+        # float64 optimizer state too (NAdam's mu_product is a float32 tensor otherwise)
+        torch.set_default_dtype(torch.float64)
 
-    print("\n1. One Adam trajectory on Rosenbrock, 1,000 steps (median of", reps, "runs)")
-    t_race = median_time(engine_race_one, reps)
-    t_steps = median_time(engine_steps_one, reps)
-    print(f"   engine race (frames, inspector data): {t_race * 1e3:8.2f} ms")
-    print(f"   engine opt.step loop:                 {t_steps * 1e3:8.2f} ms")
+    print(f"\n1. simulate.run, 1 Adam lane x 1,000 steps on Rosenbrock (median of {reps})")
+    t_one = median_time(engine_race_one, reps)
+    print(f"   engine simulate.run (every field):    {t_one * 1e3:8.2f} ms")
+    print(f"\n2. simulate.run, 8 different optimizers x 500 steps (median of {reps})")
+    t_eight = median_time(engine_race_eight, reps)
+    print(f"   engine simulate.run (every field):    {t_eight * 1e3:8.2f} ms")
     if have_torch:
-        t_torch = median_time(torch_one, reps)
-        print(f"   torch.optim.Adam + autograd loop:     {t_torch * 1e3:8.2f} ms")
-        print(
-            f"   speed-up vs torch: race {t_torch / t_race:5.1f}x, opt.step loop "
-            f"{t_torch / t_steps:5.1f}x   (target >= 20x)"
-        )
-        np.testing.assert_allclose(engine_steps_one(), torch_one(), rtol=1e-9)
+        t_torch1 = median_time(torch_one, reps)
+        t_torch8 = median_time(torch_eight, reps)
+        print(f"   torch.optim.Adam + autograd, 1 lane:  {t_torch1 * 1e3:8.2f} ms")
+        print(f"   8 torch.optim loops x 500 steps:      {t_torch8 * 1e3:8.2f} ms")
+        print(f"   1 lane:  engine {t_torch1 / t_one:5.1f}x faster than torch   (target >= 30x)")
+        print(f"   8 lanes: engine {t_torch8 / t_eight:5.1f}x faster than torch   (target >= 30x)")
+        r = engine_race_one().arrays["xy"][-1, 0]
+        np.testing.assert_allclose(r, torch_one(), rtol=1e-9)
+        ends = engine_race_eight().arrays["xy"][-1]
+        np.testing.assert_allclose(ends, np.array(torch_eight()), rtol=1e-9)
+        print("   (final positions equal torch's to 1e-9)")
     else:
-        print("   torch not installed: `make bench` installs torch==2.13.0 for this ratio")
+        print("   torch not installed: `make bench` installs torch==2.13.0 for these ratios")
 
-    lanes, steps = (2000, 300) if args.quick else (10_000, 1000)
     p0 = lanes_start(lanes)
     reps2 = 3 if args.quick else 5
-    print(f"\n2. {lanes:,} lanes x {steps:,} steps of Adam on Rosenbrock (median of {reps2})")
+    print(
+        f"\n3. simulate.run, {lanes:,} Adam lanes x {steps:,} steps, record=(xy, loss) "
+        f"(median of {reps2})"
+    )
     t_hand = median_time(lambda: handwritten_adam(p0, steps), reps2)
-    t_api = median_time(lambda: engine_steps_many(p0, steps), reps2)
-    t_blk = median_time(lambda: engine_basins_many(p0, steps), reps2)
-    np.testing.assert_allclose(engine_steps_many(p0, 50), handwritten_adam(p0, 50), rtol=1e-9)
-    print(f"   hand-written in-place NumPy Adam:     {t_hand:8.3f} s")
-    print(
-        f"   engine opt.step loop (pure API):      {t_api:8.3f} s   "
-        f"speed {t_hand / t_api:4.2f}x of hand-written"
+    t_many = median_time(lambda: engine_many(p0, steps), reps2)
+    np.testing.assert_allclose(
+        engine_many(p0, 50).arrays["xy"][-1], handwritten_adam(p0, 50), rtol=1e-9
     )
+    print(f"   hand-written in-place NumPy Adam:     {t_hand:8.3f} s   (records nothing)")
     print(
-        f"   engine blocked multi-start pass:      {t_blk:8.3f} s   "
-        f"speed {t_hand / t_blk:4.2f}x of hand-written   (target >= 0.5x)"
+        f"   engine simulate.run:                  {t_many:8.3f} s   "
+        f"speed {t_hand / t_many:4.2f}x of hand-written   (target >= 0.5x)"
     )
+    print(f"   peak memory of that run: {peak:6.0f} MB   (target <= 300 MB; xy + loss = 240 MB)")
 
     n, steps3 = (60, 200) if args.quick else (200, 500)
     reps3 = 1 if args.quick else 3
     print(
-        f"\n3. Basin map {n}x{n} starts x {steps3} steps x 8 optimizers on Himmelblau "
+        f"\n4. Basin map {n}x{n} starts x {steps3} steps x 8 optimizers on Himmelblau "
         f"(median of {reps3})"
     )
     t_map = median_time(lambda: basin_map(n, steps3), reps3)
