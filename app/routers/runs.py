@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app import jobs, jsonutil
+from app import jobs, jsonutil, mlpjob
 from app.deps import ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.mlpjob import check_mlp_run
@@ -26,6 +26,32 @@ SSE_DOC = {
     "content": {"text/event-stream": {"schema": {"type": "string"}}},
     "description": "events meta, frame, diverged, done, error; each with an id",
 }
+
+
+FIELDS_DOC = (
+    "comma-separated arrays to include (e.g. xy,loss for a lean interactive re-run; the rest "
+    "can be fetched later with GET /api/runs/{id}?fields=...); default: all"
+)
+ALL_FIELDS = frozenset(jobs.FRAME_FIELDS) | frozenset(mlpjob.ROW_FIELDS + mlpjob.IT_FIELDS)
+
+
+def parse_fields(fields: str | None) -> frozenset[str] | None:
+    """The `fields` query as a set of array names (None: all); 422 names an unknown one."""
+    if fields is None:
+        return None
+    names = frozenset(f.strip() for f in fields.split(",") if f.strip())
+    unknown = sorted(names - ALL_FIELDS)
+    if unknown or not names:
+        what = f"unknown array {unknown[0]!r}" if unknown else "no array named"
+        raise HTTPException(422, f"fields: {what}; arrays are {', '.join(sorted(ALL_FIELDS))}")
+    return names
+
+
+def only(result: dict[str, Any] | None, names: frozenset[str] | None) -> dict[str, Any] | None:
+    """A result with only the asked arrays (its meta, summary and events whole)."""
+    if result is None or names is None:
+        return result
+    return {**result, "arrays": {k: v for k, v in result["arrays"].items() if k in names}}
 
 
 def links(run_id: str) -> dict[str, str]:
@@ -61,8 +87,10 @@ async def create_run(
             "wait=true, for interactive re-runs)"
         ),
     ] = True,
+    fields: Annotated[str | None, Query(description=FIELDS_DOC, max_length=200)] = None,
 ) -> Any:
     """Validate and admit a run; 201 with its id before anything streams."""
+    names = parse_fields(fields)
     config = run_request.model_dump(mode="json")
     if config["kind"] == "surface":
         check_surface_run(config, settings)
@@ -77,6 +105,7 @@ async def create_run(
 
     def body() -> bytes:  # large results are encoded off the event loop
         result = jobs.result_from_events(manager.events(run.id) or []) if wait else None
+        result = only(result, names)
         status = manager.get(run.id)["status"]
         return jsonutil.dumps(
             {"id": run.id, "status": status, "links": links(run.id), "result": result}
@@ -112,15 +141,16 @@ async def get_run(
     run_id: str,
     manager: ManagerDep,
     result: Annotated[bool, Query(description="include the arrays")] = True,
+    fields: Annotated[str | None, Query(description=FIELDS_DOC, max_length=200)] = None,
 ) -> Any:
     """Status, config, timestamps, summary and (once finished) the full result."""
+    names = parse_fields(fields)
     info = _found(manager.get(run_id))
 
     def body() -> bytes:  # large results are decoded and encoded off the event loop
         events = manager.events(run_id) if result else None
-        return jsonutil.dumps(
-            {**info, "result": jobs.result_from_events(events) if events else None}
-        )
+        full = jobs.result_from_events(events) if events else None
+        return jsonutil.dumps({**info, "result": only(full, names)})
 
     return Response(await asyncio.to_thread(body), media_type="application/json")
 
