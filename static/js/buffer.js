@@ -36,10 +36,42 @@ export class RunBuffer {
       this.cols[f] = Array.from({ length: this.nLanes }, () => [filled(this.capacity), filled(this.capacity)]);
     }
     this._dirtyFrom = null;
+    this.missing = []; // vector arrays not (yet) received: see fill()
+    this.details = 0;
   }
 
   /** Write a `frame` event: {start, rows, xy: [row][lane][2], loss: [row][lane], ...}. */
   push(frame) {
+    const end = this._write(frame);
+    const { start } = frame;
+    this.rows = Math.max(this.rows, end);
+    this._dirtyFrom = this._dirtyFrom === null ? start : Math.min(this._dirtyFrom, start);
+    this.version++;
+  }
+
+  /**
+   * Arrays that arrive after the rows (a lean re-run's gradient and moments): written without
+   * marking the charts dirty; `details` counts them for views that show them.
+   */
+  fill(frame) {
+    this._write(frame);
+    this.missing = this.missing.filter((f) => !frame[f]);
+    this.details++;
+  }
+
+  /** `update` as x_k − x_{k−1} from the positions (the engine's own definition). */
+  deriveUpdate() {
+    for (let l = 0; l < this.nLanes; l++) {
+      const [xs, ys] = this.cols.xy[l];
+      const [ux, uy] = this.cols.update[l];
+      for (let r = 1; r < this.rows; r++) {
+        ux[r] = xs[r] - xs[r - 1];
+        uy[r] = ys[r] - ys[r - 1];
+      }
+    }
+  }
+
+  _write(frame) {
     const { start, rows } = frame;
     const end = Math.min(this.capacity, start + rows);
     for (const f of SCALARS) {
@@ -66,9 +98,7 @@ export class RunBuffer {
         }
       }
     }
-    this.rows = Math.max(this.rows, end);
-    this._dirtyFrom = this._dirtyFrom === null ? start : Math.min(this._dirtyFrom, start);
-    this.version++;
+    return end;
   }
 
   /** A `diverged` event: {lane, step, reason, last_xy}. */
@@ -139,6 +169,8 @@ export class RunBuffer {
     const buf = new RunBuffer(result.meta);
     const a = result.arrays;
     if (a?.xy?.length) buf.push({ start: 0, rows: a.xy.length, ...a });
+    if (a?.xy?.length && !a.update) buf.deriveUpdate();
+    buf.missing = a?.xy?.length ? VECTORS.filter((f) => f !== "update" && !a[f]) : [];
     for (const d of result.diverged ?? []) buf.markDiverged(d);
     buf.finish(result.final ?? { status: "done", summary: result.summary });
     if (!buf.summary) buf.summary = result.summary ?? null;

@@ -89,3 +89,28 @@ test("rows beyond the step budget are ignored", () => {
   b.push(frame(3, 4));
   assert.equal(b.rows, 5);
 });
+
+test("a lean result derives update from the positions and takes the rest later without redrawing charts", () => {
+  const f = frame(0, 5);
+  const lean = { xy: f.xy, loss: f.loss, grad_norm: f.grad_norm, dist_min: f.dist_min, lr: f.lr };
+  const b = RunBuffer.fromResult({ meta, arrays: lean, diverged: [], summary: [] });
+  assert.deepEqual(b.missing, ["grad", "m", "v"]);
+  assert.deepEqual(b.vector("update", 0, 2), [1, -1]); // x_2 − x_1 for lane 0: (2, −2) − (1, −1)
+  assert.equal(b.vector("update", 0, 0), null);
+  assert.equal(b.vector("update", 1, 3), null); // lane 1 has no position at row 3
+  assert.equal(b.vector("grad", 1, 2), null);
+  const version = b.version;
+  b.takeDirty();
+  b.fill({ start: 0, rows: 5, grad: f.grad, m: f.m, v: f.v });
+  assert.deepEqual(b.vector("grad", 1, 2), [3, 4]);
+  assert.deepEqual(b.missing, []);
+  assert.equal(b.details, 1);
+  assert.equal(b.version, version); // the charts need not redraw
+  assert.equal(b.takeDirty(), null);
+});
+
+test("a whole result has nothing missing", () => {
+  const b = RunBuffer.fromResult({ meta, arrays: frame(0, 5), diverged: [], summary: [] });
+  assert.deepEqual(b.missing, []);
+  assert.deepEqual(b.vector("update", 0, 1), [0.5, 0.5]); // the server's own, not derived
+});

@@ -73,8 +73,13 @@ export const api = {
   checkFormula: (formula, domain, gridN = 120, opts) =>
     request("POST", "/api/formulas/check", domain ? { formula, domain, grid_n: gridN } : { formula, grid_n: gridN }, opts),
   /** POST /api/runs?wait=true&persist=false: the whole result at once, kept out of the history. */
-  runNow: (body, opts = {}) =>
-    withRetry(() => request("POST", "/api/runs?wait=true&persist=false", body, opts), opts),
+  runNow: (body, opts = {}) => {
+    const fields = opts.fields ? `&fields=${opts.fields.join(",")}` : "";
+    return withRetry(() => request("POST", `/api/runs?wait=true&persist=false${fields}`, body, opts), opts);
+  },
+  /** GET /api/runs/{id}?fields=...: more arrays of a finished run (a lean re-run's details). */
+  arrays: (id, fields, opts = {}) =>
+    request("GET", `/api/runs/${encodeURIComponent(id)}?fields=${fields.join(",")}`, undefined, opts),
   /** POST /api/runs: the id and links; stream it with stream(). */
   start: (body, opts = {}) => withRetry(() => request("POST", "/api/runs", body, opts), opts),
   cancel: (id) => request("DELETE", `/api/runs/${encodeURIComponent(id)}`).catch(() => null),

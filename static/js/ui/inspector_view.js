@@ -15,7 +15,7 @@ export class InspectorView {
 
   /** Re-render when lane, step, run or language changed. */
   update(buffer, labels, lane, step, lang, laneSpec) {
-    const key = `${buffer?.version}|${labels.join()}|${lane}|${step}|${lang}`;
+    const key = `${buffer?.version}.${buffer?.details}|${labels.join()}|${lane}|${step}|${lang}`;
     if (key === this.key) return;
     this.key = key;
     if (!buffer || !labels.length) {

@@ -10,9 +10,10 @@ export class RaceClient {
    * hooks: {onResult(buffer, run, timing), onStreamStart(buffer, run), onStatus(kind, vars),
    *         onError(error)}
    */
-  constructor(hooks, { Buffer = RunBuffer } = {}) {
+  constructor(hooks, { Buffer = RunBuffer, lean = null } = {}) {
     this.hooks = hooks;
     this.Buffer = Buffer;
+    this.lean = lean; // the arrays a quick re-run fetches first (null: all); the rest follow
     this.inflight = null; // AbortController of the quick re-run in flight
     this.pending = null; // the newest request body waiting for it
     this.live = null; // {id, close} of a streaming run
@@ -30,7 +31,7 @@ export class RaceClient {
     this.inflight = ctl;
     const t0 = performance.now();
     this.hooks.onStatus("rerunning");
-    api.runNow(body, { signal: ctl.signal, onBusy: (s) => this.hooks.onStatus("busy", { s }) })
+    api.runNow(body, { signal: ctl.signal, fields: this.lean, onBusy: (s) => this.hooks.onStatus("busy", { s }) })
       .then((res) => {
         if (ctl.signal.aborted) return;
         const fetchMs = performance.now() - t0;
@@ -40,6 +41,7 @@ export class RaceClient {
         if (next) this.rerun(next.body, next.mark); // start the newer one first, then draw
         const buffer = this.Buffer.fromResult(res.result);
         this.hooks.onResult(buffer, { id: res.id, links: res.links }, { mark, fetchMs, superseded: !!next });
+        if (buffer.missing?.length) this.fetchDetails(res.id, buffer);
       })
       .catch((e) => {
         if (e.name === "AbortError") return;
@@ -49,6 +51,17 @@ export class RaceClient {
         if (next) this.rerun(next.body, next.mark);
         else this.hooks.onError(e);
       });
+  }
+
+  /** A lean re-run's other arrays (the inspector's gradient and moments), after its draw. */
+  fetchDetails(id, buffer) {
+    api.arrays(id, buffer.missing)
+      .then((res) => {
+        const a = res.result?.arrays;
+        if (a) buffer.fill({ start: 0, rows: buffer.rows, ...a });
+        this.hooks.onDetails?.(buffer);
+      })
+      .catch(() => null); // the run may be gone (a newer one evicted it): arrows stay hidden
   }
 
   /** Start a streamed run; frames go into a fresh buffer as they arrive. */
