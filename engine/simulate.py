@@ -524,37 +524,46 @@ class FloatKernel:
         pick = np.asarray(steps[base:], dtype=np.int64) - k0  # recorded row → step index
         moments = "m" in self.want or "v" in self.want
         grad_fn = self.surface.grad_fn
-        for i, lane in enumerate(self.lanes):
-            if not alive[i]:
-                continue
-            s = i % self.n_start
-            nz = xi[:, s].tolist() if xi is not None else None
-            g_before = (lane.gx, lane.gy)
-            x_before = (lane.x, lane.y)
-            rows, mv = _run_lane(lane, grad_fn, k0, n, nz, moments)
-            a = np.array(rows, dtype=np.float64).reshape(-1, 4)  # x, y, ∂x, ∂y after each step
-            done = len(a)  # a lane that stopped has fewer steps
-            idx = pick[pick < done]
-            if not len(idx):
-                continue
-            at = slice(base, base + len(idx))
-            out["xy"][at, i] = a[idx, :2]
-            out["gclean"][at, i] = a[idx, 2:]
-            if "grad" in out or self.before:  # the gradient and position before each step
-                prev = np.empty((done, 4))
-                prev[0] = (*x_before, *g_before)
-                prev[1:] = a[:-1]
-                if "grad" in out:
-                    g = prev[idx, 2:]
-                    out["grad"][at, i] = g + xi[idx, s] if xi is not None else g
-                if self.before:
-                    out["before"][at, i] = prev[idx, :2]
-            if moments and mv:
-                b = np.array(mv, dtype=np.float64).reshape(-1, 4)  # m_x, m_y, v_x, v_y
-                if "m" in out:
-                    out["m"][at, i] = b[idx, :2]
-                if "v" in out:
-                    out["v"][at, i] = b[idx, 2:]
+        noise = xi.transpose(1, 0, 2).tolist() if xi is not None else None  # per start
+        lanes, before, rows, mvs = [], [], [], []
+        with np.errstate(all="ignore"):
+            for i, lane in enumerate(self.lanes):
+                if not alive[i]:
+                    continue
+                nz = noise[i % self.n_start] if noise is not None else None
+                before.append((lane.x, lane.y, lane.gx, lane.gy))
+                r, mv = _run_lane(lane, grad_fn, k0, n, nz, moments)
+                if len(r) < 4 * n:  # it stopped (left the bound): pad with NaN rows
+                    r = r + [NAN] * (4 * n - len(r))
+                    mv = mv + [NAN] * (4 * n - len(mv)) if mv else mv
+                lanes.append(i)
+                rows.append(r)
+                mvs.append(mv)
+        if not lanes:
+            return out
+        at = slice(base, base + len(pick))
+        a = np.array(rows, dtype=np.float64).reshape(len(lanes), n, 4).transpose(1, 0, 2)
+        a = a[pick]  # (recorded rows, lanes, 4): x, y, ∂x, ∂y after each step
+        out["xy"][at, lanes] = a[..., :2]
+        out["gclean"][at, lanes] = a[..., 2:]
+        if "grad" in out or self.before:  # the position and gradient before each step
+            prev = np.array(rows, dtype=np.float64).reshape(len(lanes), n, 4).transpose(1, 0, 2)
+            prev = np.concatenate([np.array(before)[None], prev[:-1]])[pick]
+            if "grad" in out:
+                g = prev[..., 2:]
+                if xi is not None:
+                    g = g + xi[pick][:, np.asarray(lanes) % self.n_start]
+                out["grad"][at, lanes] = g
+            if self.before:
+                out["before"][at, lanes] = prev[..., :2]
+        if moments and any(mvs):
+            filled = [mv if mv else [NAN] * (4 * n) for mv in mvs]
+            b = np.array(filled, dtype=np.float64).reshape(len(lanes), n, 4).transpose(1, 0, 2)
+            b = b[pick]  # m_x, m_y, v_x, v_y
+            if "m" in out:
+                out["m"][at, lanes] = b[..., :2]
+            if "v" in out:
+                out["v"][at, lanes] = b[..., 2:]
         return out
 
 
@@ -573,47 +582,46 @@ def _run_lane(lane: _Lane, grad_fn, k0: int, n: int, noise, moments: bool):
     bound, nan = BOUND, NAN
     convert = None  # a surface written with NumPy functions answers in NumPy scalars
     i = 0
-    with np.errstate(all="ignore"):
-        while i < n:
-            k = k0 + i
-            try:
-                ux, uy = gx, gy
-                if noise is not None:
-                    ex, ey = noise[i]
-                    ux += ex
-                    uy += ey
-                if clip is not None:  # as optimizers.clip_by_norm
-                    scale = min(1.0, clip / max(xp.sqrt(ux * ux + uy * uy), 1e-300))
-                    ux *= scale
-                    uy *= scale
-                lr = lrs[i]
-                nx, nsx = rule(x, ux, sx, k, h, lr, xp)
-                ny, nsy = rule(y, uy, sy, k, h, lr, xp)
-                stop = not (-bound <= nx <= bound and -bound <= ny <= bound)  # NaN too
-                if stop:
-                    ngx = ngy = nan
-                else:
-                    ngx, ngy = grad_fn(nx, ny)
-                    if convert is None:
-                        convert = type(ngx) is not float and xp is optimizers.FLOAT
-                    if convert:
-                        ngx, ngy = float(ngx), float(ngy)
-            except (ArithmeticError, ValueError):
-                if xp is optimizers.ARRAY:
-                    raise
-                # Python raises where NumPy gives inf or NaN: from this step on, NumPy scalars
-                xp, convert = optimizers.ARRAY, False
-                x, y, gx, gy = (np.float64(v) for v in (x, y, gx, gy))
-                sx = {key: np.float64(v) for key, v in sx.items()}
-                sy = {key: np.float64(v) for key, v in sy.items()}
-                continue
-            x, y, sx, sy, gx, gy = nx, ny, nsx, nsy, ngx, ngy
-            add((x, y, gx, gy))
-            if keep_mv:
-                add_mv((sx.get(mk, nan), sy.get(mk, nan), sx.get(vk, nan), sy.get(vk, nan)))
-            i += 1
+    while i < n:
+        k = k0 + i
+        try:
+            ux, uy = gx, gy
+            if noise is not None:
+                ex, ey = noise[i]
+                ux += ex
+                uy += ey
+            if clip is not None:  # as optimizers.clip_by_norm
+                scale = min(1.0, clip / max(xp.sqrt(ux * ux + uy * uy), 1e-300))
+                ux *= scale
+                uy *= scale
+            lr = lrs[i]
+            nx, nsx = rule(x, ux, sx, k, h, lr, xp)
+            ny, nsy = rule(y, uy, sy, k, h, lr, xp)
+            stop = not (-bound <= nx <= bound and -bound <= ny <= bound)  # NaN too
             if stop:
-                break
+                ngx = ngy = nan
+            else:
+                ngx, ngy = grad_fn(nx, ny)
+                if convert is None:
+                    convert = type(ngx) is not float and xp is optimizers.FLOAT
+                if convert:
+                    ngx, ngy = float(ngx), float(ngy)
+        except (ArithmeticError, ValueError):
+            if xp is optimizers.ARRAY:
+                raise
+            # Python raises where NumPy gives inf or NaN: from this step on, NumPy scalars
+            xp, convert = optimizers.ARRAY, False
+            x, y, gx, gy = (np.float64(v) for v in (x, y, gx, gy))
+            sx = {key: np.float64(v) for key, v in sx.items()}
+            sy = {key: np.float64(v) for key, v in sy.items()}
+            continue
+        x, y, sx, sy, gx, gy = nx, ny, nsx, nsy, ngx, ngy
+        add((x, y, gx, gy))
+        if keep_mv:
+            add_mv((sx.get(mk, nan), sy.get(mk, nan), sx.get(vk, nan), sy.get(vk, nan)))
+        i += 1
+        if stop:
+            break
     lane.x, lane.y, lane.sx, lane.sy, lane.gx, lane.gy = x, y, sx, sy, gx, gy
     return rows, mv
 
