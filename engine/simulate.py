@@ -314,8 +314,7 @@ class _Race:
         _mask(cut, xy, loss, rows["gclean"])
         if "grad_norm" in out:
             _norm(rows["gclean"], out["grad_norm"])
-        g = rows["gclean"] if self.tracker.may_discover(xy) else None
-        dist = self.tracker.observe(steps, xy, g)
+        dist = self.tracker.observe(steps, xy, rows["gclean"])
         if "loss" in out:
             out["loss"][...] = loss
         if "dist_min" in out:
@@ -685,12 +684,15 @@ class _Tracker:
         cut = np.full(n, rows)
         cut[~self.alive] = 0
         cut_after = cut.copy()
-        with np.errstate(invalid="ignore"):  # NaN x or f: not fine
-            fine = f >= self.floor
-            fine &= np.abs(x[..., 0]) <= BOUND
-            fine &= np.abs(x[..., 1]) <= BOUND
         events: list[dict[str, Any]] = []
-        if fine.all():
+        with np.errstate(invalid="ignore"):  # NaN x or f: not fine
+            # the common case in three passes: every value finite, above the floor, in bounds
+            quiet = bool(f.min() >= self.floor) and bool(np.abs(x).max() <= BOUND)
+            if not quiet:
+                fine = f >= self.floor
+                fine &= np.abs(x[..., 0]) <= BOUND
+                fine &= np.abs(x[..., 1]) <= BOUND
+        if quiet or (fine | ~self.alive).all():
             hit = np.zeros(n, dtype=bool)
         else:
             bad = ~fine & self.alive
@@ -745,24 +747,9 @@ class _Tracker:
             d = np.fmin(d, _nearest_of(x, self.extra))
         return d
 
-    def may_discover(self, x: np.ndarray) -> bool:
-        """Whether some row could hold a minimum the set lacks (needs gradient norms)."""
-        if not self.crit.complete:
-            return True
-        m = 1e-7 * self.size
-        (x0, x1), (y0, y1) = self.surface.domain
-        px, py = x[..., 0], x[..., 1]
-        box = (px.min(), px.max(), py.min(), py.max())  # NaN if a lane diverged: look closer
-        if px.min() >= x0 - m and px.max() <= x1 + m and py.min() >= y0 - m:
-            return not box[3] <= y1 + m
-        if not np.isnan(box).any():
-            return True
-        with np.errstate(invalid="ignore"):
-            return bool((~critical.in_domain(self.surface.domain, x, m) & np.isfinite(px)).any())
-
     def observe(self, steps: np.ndarray, x: np.ndarray, grad: np.ndarray | None):
         """(rows, L) distances to the nearest minimum; track when each lane settled there.
-        `grad` (rows, L, 2), the gradients at x, is needed only where `may_discover`."""
+        `grad` (rows, L, 2) holds the gradients at x (for `_discover`)."""
         d = self._dist_min(x)
         if grad is not None:
             self._discover(steps, x, grad, d)
@@ -780,27 +767,46 @@ class _Tracker:
         return d
 
     def _discover(self, steps, x, grad, d) -> None:
-        """Refine lanes that settled away from every known minimum: each lane's first such
-        row at or after its next try, all lanes in one batch; a lane that found nothing waits
-        twice as long for its next try. A new minimum updates `d` from its row on."""
-        gx, gy = grad[..., 0], grad[..., 1]
-        with np.errstate(all="ignore"):
-            sq = gx * gx
-            sq += gy * gy
-            small = sq <= self.settled * self.settled  # NaN: False
-        if not small.any():
+        """Refine lanes that settled away from every known minimum: each due lane's first
+        such row, all lanes in one batch. A lane tried waits twice as long for its next try
+        (4, 8, 16, ... steps), so a lane is refined at most log2(steps) times. A new minimum
+        updates `d` from its row on."""
+        due = self.alive & (self.next_try <= steps[-1])
+        if self.crit.complete and due.any():  # only outside the domain can a minimum be missing
+            m = 1e-7 * self.size
+            (x0, x1), (y0, y1) = self.surface.domain
+            lo, hi = x.min(axis=0), x.max(axis=0)  # (L, 2): each lane's box over the rows
+            with np.errstate(invalid="ignore"):
+                due &= ~(
+                    (lo[:, 0] >= x0 - m)
+                    & (hi[:, 0] <= x1 + m)
+                    & (lo[:, 1] >= y0 - m)
+                    & (hi[:, 1] <= y1 + m)
+                )
+        due = np.flatnonzero(due)
+        if not len(due):
             return
+        g = grad[:, due]
+        with np.errstate(all="ignore"):
+            sq = g[..., 0] * g[..., 0]
+            sq += g[..., 1] * g[..., 1]
+            r_idx, c_idx = np.nonzero(sq <= self.settled * self.settled)  # NaN: not small
+        if not len(r_idx):
+            return
+        l_idx = due[c_idx]
         if self.crit.complete:  # then only outside the domain can a minimum be missing
-            small &= ~critical.in_domain(self.surface.domain, x, 1e-7 * self.size)
+            out = ~critical.in_domain(self.surface.domain, x[r_idx, l_idx], 1e-7 * self.size)
+            r_idx, l_idx = r_idx[out], l_idx[out]
         after = np.full(len(self.alive), -1)  # per lane: rows up to here are processed
-        rows_idx = np.arange(len(steps))[:, None]
-        while True:
-            cand = small & ~(d < self.tol) & (steps[:, None] >= self.next_try[None, :])
-            cand &= rows_idx > after[None, :]
-            lanes = np.flatnonzero(cand.any(axis=0))
-            if not len(lanes):
+        while len(r_idx):
+            with np.errstate(invalid="ignore"):
+                now = ~(d[r_idx, l_idx] < self.tol) & (steps[r_idx] >= self.next_try[l_idx])
+            now &= r_idx > after[l_idx]
+            if not now.any():
                 return
-            rows = np.argmax(cand[:, lanes], axis=0)
+            r_idx, l_idx = r_idx[now], l_idx[now]
+            lanes = np.unique(l_idx)
+            rows = _first_rows(r_idx, l_idx, lanes)  # each lane's earliest candidate row
             pts = x[rows, lanes]
             h = self.surface.hessian(pts)
             ok = (h[:, 0, 0] > 0) & (h[:, 0, 0] * h[:, 1, 1] - h[:, 0, 1] ** 2 > 0)
@@ -816,9 +822,8 @@ class _Tracker:
                     self.extra = np.vstack([self.extra, xy[None]])
                     self.extra_points.append(c)
                     d[r:] = np.fmin(d[r:], _nearest_of(x[r:], xy[None]))
-            failed = lanes[~ok]
-            self.next_try[failed] = steps[rows[~ok]] + self.backoff[failed]
-            self.backoff[failed] *= 2
+            self.next_try[lanes] = steps[rows] + self.backoff[lanes]
+            self.backoff[lanes] *= 2
             after[lanes] = rows
 
     def _known(self, xy: np.ndarray) -> bool:
@@ -896,6 +901,13 @@ class _Tracker:
             return None
         listed = int(self.crit.listed[i])
         return _as_entry(self.crit.point(int(i)), float(dist), listed if listed >= 0 else None)
+
+
+def _first_rows(rows: np.ndarray, lanes: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """For each lane of `which` (sorted, unique), the smallest row among its (row, lane)."""
+    order = np.lexsort((rows, lanes))  # by lane, then row
+    sl, sr = lanes[order], rows[order]
+    return sr[np.searchsorted(sl, which)]
 
 
 def _nearest_of(x: np.ndarray, pts: np.ndarray) -> np.ndarray:
