@@ -379,6 +379,7 @@ class ArrayKernel:
             self.g = surface.grad(self.x)
         self.x0 = self._caller(self.x).copy()
         self.g0 = self._caller(self.g).copy()
+        self.pool: dict[str, np.ndarray] = {}
 
     def _caller(self, a: np.ndarray) -> np.ndarray:
         """(O, S, ...) in sorted order → (L, ...) in the caller's order."""
@@ -389,7 +390,7 @@ class ArrayKernel:
     def advance(self, steps, k0, xi, alive, xy=None):
         steps = steps.tolist()
         lanes = self.shape[0] * self.shape[1]
-        out = _rows(len(steps), lanes, self.want, self.before, xy, fill=False)
+        out = _rows(len(steps), lanes, self.want, self.before, xy, False, self.pool)
         for f in self.want:  # moments are NaN where a rule keeps none
             out[f].fill(np.nan)
         r = 0
@@ -439,19 +440,25 @@ class ArrayKernel:
             out["v"][r] = self._caller(v)
 
 
-def _rows(rows: int, lanes: int, want, before: bool, xy=None, fill=True) -> dict:
+def _rows(rows: int, lanes: int, want, before: bool, xy=None, fill=True, pool=None) -> dict:
     """A kernel's output arrays (NaN-filled unless `fill` is False: the kernel writes every
-    row); `xy` is the caller's own array if given."""
-    names = ["gclean", *want] + (["before"] if before else [])
-    make = (
-        (lambda: np.full((rows, lanes, 2), np.nan)) if fill else lambda: np.empty((rows, lanes, 2))
-    )
-    out = {f: make() for f in names}
-    if xy is None:
-        xy = make()
-    elif fill:
-        xy.fill(np.nan)
-    out["xy"] = xy
+    row); `xy` is the caller's own array if given. `pool` (a dict the kernel keeps) lends
+    the same arrays block after block: fresh ones would page-fault on every block."""
+    names = ["gclean", *want] + (["before"] if before else []) + ([] if xy is not None else ["xy"])
+    out = {}
+    for f in names:
+        a = pool.get(f) if pool is not None else None
+        if a is None or a.shape != (rows, lanes, 2):
+            a = np.empty((rows, lanes, 2))
+            if pool is not None:
+                pool[f] = a
+        if fill:
+            a.fill(np.nan)
+        out[f] = a
+    if xy is not None:
+        if fill:
+            xy.fill(np.nan)
+        out["xy"] = xy
     return out
 
 
@@ -510,9 +517,10 @@ class FloatKernel:
                     self.lanes[o * self.n_start + s] = _Lane(grp, j, starts[s], g0[o, s])
         self.x0 = x.reshape(-1, 2).copy()
         self.g0 = g0.reshape(-1, 2).copy()
+        self.pool: dict[str, np.ndarray] = {}
 
     def advance(self, steps, k0, xi, alive, xy=None):
-        out = _rows(len(steps), len(self.lanes), self.want, self.before, xy)
+        out = _rows(len(steps), len(self.lanes), self.want, self.before, xy, True, self.pool)
         base = 0
         if steps[0] == 0:
             out["xy"][0], out["gclean"][0] = self.x0, self.g0
