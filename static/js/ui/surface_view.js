@@ -57,6 +57,9 @@ export class SurfaceView {
 
   /** Predict mode's guesses [{xy, color, label}], drawn as crosses (2D). */
   setGuesses(guesses) {
+    // every new race re-sends them: redraw the contour (a full Plotly figure, ~100 ms or
+    // more) only when they changed
+    if (JSON.stringify(guesses ?? []) === JSON.stringify(this.guesses ?? [])) return;
     this.guesses = guesses;
     this.plotted = null;
   }
