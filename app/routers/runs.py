@@ -136,7 +136,7 @@ async def list_runs(
     }
 
 
-@router.get("/{run_id}", response_model=RunInfo, responses=E404)
+@router.get("/{run_id}", response_model=RunInfo, responses={**E404, **E422})
 async def get_run(
     run_id: str,
     manager: ManagerDep,
