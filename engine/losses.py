@@ -32,14 +32,21 @@ TASKS = ("regression", "binary", "multiclass")
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss with its parameters bound. Calling it gives (value per lane, dvalue/dz or None)."""
+    """A loss with its parameters bound. Calling it gives (value per lane, dvalue/dz or None).
+
+    `parts(z, t, grad)` gives the loss's terms (one per example, or per example and output)
+    and dvalue/dz; `finish(terms)` reduces them to the value. Terms of row or lane blocks
+    gathered into one array finish to the same bits as one call on the whole (the trainer
+    evaluates big sets in blocks)."""
 
     name: str
     link: str  # "identity", "sigmoid" or "softmax"
-    rule: Callable[..., tuple[Array, Array | None]]
+    parts: Callable[..., tuple[Array, Array | None]]
+    finish: Callable[[Array], Array]
 
     def __call__(self, z: Array, t: Array, grad: bool = True) -> tuple[Array, Array | None]:
-        return self.rule(z, t, grad)
+        terms, dz = self.parts(z, t, grad)
+        return self.finish(terms), dz
 
 
 def _n(z: Array) -> int:
@@ -77,14 +84,34 @@ def _fit(z: Array, t: Array) -> Array:
     return t[..., None] if z.shape[-1] == 1 and (t.ndim == 1 or t.shape[-1] != 1) else t
 
 
-def _elementwise(value: Callable, slope: Callable, total: bool = False) -> Callable:
-    def rule(z, t, grad):
+def _mean_all(terms: Array) -> Array:
+    return _total(terms) * (1.0 / (terms.shape[-1] * terms.shape[-2]))
+
+
+def _sum_all(terms: Array) -> Array:
+    return _total(terms) * 1.0
+
+
+def _mean_rows(terms: Array) -> Array:
+    return _total(terms) / _n(terms)
+
+
+def _mean_cells(terms: Array) -> Array:
+    return _total(terms) / (terms.shape[-2] * terms.shape[-1])
+
+
+def _mean_of_rows(terms: Array) -> Array:
+    """Terms (..., batch): one per example."""
+    return (terms @ ones(terms.shape[-1])) / terms.shape[-1]
+
+
+def _elementwise(value: Callable, slope: Callable, total: bool = False) -> tuple:
+    def parts(z, t, grad):
         r = z - _fit(z, t)
         scale = 1.0 if total else 1.0 / (r.shape[-1] * r.shape[-2])
-        loss = _total(value(r)) * scale
-        return loss, (slope(r) * scale if grad else None)
+        return value(r), (slope(r) * scale if grad else None)
 
-    return rule
+    return parts, (_sum_all if total else _mean_all)
 
 
 def _mse():
@@ -108,12 +135,11 @@ def _huber(delta):
 
 
 def _bce():
-    def rule(z, t, grad):
+    def parts(z, t, grad):
         t = _fit(z, t)
-        loss = _total(np.logaddexp(0.0, z) - t * z) / _n(z)
-        return loss, ((_sigmoid(z) - t) / _n(z) if grad else None)
+        return np.logaddexp(0.0, z) - t * z, ((_sigmoid(z) - t) / _n(z) if grad else None)
 
-    return rule
+    return parts, _mean_rows
 
 
 def _softmax_parts(z):
@@ -125,48 +151,48 @@ def _softmax_parts(z):
 
 
 def _sparse_ce():
-    def rule(z, t, grad):
+    def parts(z, t, grad):
         t = np.asarray(t)
         n = _n(z)
         rows = np.arange(n)
         lse, e, s = _softmax_parts(z)
-        loss = ((lse - z[..., rows, t]) @ ones(n)) / n
+        terms = lse - z[..., rows, t]
         if not grad:
-            return loss, None
+            return terms, None
         d = e * (1.0 / (n * s))[..., None]
         d[..., rows, t] -= 1.0 / n
-        return loss, d
+        return terms, d
 
-    return rule
+    return parts, _mean_of_rows
 
 
 def _categorical_ce():
-    def rule(z, t, grad):
+    def parts(z, t, grad):
         n, k = _n(z), z.shape[-1]
         lse, e, s = _softmax_parts(z)
         mass = t @ ones(k)
-        loss = ((lse * mass - (t * z) @ ones(k)) @ ones(n)) / n
+        terms = lse * mass - (t * z) @ ones(k)
         if not grad:
-            return loss, None
-        return loss, (e * (mass / s)[..., None] - t) / n
+            return terms, None
+        return terms, (e * (mass / s)[..., None] - t) / n
 
-    return rule
+    return parts, _mean_of_rows
 
 
 def _hinge(power):
-    def rule(z, t, grad):
+    def parts(z, t, grad):
         pm = np.where(_fit(z, t) > 0, 1.0, -1.0)  # 0/1 labels become -1/+1
         gap = np.maximum(1.0 - pm * z, 0.0)
-        n = _n(z) * z.shape[-1]
-        loss = _total(gap if power == 1 else gap * gap) / n
+        terms = gap if power == 1 else gap * gap
         if not grad:
-            return loss, None
-        return loss, (-pm * (gap > 0) if power == 1 else -2.0 * pm * gap) / n
+            return terms, None
+        n = _n(z) * z.shape[-1]
+        return terms, (-pm * (gap > 0) if power == 1 else -2.0 * pm * gap) / n
 
-    return rule
+    return parts, _mean_cells
 
 
-_RULES: dict[str, Callable[..., Callable]] = {
+_RULES: dict[str, Callable[..., tuple]] = {
     "mse": _mse,
     "mae": _mae,
     "huber": _huber,
@@ -313,7 +339,7 @@ def get(spec: str | Mapping[str, Any] | Loss) -> Loss:
     entry = registry.get("loss", name)
     values = registry.resolve("loss", name, given)
     _check("loss", entry, values)
-    return Loss(name, entry.info["link"], _RULES[name](**values))
+    return Loss(name, entry.info["link"], *_RULES[name](**values))
 
 
 def units(loss: str, task: str, n_classes: int = 0, n_targets: int = 1) -> int:

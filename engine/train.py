@@ -58,6 +58,9 @@ MAX_LANES = 8
 # marked diverged at that iteration: a run that is blowing up, long before inf or NaN.
 DIVERGE_LOSS_FACTOR = 1e4
 DIVERGE_GRAD_NORM = 1e6
+# Cache blocking (this machine: 2 MB of L2 per core). NumPy's elementwise temporaries and a
+# batched matmul's operands stay in the cache when one call touches at most about this much.
+LANE_BUDGET = 131_072  # floats of forward/backward activations per block of lanes
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,14 @@ class _Trainer:
         self.wb = self.lay.blocks(self.flat)  # [W; b] blocks: the bias rides in the matmul
         self.X1 = np.concatenate([self.X, np.ones((self.n, 1))], axis=1)
         self.version = 0
-        self.slots = [dict(g.opt.init(self.flat[g.a : g.b]).slots) for g in self.groups]
+        # The gradient of every lane is written into one (lanes, P) buffer, layer by layer
+        # (matmul with out= into the [dW; db] block views), reused every iteration.
+        self.gbuf = np.zeros_like(self.flat)
+        self.gwb = self.lay.blocks(self.gbuf)
+        self.work: dict[int, _Work] = {}
+        self.slots = []
+        for g in self.groups:
+            self.slots.append(dict(g.opt.init(self.flat[g.a : g.b]).slots))
         self.running = mlp.init_running(p0) if plan["batch_norm"] else None
         self.best_flat, self.best_running = self.flat.copy(), self.running
         self.scheds = _schedules(specs, self.perm, plan["epochs"] * self.ipe)
@@ -560,46 +570,125 @@ class _Trainer:
         np.copyto(self.flat, new)
         self.version += 1
 
+    def _work(self, m: int) -> _Work:
+        if m not in self.work:
+            self.work[m] = _Work(self.plan["sizes"], self.L, m)
+        return self.work[m]
+
+    def _lane_blocks(self, m: int) -> list[tuple[int, int]]:
+        """Blocks of lanes whose activations for m examples fit LANE_BUDGET floats: the
+        matmuls of one block then run on operands in the cache (the same GEMM calls that one
+        batched matmul makes lane by lane, so the same bits)."""
+        per_lane = m * sum(3 * w + 1 for w in self.plan["sizes"][1:])
+        lb = max(1, min(self.L, LANE_BUDGET // per_lane))
+        return [(lo, min(lo + lb, self.L)) for lo in range(0, self.L, lb)]
+
+    def _pass(self, X1, T, masks=None, labels=None, grad=True):
+        """Forward, loss and (with `grad`) backward for every lane without batch
+        normalization, into the work buffers and the gradient buffer: (loss per lane,
+        accuracy per lane or None). The bias rides in the matmul: X1 and each hidden
+        activation carry a trailing column of ones (mlp.forward_layers' `wb` form)."""
+        m, act, nl = X1.shape[0], self.act, len(self.wb)
+        w = self._work(m)
+        blocks = self._lane_blocks(m) if self.L > 1 else ((0, 1),)
+        terms = None  # the loss terms of every block, reduced at once (the same bits)
+        acc = None if labels is None else np.empty(self.L)
+        for lo, hi in blocks:
+            wb = self.wb if hi - lo == self.L else [x[lo:hi] for x in self.wb]
+            a, inputs, zs, acts = X1, [X1], [], []
+            for i in range(nl):
+                z = w.z[i] if hi - lo == self.L else w.z[i][lo:hi]
+                np.matmul(a, wb[i], out=z)
+                if i == nl - 1:
+                    break
+                a = w.a[i] if hi - lo == self.L else w.a[i][lo:hi]
+                if masks is None:
+                    acts.append(act.into(z, a[..., :-1]))
+                else:
+                    acts.append(act.fn(z))
+                    np.multiply(acts[-1], masks[i], out=a[..., :-1])
+                inputs.append(a)
+                zs.append(z)
+            part, dz = self.lossf.parts(z, T, grad)
+            if len(blocks) == 1:
+                terms = part
+            else:
+                if terms is None:
+                    terms = np.empty((self.L, *part.shape[1:]))
+                terms[lo:hi] = part
+            if labels is not None:
+                acc[lo:hi] = mlp.accuracy(self.lossf, z, labels)
+            if not grad:
+                continue
+            gwb = self.gwb if hi - lo == self.L else [x[lo:hi] for x in self.gwb]
+            for i in range(nl - 1, -1, -1):
+                np.matmul(inputs[i].swapaxes(-1, -2), dz, out=gwb[i])
+                if i == 0:
+                    break
+                k = i - 1
+                da = w.da[k] if hi - lo == self.L else w.da[k][lo:hi]
+                np.matmul(dz, wb[i][..., :-1, :].swapaxes(-1, -2), out=da)
+                if masks is not None:
+                    np.multiply(da, masks[k], out=da)
+                dz = act.backward(da, zs[k], acts[k])
+        return self.lossf.finish(terms), acc
+
     def _forward_backward(self, idx):
-        L, flat, act = self.L, self.flat, self.act
-        if self.cache is not None and self.cache[0] == self.version:
-            _, trace, value, dout = self.cache
+        """(loss per lane, gradient (lanes, P)) at minibatch `idx` (None: the whole set);
+        the gradient is the trainer's buffer, valid until the next call."""
+        flat = self.flat
+        if self.cache is not None and self.cache == self.version:
+            value = self.cache_value  # evaluate() did this pass (a full batch)
         else:
             masks = None
             if self.dropout:
                 size = self.n if idx is None else len(idx)
                 widths = self.plan["sizes"][1:-1]
                 masks = mlp.dropout_masks(self.drop_rng, self.dropout, size, widths)
-            X1, T = (self.X1, self.T) if idx is None else (self.X1[idx], self.T[idx])
-            trace = mlp.forward_layers(self.views, X1, act, masks=masks, wb=self.wb)
-            value, dout = self.lossf(trace.out, T)
-        grads = mlp.backward_layers(self.views, trace, dout, act, wb=self.wb)[0]
-        g = np.concatenate([a.reshape(L, -1) for la in grads for a in la if a is not None], 1)
+            if idx is None:
+                X1, T = self.X1, self.T
+            else:
+                X1, T = np.take(self.X1, idx, axis=0, out=self._work(len(idx)).x), self.T[idx]
+            if self.running is None:
+                value = self._pass(X1, T, masks)[0]
+            else:
+                trace = mlp.forward_layers(self.views, X1, self.act, masks=masks, wb=self.wb)
+                value, dout = self.lossf(trace.out, T)
+                grads = mlp.backward_layers(self.views, trace, dout, self.act, wb=self.wb)[0]
+                L = self.L
+                parts = [a.reshape(L, -1) for la in grads for a in la if a is not None]
+                np.concatenate(parts, axis=1, out=self.gbuf)
+                self.running = mlp.update_running(self.running, trace)
+        g = self.gbuf
         l1, l2 = self.l1, self.l2
         if l1 or l2:
             wm = self.lay.wmask
             value = value + l1 * (np.abs(flat) @ wm) + l2 * ((flat * flat) @ wm)
             g += (l1 * np.sign(flat) + 2.0 * l2 * flat) * wm
-        if self.running is not None:
-            self.running = mlp.update_running(self.running, trace)
         return value, g
+
+    def _advance(self, i, gr, dst, g, lr_col):
+        """Group i's update of flat[a:b] written into dst[a:b]; its slots replaced."""
+        a, b = gr.a, gr.b
+        new, slots = gr.opt.advance(self.flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b])
+        dst[a:b] = new
+        # a slot may be the gradient itself (sgd's first momentum buffer): that buffer is
+        # overwritten next iteration, so such a slot gets its own copy
+        for k, v in slots.items():
+            if np.may_share_memory(v, g):
+                slots[k] = v.copy()
+        self.slots[i] = slots
 
     def _update(self, g, lr_col):
         flat, st = self.flat, self.st
         if st.all_active:  # each group reads its rows, then its new rows are written back
             for i, gr in enumerate(self.groups):
-                a, b = gr.a, gr.b
-                flat[a:b], self.slots[i] = gr.opt.advance(
-                    flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b]
-                )
+                self._advance(i, gr, flat, g, lr_col)
             self.version += 1
             return
         new = np.empty_like(flat)
         for i, gr in enumerate(self.groups):
-            a, b = gr.a, gr.b
-            new[a:b], self.slots[i] = gr.opt.advance(
-                flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b]
-            )
+            self._advance(i, gr, new, g, lr_col)
         keep = st.active[:, None]  # frozen lanes keep their weights (diverged ones: zeros)
         new = np.where(keep, new, np.where(st.finite[:, None], flat, 0.0))
         for i, gr in enumerate(self.groups):
@@ -721,8 +810,9 @@ class _Trainer:
             st.stop(stop, epoch, self.t, self.rows, self.perm)
 
     # ------------------------------------------------------------------ measurements
-    def evaluate(self):
-        """(train loss, train acc, val loss, val acc) per lane, evaluation mode."""
+    def evaluate(self, grad=False):
+        """(train loss, train acc, val loss, val acc) per lane, evaluation mode. With `grad`
+        (an iteration follows), a full batch's pass also leaves its gradient in gbuf."""
         out = []
         for j, (Xe, Te) in enumerate(((self.X, self.T), (self.Xv, self.Tv))):
             n = len(Xe)
@@ -730,11 +820,9 @@ class _Trainer:
                 out += [np.full(self.L, np.nan)] * 2
                 continue
             labels = None if self.labels is None else self.labels[j]
-            if self.reuse and j == 0:  # the next iteration reuses this forward pass
-                trace = mlp.forward_layers(self.views, self.X1, self.act, wb=self.wb)
-                loss, dout = self.lossf(trace.out, Te)
-                self.cache = (self.version, trace, loss, dout)
-                acc = None if labels is None else mlp.accuracy(self.lossf, trace.out, labels)
+            if self.reuse and j == 0:  # the next iteration's pass: forward and backward now
+                loss, acc = self._pass(self.X1, Te, labels=labels, grad=grad)
+                self.cache, self.cache_value = (self.version if grad else None), loss
             else:
                 loss, acc = np.zeros(self.L), None if labels is None else np.zeros(self.L)
                 for rows, z in self._evaluator(j, Xe).blocks(self.flat, self.act, self.running):
@@ -753,7 +841,7 @@ class _Trainer:
 
     def record(self, epoch, was_active, batch_loss, gnorm, lr_last):
         flat, lay, nan = self.flat, self.lay, np.full(self.L, np.nan)
-        tr, tra, va, vaa = self.evaluate()
+        tr, tra, va, vaa = self.evaluate(epoch < self.plan["epochs"])
         sq = flat * flat
         pen = np.zeros(self.L)
         if self.plan["l1"] or self.plan["l2"]:
@@ -790,6 +878,19 @@ class _Trainer:
         if self.running is not None:
             running = {k: v[self.inv] for k, v in self.running.items()}
         return {"summary": summary, "params": params, "running": running}
+
+
+class _Work:
+    """Buffers of one minibatch size for the trainer's passes: gathered inputs (with the
+    ones column), linear outputs z, hidden activations (lanes, m, units + 1) whose last
+    column stays 1, and backpropagated dL/da. Fresh arrays of these sizes every iteration
+    are page-faulted afresh whenever malloc has handed them back to the system."""
+
+    def __init__(self, sizes: list[int], lanes: int, m: int):
+        self.x = np.ones((m, sizes[0] + 1))
+        self.z = [np.empty((lanes, m, w)) for w in sizes[1:]]
+        self.a = [np.ones((lanes, m, w + 1)) for w in sizes[1:-1]]
+        self.da = [np.empty((lanes, m, w)) for w in sizes[1:-1]]
 
 
 class _Evaluator:
