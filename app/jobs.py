@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import orjson
 
 from app.events import Event
 from engine import noise as noise_mod
@@ -174,8 +175,17 @@ def frame_payload(chunks: list[simulate.Chunk]) -> dict[str, Any]:
     return payload
 
 
-def result_from_events(events: list[Event]) -> dict[str, Any]:
-    """The whole run from its event log: meta, arrays [row][lane], diverged, summary."""
+def result_from_events(events: list[Event], raw: bool = False) -> dict[str, Any]:
+    """The whole run from its event log: meta, arrays [row][lane], diverged, summary.
+
+    `raw=True` (for a client, not for Python code): each array is one `orjson.Fragment`
+    spliced from the frames' bytes, nothing decoded (when every frame kept its spans).
+    """
+    frames = [ev for ev in events if ev.event == "frame"]
+    spliced = _spliced(frames) if raw else None
+    if spliced is not None:
+        small = [ev for ev in events if ev.event != "frame"]
+        return {**result_from_events(small), "arrays": spliced}
     meta: dict[str, Any] = {}
     arrays: dict[str, list] = {}
     diverged, final = [], None
@@ -198,6 +208,24 @@ def result_from_events(events: list[Event]) -> dict[str, Any]:
         "summary": (final or {}).get("summary"),
         "final": final,
     }
+
+
+def _spliced(frames: list[Event]) -> dict[str, orjson.Fragment] | None:
+    """Each array's rows over every frame: the frames' JSON arrays joined, never decoded
+    (None: a frame without spans, e.g. read back from the store, or a value not an array)."""
+    rows: dict[str, list[bytes]] = {}
+    for ev in frames:
+        if ev.spans is None:
+            return None
+        for key, start, end in ev.spans:
+            if key not in ("start", "rows"):
+                if ev.payload[start : start + 1] != b"[":
+                    return None
+                inner = ev.payload[start + 1 : end - 1]  # "[r0,r1,...]" without its brackets
+                chunks = rows.setdefault(key, [])
+                if inner:
+                    chunks.append(inner)
+    return {key: orjson.Fragment(b"[" + b",".join(chunks) + b"]") for key, chunks in rows.items()}
 
 
 def _tolist(a: Any) -> list:

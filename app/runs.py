@@ -13,13 +13,15 @@ import contextlib
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import jobs, mlpjob
+from app import jobs, jsonutil, mlpjob
 from app.events import Event
+from app.pool import ComputePool, WorkerError
 from app.settings import Settings
 from app.store import Store
 
@@ -49,6 +51,7 @@ class Run:
     stop: tuple[str, str] | None = None  # (status, message) asked for by cancel/shutdown
     watchers: int = 0
     persist: bool = True  # False: an interactive re-run, never written to the history
+    cache_key: bytes | None = None  # an interactive race the result cache may keep
     last_seen: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     _waiter: asyncio.Event | None = None
@@ -67,12 +70,59 @@ class Run:
         }
 
 
+class ResultCache:
+    """Recent interactive races by request: runs are deterministic, so the same config gives
+    the same events; a repeat (a class opening the same lesson, a slider moved back) is
+    answered with a copy of them. Bounded in bytes, least recently used out first."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[bytes, tuple[tuple[Event, ...], Any]] = OrderedDict()
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(kind: str, config: dict[str, Any]) -> bytes:
+        return kind.encode() + b":" + jsonutil.dumps(config)
+
+    def get(self, key: bytes) -> tuple[tuple[Event, ...], Any] | None:
+        with self._lock:
+            hit = self.items.get(key)
+            if hit is None:
+                self.misses += 1
+                return None
+            self.items.move_to_end(key)
+            self.hits += 1
+            return hit
+
+    def put(self, key: bytes, events: list[Event], summary: Any) -> None:
+        """Keep a finished run's events after its `meta` (which names the run)."""
+        kept = tuple(events[1:])
+        size = len(key) + sum(len(e.payload) for e in kept)
+        if size > self.limit // 4:  # a huge result would push out everything else
+            return
+        with self._lock:
+            if key in self.items:
+                return
+            self.items[key] = (kept, summary)
+            self.size += size
+            while self.size > self.limit:
+                old, (events_, _) = self.items.popitem(last=False)
+                self.size -= len(old) + sum(len(e.payload) for e in events_)
+
+
 class RunManager:
     def __init__(self, settings: Settings, store: Store):
         self.settings = settings
         self.store = store
         self.runs: dict[str, Run] = {}
-        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="descentlab-run")
+        # Threads relay runs; worker processes compute them (none: compute in the threads)
+        self.pool = ThreadPoolExecutor(
+            max(settings.workers, settings.max_concurrent_runs), thread_name_prefix="descentlab-run"
+        )
+        self.compute: ComputePool | None = None
+        self.cache = ResultCache(settings.cache_bytes)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutting_down = False
         self.grace_over = False
@@ -83,6 +133,8 @@ class RunManager:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.settings.workers > 0:
+            self.compute = await asyncio.to_thread(ComputePool, self.settings.workers)
         self.store.mark_interrupted()
         self._janitor = asyncio.create_task(self._sweep())
 
@@ -107,6 +159,8 @@ class RunManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._janitor
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.compute is not None:
+            await asyncio.to_thread(self.compute.close)
 
     async def _sweep(self) -> None:
         """Cancel runs nobody has watched for idle_timeout_s."""
@@ -164,8 +218,23 @@ class RunManager:
             self.store.insert(run.id, kind, client, run.created, config)
         else:
             self._forget_old_ephemeral(client)
+            if kind == "surface" and self.settings.cache_bytes:
+                run.cache_key = ResultCache.key(kind, config)
+                hit = self.cache.get(run.cache_key)
+                if hit is not None:
+                    self._replay(run, *hit)
+                    return run
         self.pool.submit(self._work, run)
         return run
+
+    def _replay(self, run: Run, events: tuple[Event, ...], summary: Any) -> None:
+        """A cached run's events after the new run's own `meta`: done at once."""
+        run.status, run.started = "done", time.time()
+        run.events.extend(events)
+        run.summary, run.finished = summary, time.time()
+        run.cache_key = None
+        run.done.set()
+        self._notify(run)
 
     def _forget_old_ephemeral(self, client: str, keep: int = 8) -> None:
         """Interactive re-runs live in memory only: a client's newest few stay exportable."""
@@ -197,16 +266,32 @@ class RunManager:
             if time.monotonic() - t0 > limit:
                 raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
 
+        def append(event: str, payload: bytes, spans: Any) -> None:  # a worker encoded it
+            run.events.append(Event(len(run.events), event, payload, spans))
+            self._notify(run)
+
         try:
-            job = jobs.surface_job if run.kind == "surface" else mlpjob.mlp_job
-            out = job(
-                run.id,
-                run.config,
-                emit,
-                checkpoint,
-                self.settings.frame_interval_s,
-                meta_sent=bool(run.events),
-            )
+            if self.compute is not None:
+                out = self.compute.run(
+                    run.kind,
+                    run.id,
+                    run.config,
+                    append,
+                    lambda: run.stop,
+                    self.settings.frame_interval_s,
+                    bool(run.events),
+                    limit,
+                )
+            else:
+                job = jobs.surface_job if run.kind == "surface" else mlpjob.mlp_job
+                out = job(
+                    run.id,
+                    run.config,
+                    emit,
+                    checkpoint,
+                    self.settings.frame_interval_s,
+                    meta_sent=bool(run.events),
+                )
             run.summary = out["summary"]
             emit(
                 "done",
@@ -221,9 +306,15 @@ class RunManager:
                 emit("error", {"status": stop.status, "message": stop.message})
         except Exception as exc:  # noqa: BLE001 - a client gets a message, never a traceback
             run.status = "failed"
-            run.error = f"the run failed: {type(exc).__name__}"
+            run.error = (
+                str(exc)
+                if isinstance(exc, WorkerError)
+                else f"the run failed: {type(exc).__name__}"
+            )
             emit("error", {"status": "failed", "message": run.error})
         run.finished = time.time()
+        if run.cache_key is not None and run.status == "done":
+            self.cache.put(run.cache_key, run.events, run.summary)
         try:
             if run.persist:
                 self.store.finish(

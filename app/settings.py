@@ -42,11 +42,18 @@ class Settings(BaseSettings):
     max_width: int = Field(256, ge=1, le=4096, description="units in one hidden layer")
     max_mlp_work: float = Field(2e10, gt=0, description="optimizers×epochs×samples×weights")
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
+    cache_bytes: int = Field(
+        32_000_000,
+        ge=0,
+        description="bytes of recent interactive race results answered again for the same "
+        "request (0: no cache)",
+    )
     workers: int = Field(
-        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
-        ge=1,
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=0,
         le=64,
-        description="compute threads (one per core by default, at most 4)",
+        description="compute worker processes (one per core by default; 0: compute in "
+        "threads of the server process)",
     )
 
 

@@ -776,6 +776,9 @@ def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params:
 
 
 def _check(opt: str, p: Param, value: Any) -> None:
+    if type(value) in (int, float, bool) and p.type != "pair":  # the common case, no NumPy
+        _check_plain(opt, p, value)
+        return
     if p.type == "bool":
         if not np.all(np.isin(np.asarray(value), (True, False))):
             raise ValueError(f"{opt}: {p.name} must be true or false")
@@ -789,3 +792,15 @@ def _check(opt: str, p: Param, value: Any) -> None:
             raise ValueError(f"{opt}: {p.name} must be finite")
         if (p.low is not None and np.any(a < p.low)) or (p.high is not None and np.any(a > p.high)):
             raise ValueError(f"{opt}: {p.name} must be in [{p.low}, {p.high}]")
+
+
+def _check_plain(opt: str, p: Param, v: int | float | bool) -> None:
+    """`_check` of one Python scalar (the same rules and messages)."""
+    if p.type == "bool":
+        if v not in (True, False):
+            raise ValueError(f"{opt}: {p.name} must be true or false")
+        return
+    if not math.isfinite(v):
+        raise ValueError(f"{opt}: {p.name} must be finite")
+    if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
+        raise ValueError(f"{opt}: {p.name} must be in [{p.low}, {p.high}]")

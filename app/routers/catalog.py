@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -54,10 +55,11 @@ async def get_surface_grid(
                 params[p.name] = float(raw)
             except ValueError:
                 raise HTTPException(422, f"{p.name}: must be a number") from None
-    try:
-        return ORJSONResponse(_grid(name, n, tuple(sorted(params.items()))))
+    try:  # computed in a thread: a new grid takes milliseconds the event loop has not got
+        grid = await asyncio.to_thread(_grid, name, n, tuple(sorted(params.items())))
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
+    return ORJSONResponse(grid)
 
 
 @lru_cache(maxsize=256)
@@ -120,6 +122,10 @@ async def check_formula(body: FormulaCheck) -> Any:
     `values` tells where f is usable (fractions of the domain: finite, overflow, undefined,
     clipped in the picture) and `warning` says in a sentence when it overflows somewhere.
     """
+    return ORJSONResponse(await asyncio.to_thread(_check, body))  # parsing is not for the loop
+
+
+def _check(body: FormulaCheck) -> dict[str, Any]:
     try:
         surface = _formula(
             body.formula, None if body.domain is None else tuple(map(tuple, body.domain))
@@ -128,16 +134,14 @@ async def check_formula(body: FormulaCheck) -> Any:
         return {"ok": False, "message": str(e), "column": e.column}
     grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
     report = critical.value_report(surface)
-    return ORJSONResponse(
-        {
-            "ok": True,
-            "text": surface.formula,
-            "surface": surface.info(),
-            "grid": grid,
-            "values": report,
-            "warning": _value_warning(report),
-        }
-    )
+    return {
+        "ok": True,
+        "text": surface.formula,
+        "surface": surface.info(),
+        "grid": grid,
+        "values": report,
+        "warning": _value_warning(report),
+    }
 
 
 @lru_cache(maxsize=128)

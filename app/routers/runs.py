@@ -93,18 +93,20 @@ async def create_run(
     names = parse_fields(fields)
     config = run_request.model_dump(mode="json")
     if config["kind"] == "surface":
-        check_surface_run(config, settings)
+        await asyncio.to_thread(check_surface_run, config, settings)
     else:
         await asyncio.to_thread(check_mlp_run, config, settings)
     try:
-        run = manager.submit(config["kind"], config, client, persist=persist)
+        run = await asyncio.to_thread(  # a formula's parse and the store's write
+            manager.submit, config["kind"], config, client, persist
+        )
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
     if wait:
         await manager.wait(run.id)
 
     def body() -> bytes:  # large results are encoded off the event loop
-        result = jobs.result_from_events(manager.events(run.id) or []) if wait else None
+        result = jobs.result_from_events(manager.events(run.id) or [], raw=True) if wait else None
         result = only(result, names)
         status = manager.get(run.id)["status"]
         return jsonutil.dumps(
@@ -149,7 +151,7 @@ async def get_run(
 
     def body() -> bytes:  # large results are decoded and encoded off the event loop
         events = manager.events(run_id) if result else None
-        full = jobs.result_from_events(events) if events else None
+        full = jobs.result_from_events(events, raw=True) if events else None
         return jsonutil.dumps({**info, "result": only(full, names)})
 
     return Response(await asyncio.to_thread(body), media_type="application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -63,8 +64,14 @@ class CheckedClient(TestClient):
         return response
 
 
+# Runs compute in threads here (starting worker processes for every app would cost more than
+# the tests); test_pool.py runs the service's behaviour with worker processes, and
+# DESCENTLAB_TEST_WORKERS=2 runs this whole suite with them.
+TEST_WORKERS = int(os.environ.get("DESCENTLAB_TEST_WORKERS", "0"))
+
+
 def make_settings(tmp_path, **over: Any) -> Settings:
-    base = {"db": tmp_path / "runs.sqlite3", "idle_timeout_s": 30.0, "workers": 2}
+    base = {"db": tmp_path / "runs.sqlite3", "idle_timeout_s": 30.0, "workers": TEST_WORKERS}
     return Settings(**{**base, **over})
 
 
