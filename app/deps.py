@@ -10,15 +10,15 @@ from app.runs import RunManager
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread hop per request
     return request.app.state.settings
 
 
-def get_manager(request: Request) -> RunManager:
+async def get_manager(request: Request) -> RunManager:
     return request.app.state.manager
 
 
-def client_id(request: Request) -> str:
+async def client_id(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -1,6 +1,11 @@
-"""Load benchmark (not a test): many concurrent clients, and admission control at the cap.
+"""Load benchmark (not a test): interactive re-runs, many clients, admission, a class.
 
-    python bench/load.py [--clients 100] [--cap 20] [--time-limit 120]
+    python bench/load.py [--phases interactive,clients,cap,class] [--clients 100] [--cap 20]
+
+Phase 0 (interactive): sequential `POST /api/runs?wait=true&persist=false` of an 8-optimizer
+x 500-step race, the dashboard's re-run on every slider move: 40 distinct configs (a new
+learning rate each time: computed) and 40 repeats of one config (answered from the cache of
+recent identical requests). Reported: p50 / p95 / max round trip, target p95 <= 40 ms.
 
 Phase 1: the service (started with DESCENTLAB_MAX_CONCURRENT_RUNS=100 and
 DESCENTLAB_MAX_RUNS_PER_CLIENT=100, since every client is 127.0.0.1) gets 100 concurrent
@@ -13,6 +18,12 @@ run long enough to still be computing when the last POST arrives (8 optimizers x
 3,000 steps; timed alone first). Expected: exactly C answered 201, 50 answered 429 with a
 Retry-After header, none 5xx. The admitted runs are then cancelled with DELETE.
 
+Phase 3 (class): the service with its default limits gets B browsers (default 60) behind one
+address, each with its own cookie jar (so its own client id), each first loading the page
+(GET /), then POSTing a 400-step race and streaming it to `done`. Expected: B/B done, first
+event p95 <= 1 s, no 429.
+
+Every target is printed next to its figure, measured in this run.
 Loopback only; bounded request counts; every phase has a time limit and stops by itself.
 """
 
@@ -20,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import threading
 import time
@@ -27,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import httpx
-from _server import OPTIMIZERS, ServerProcess, SSEParser, percentile
+from _server import OPTIMIZERS, RawHTTP, ServerProcess, SSEParser, percentile
 
 
 def race(n_opt: int, n_start: int, steps: int) -> dict:
@@ -99,17 +111,21 @@ class Client:
     failure: str | None = None
 
 
-async def one_client(http: httpx.AsyncClient, body: dict, out: Client) -> None:
-    t0 = time.perf_counter()
-    try:
-        r = await http.post("/api/runs", json=body)
-        out.status = r.status_code
-        if r.status_code != 201:
-            out.failure = f"POST {r.status_code}"
-            return
-        parser = SSEParser()
-        async with http.stream("GET", f"/api/runs/{r.json()['id']}/events") as resp:
-            async for chunk in resp.aiter_raw():
+async def one_client(url: str, body: dict, out: Client, page: bool = False) -> None:
+    """A client on its own connection (RawHTTP: little client CPU): POST, then stream to the
+    final event. `page`: load the page first, as a browser does (its cookies kept)."""
+    async with RawHTTP(url) as http:
+        try:
+            if page:
+                await http.request("GET", "/")
+            t0 = time.perf_counter()
+            status, _, data = await http.request("POST", "/api/runs", body)
+            out.status = status
+            if status != 201:
+                out.failure = f"POST {status}"
+                return
+            parser = SSEParser()
+            async for chunk in http.stream(f"/api/runs/{json.loads(data)['id']}/events"):
                 for ev in parser.feed(chunk):
                     out.events += 1
                     if out.first_event is None:
@@ -117,25 +133,24 @@ async def one_client(http: httpx.AsyncClient, body: dict, out: Client) -> None:
                     if ev.event in ("done", "error"):
                         out.final = ev.event
                         out.total = time.perf_counter() - t0
-    except httpx.HTTPError as e:
-        out.failure = type(e).__name__
+                if out.final is not None:
+                    return
+        except (OSError, asyncio.IncompleteReadError, RuntimeError) as e:
+            out.failure = type(e).__name__
 
 
-async def phase1(url: str, n: int, steps: int, time_limit: float) -> dict:
-    body = race(4, 1, steps)
-    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
-    timeout = httpx.Timeout(time_limit, connect=10.0, pool=time_limit)
+async def crowd(url: str, n: int, body: dict, time_limit: float, page: bool = False) -> dict:
+    """n clients at once, /health polled every 50 ms meanwhile."""
     results = [Client() for _ in range(n)]
     poller = HealthPoller(url + "/health")
     poller.start()
     t0 = time.perf_counter()
     try:
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as http:
-            tasks = [asyncio.create_task(one_client(http, body, c)) for c in results]
-            _, pending = await asyncio.wait(tasks, timeout=time_limit)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        tasks = [asyncio.create_task(one_client(url, body, c, page)) for c in results]
+        _, pending = await asyncio.wait(tasks, timeout=time_limit)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         wall = time.perf_counter() - t0
     finally:
         poller.stop()
@@ -145,7 +160,12 @@ async def phase1(url: str, n: int, steps: int, time_limit: float) -> dict:
         "timed_out": len(pending),
         "health": poller.latencies,
         "health_failures": poller.failures,
+        "client_cpu": time.process_time(),
     }
+
+
+async def phase1(url: str, n: int, steps: int, time_limit: float) -> dict:
+    return await crowd(url, n, race(4, 1, steps), time_limit)
 
 
 def report1(r: dict, n: int, steps: int, time_limit: float) -> bool:
@@ -171,7 +191,15 @@ def report1(r: dict, n: int, steps: int, time_limit: float) -> bool:
         f"  /health every 50 ms   {fmt_ms(r['health'], 50, 95)}   "
         f"({len(r['health'])} polls, {r['health_failures']} failed)"
     )
-    return len(done) == n
+    print(f"  the clients' own CPU time: {r['client_cpu']:.2f} s (one process, same machine)")
+    p_first = 1000 * percentile(first, 95) if len(first) == n else float("inf")
+    p_health = 1000 * percentile(r["health"], 95)
+    held = len(done) == n and p_first <= 1000 and p_health <= 50
+    print(
+        f"  targets ({n}/{n} done, first event p95 <= 1 s, /health p95 <= 50 ms): "
+        f"{'held' if held else 'NOT held'}"
+    )
+    return held
 
 
 # ------------------------------------------------------------------ phase 2
@@ -291,12 +319,91 @@ def report2(r: dict, cap: int, extra: int, body: dict, alone: float) -> bool:
     return held
 
 
+# ------------------------------------------------------------------ phase 0
+
+
+def interactive(url: str, n: int, repeat: bool) -> tuple[list[float], Counter, int]:
+    """Round trips of sequential wait=true&persist=false re-runs (8 optimizers x 500)."""
+    times, statuses, size = [], Counter(), 0
+    with httpx.Client(base_url=url, timeout=60.0) as http:
+        warm = race(8, 1, 500)
+        for lr in (0.011, 0.012):  # warm the worker processes and the connection
+            warm["optimizers"] = [{**o, "params": {**o["params"], "lr": lr}} for o in OPTIMIZERS]
+            http.post("/api/runs", params={"wait": "true", "persist": "false"}, json=warm)
+        for i in range(n):
+            body = race(8, 1, 500)
+            if not repeat:  # a new learning rate on every lane: nothing to reuse
+                scale = 1 + 0.001 * (i + 1)
+                body["optimizers"] = [
+                    {**o, "params": {**o["params"], "lr": o["params"]["lr"] * scale}}
+                    for o in body["optimizers"]
+                ]
+            t0 = time.perf_counter()
+            r = http.post("/api/runs", params={"wait": "true", "persist": "false"}, json=body)
+            times.append(time.perf_counter() - t0)
+            statuses[r.status_code] += 1
+            ok = r.status_code == 201 and r.json()["result"]["summary"] is not None
+            statuses["with result"] += ok
+            size = len(r.content)
+    return times, statuses, size
+
+
+def report0(url: str, n: int) -> bool:
+    print(f"\nphase 0: {n} sequential POST /api/runs?wait=true&persist=false, 8 optimizers x 500")
+    held = True
+    for repeat, what in ((False, "distinct configs"), (True, "one config repeated")):
+        times, statuses, size = interactive(url, n, repeat)
+        p95 = 1000 * percentile(times, 95)
+        ok = p95 <= 40 and statuses.get(201) == n and statuses.get("with result") == n
+        held &= ok
+        print(
+            f"  {what:<20} {fmt_ms(times, 50, 95)}   [{'ok' if ok else 'MISSED'} target "
+            f"p95 <= 40 ms]   {dict(statuses)}   {size / 1e6:.2f} MB each"
+        )
+    return held
+
+
+# ------------------------------------------------------------------ phase 3
+
+
+async def phase3(url: str, n: int, steps: int, time_limit: float) -> dict:
+    return await crowd(url, n, race(4, 1, steps), time_limit, page=True)
+
+
+def report3(r: dict, n: int, steps: int) -> bool:
+    res: list[Client] = r["results"]
+    done = [c for c in res if c.final == "done"]
+    statuses = Counter(c.status for c in res)
+    first = [c.first_event for c in res if c.first_event is not None]
+    p95 = 1000 * percentile(first, 95) if len(first) == n else float("inf")
+    held = len(done) == n and p95 <= 1000 and statuses.get(429, 0) == 0
+    print(
+        f"\nphase 3: a class of {n} browsers behind one address (own cookie jars), default "
+        f"limits, each GET / then POST + stream a 4-optimizer x {steps}-step race"
+    )
+    print(
+        f"  done {len(done)}/{n}   POST statuses {dict(sorted(statuses.items(), key=str))}   "
+        f"wall {r['wall']:.2f} s"
+    )
+    print(f"  POST to first event   {fmt_ms(first, 50, 95)}")
+    print(f"  POST to done          {fmt_ms([c.total for c in done], 50, 95)}")
+    print(f"  /health every 50 ms   {fmt_ms(r['health'], 50, 95)}")
+    print(
+        f"  targets ({n}/{n} done, first event p95 <= 1 s, no 429): "
+        f"{'held' if held else 'NOT held'}"
+    )
+    return held
+
+
 # ------------------------------------------------------------------ main
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--phases", default="interactive,clients,cap,class")
+    ap.add_argument("--interactive", type=int, default=40, help="phase-0 requests per case")
     ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--browsers", type=int, default=60, help="phase-3 class size")
     ap.add_argument("--steps", type=int, default=400, help="steps of a phase-1 race")
     ap.add_argument("--time-limit", type=float, default=120.0, help="phase-1 limit (s)")
     ap.add_argument("--cap", type=int, default=20, help="phase-2 concurrent-run cap")
@@ -310,16 +417,34 @@ def main() -> int:
         f"loopback, server and clients on this machine   workers: {args.workers or 'default'}"
     )
     ok = True
+    phases = set(args.phases.split(","))
+
+    if "interactive" in phases:
+        with ServerProcess.service(workers) as server:
+            ok &= report0(server.url, args.interactive)
 
     env1 = {
         "DESCENTLAB_MAX_CONCURRENT_RUNS": str(args.clients),
         "DESCENTLAB_MAX_RUNS_PER_CLIENT": str(args.clients),
         **workers,
     }
-    with ServerProcess.service(env1) as server:
-        r1 = asyncio.run(phase1(server.url, args.clients, args.steps, args.time_limit))
-    ok &= report1(r1, args.clients, args.steps, args.time_limit)
+    if "clients" in phases:
+        with ServerProcess.service(env1) as server:
+            r1 = asyncio.run(phase1(server.url, args.clients, args.steps, args.time_limit))
+        ok &= report1(r1, args.clients, args.steps, args.time_limit)
 
+    if "cap" in phases:
+        ok &= cap_phase(args, workers)
+
+    if "class" in phases:
+        with ServerProcess.service(workers) as server:
+            r3 = asyncio.run(phase3(server.url, args.browsers, args.steps, args.time_limit))
+        ok &= report3(r3, args.browsers, args.steps)
+    return 0 if ok else 1
+
+
+def cap_phase(args, workers: dict[str, str]) -> bool:
+    """Phase 2: a burst of POSTs past the concurrent-run cap."""
     body = race(8, 16, args.long_steps)
     env2 = {
         "DESCENTLAB_MAX_CONCURRENT_RUNS": str(args.cap),
@@ -341,8 +466,7 @@ def main() -> int:
             )
             alone = alone * body["steps"] / args.long_steps
         r2 = asyncio.run(phase2(server.url, args.cap, args.extra, body))
-    ok &= report2(r2, args.cap, args.extra, body, alone)
-    return 0 if ok else 1
+    return report2(r2, args.cap, args.extra, body, alone)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,10 @@ async def create_run(
     names = parse_fields(fields)
     config = run_request.model_dump(mode="json")
     if config["kind"] == "surface":
-        await asyncio.to_thread(check_surface_run, config, settings)
+        if config["surface"].get("formula") is None:  # a catalogue surface: microseconds
+            check_surface_run(config, settings)
+        else:  # a formula's first parse takes milliseconds: not on the event loop
+            await asyncio.to_thread(check_surface_run, config, settings)
     else:
         await asyncio.to_thread(check_mlp_run, config, settings)
     try:
@@ -114,7 +117,7 @@ async def create_run(
         )
 
     return Response(
-        await asyncio.to_thread(body),
+        await asyncio.to_thread(body) if wait else body(),  # a whole result: off the loop
         status_code=201,
         media_type="application/json",
         headers={"Location": f"/api/runs/{run.id}"},
