@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.clientid import SCOPE_KEY
 from app.runs import RunManager
 from app.settings import Settings
 
@@ -18,10 +19,17 @@ async def get_manager(request: Request) -> RunManager:
     return request.app.state.manager
 
 
-async def client_id(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def client_id(request: Request) -> str:
+    """The browser's id from its cookie (app/clientid.py), else its address."""
+    cid = request.scope.get(SCOPE_KEY)
+    return f"c:{cid}" if cid else f"a:{await client_address(request)}"
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
 ClientDep = Annotated[str, Depends(client_id)]
+AddressDep = Annotated[str, Depends(client_address)]

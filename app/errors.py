@@ -117,6 +117,28 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._reject(scope, receive, send)
             return
+        if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
+            # no length declared (chunked): read the body here, up to the limit, so an
+            # oversize one is a 413 before the app sees it (a parser would answer 400)
+            messages, seen = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    await self._reject(scope, receive, send)
+                    return
+                if not message.get("more_body", False):
+                    break
+            replay = iter(messages)
+
+            async def replayed() -> Message:
+                return next(replay, None) or await receive()
+
+            await self.app(scope, replayed, send)
+            return
         seen = 0
 
         async def counted() -> Message:

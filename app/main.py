@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, errors
+from app import __version__, errors, security
+from app.clientid import ClientCookie
 from app.jsonutil import ORJSONResponse
 from app.routers import basins, catalog, health, lessons, runs
 from app.runs import RunManager
@@ -70,5 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/fonts", FontFiles(directory=STATIC / "fonts"), name="fonts")
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+    app.add_middleware(ClientCookie, secret=settings.secret)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    hosts = security.allowed_hosts(settings.allowed_hosts, settings.host)
+    app.add_middleware(security.Guard, hosts=hosts, policy=security.csp(STATIC / "index.html"))
     return app

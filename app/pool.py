@@ -2,7 +2,7 @@
 server's event loop (and its GIL) only moves bytes.
 
     pool = ComputePool(2)
-    summary = pool.run(kind, run_id, config, on_event, should_stop, interval, meta_sent, limit)
+    out = pool.run(kind, run_id, config, on_event, should_stop, interval, meta_sent, limit)
 
 `run` blocks the calling thread (a relay thread of the run manager) until a worker is free
 and the job ends. The worker encodes every event's JSON itself (`app.events.Event.make`:
@@ -46,12 +46,13 @@ def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a chi
         conn.send(_one_job(conn, flags, slot, *job))
 
 
-def _one_job(conn, flags, slot, kind, run_id, config, interval, meta_sent, limit) -> tuple:
-    """One job in a worker: its events sent as they come; the last message, returned."""
+def _one_job(conn, flags, slot, kind, run_id, config, interval, meta_sent, limit, waited):
+    """One job in a worker: its events sent as they come; the last message, returned. The
+    time limit counts from admission: `waited` seconds of it went by in the queue."""
     from app import mlpjob
     from app.events import Event
 
-    t0 = time.monotonic()
+    t0 = time.monotonic() - waited
 
     def emit(event: str, data: Any) -> None:
         ev = Event.make(0, event, data)
@@ -117,6 +118,7 @@ class ComputePool:
         interval: float,
         meta_sent: bool,
         limit: float,
+        waited: float = 0.0,
     ) -> dict[str, Any]:
         """Run one job in a free worker; returns {"summary": ...} or raises jobs.Stop."""
         while True:  # wait for a worker, but give up if the run is stopped meanwhile
@@ -129,7 +131,7 @@ class ComputePool:
             except queue.Empty:
                 continue
         try:
-            job = (kind, run_id, config, interval, meta_sent, limit)
+            job = (kind, run_id, config, interval, meta_sent, limit, waited)
             return self._relay(slot, job, on_event, should_stop)
         finally:
             self.free.put(slot)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from app import jobs, jsonutil, mlpjob
 from app.events import Event
+from app.fairqueue import FairQueue
 from app.pool import ComputePool, WorkerError
 from app.settings import Settings
 from app.store import Store
 
 ACTIVE = ("queued", "running")
+log = logging.getLogger("descentlab.runs")
 
 
 class TooManyRuns(Exception):
@@ -42,6 +44,8 @@ class Run:
     config: dict[str, Any]
     client: str
     created: float
+    address: str = ""  # the peer address (a coarse flood guard; `client` is the browser)
+    admitted: float = field(default_factory=time.monotonic)  # the wall-time limit counts from here
     status: str = "queued"
     started: float | None = None
     finished: float | None = None
@@ -117,10 +121,12 @@ class RunManager:
         self.settings = settings
         self.store = store
         self.runs: dict[str, Run] = {}
-        # Threads relay runs; worker processes compute them (none: compute in the threads)
-        self.pool = ThreadPoolExecutor(
-            max(settings.workers, settings.max_concurrent_runs), thread_name_prefix="descentlab-run"
-        )
+        # Admitted runs wait in a round-robin queue by client; one runner thread per compute
+        # slot takes the next and relays it to a worker process (workers=0: computes it itself)
+        self.queue: FairQueue[Run] = FairQueue()
+        self.n_runners = settings.workers or settings.threads
+        self.runners: list[threading.Thread] = []
+        self.busy = 0
         self.compute: ComputePool | None = None
         self.cache = ResultCache(settings.cache_bytes)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -136,14 +142,32 @@ class RunManager:
         if self.settings.workers > 0:
             self.compute = await asyncio.to_thread(ComputePool, self.settings.workers)
         self.store.mark_interrupted()
+        for i in range(self.n_runners):
+            runner = threading.Thread(target=self._runner, name=f"descentlab-run-{i}", daemon=True)
+            runner.start()
+            self.runners.append(runner)
         self._janitor = asyncio.create_task(self._sweep())
+
+    def _runner(self) -> None:
+        while (run := self.queue.take()) is not None:
+            with self._lock:
+                self.busy += 1
+            try:
+                self._work(run)
+            finally:
+                with self._lock:
+                    self.busy -= 1
 
     def begin_shutdown(self, grace: float = 2.0) -> None:
         """Stop every active run (status interrupted) so open streams get a final event."""
         self.shutting_down = True
+        reason = ("interrupted", "the server is shutting down")
+        for run in self.queue.drain():  # never started: ended at once
+            run.stop = reason
+            self._end_stopped(run, jobs.Stop(*reason))
         active = [r for r in list(self.runs.values()) if r.status in ACTIVE]
         for run in active:
-            run.stop = ("interrupted", "the server is shutting down")
+            run.stop = reason
         deadline = time.monotonic() + grace
         for run in active:
             run.done.wait(max(0.0, deadline - time.monotonic()))
@@ -158,23 +182,30 @@ class RunManager:
             self._janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._janitor
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.queue.close()
+        for runner in self.runners:
+            await asyncio.to_thread(runner.join, 5.0)
         if self.compute is not None:
             await asyncio.to_thread(self.compute.close)
 
     async def _sweep(self) -> None:
-        """Cancel runs nobody has watched for idle_timeout_s."""
+        """Cancel runs nobody watches (after abandon_after_s for runs nobody can read later,
+        idle_timeout_s for stored ones); fail queued runs past their time limit."""
+        s = self.settings
         while True:
-            await asyncio.sleep(min(1.0, self.settings.idle_timeout_s / 4))
+            await asyncio.sleep(min(0.5, s.idle_timeout_s / 4, s.abandon_after_s / 4))
             now = time.monotonic()
             for run in list(self.runs.values()):
-                if (
-                    run.status in ACTIVE
-                    and run.watchers == 0
-                    and run.stop is None
-                    and now - run.last_seen > self.settings.idle_timeout_s
+                if run.status not in ACTIVE or run.stop is not None:
+                    continue
+                idle = now - run.last_seen
+                if run.watchers == 0 and (
+                    idle > s.idle_timeout_s or (not run.persist and idle > s.abandon_after_s)
                 ):
-                    run.stop = ("cancelled", "cancelled: no client was watching this run")
+                    reason = ("cancelled", "cancelled: no client was watching this run")
+                    await asyncio.to_thread(self.stop_run, run, reason)
+                elif run.status == "queued" and now - run.admitted > s.run_wall_time_s:
+                    await asyncio.to_thread(self.stop_run, run, self._too_long())
             # forget finished runs after a while: the store has them
             for run_id, run in list(self.runs.items()):
                 linger = 60 if run.persist else 1800  # the store has persisted ones
@@ -190,8 +221,15 @@ class RunManager:
             if r.status in ACTIVE and (client is None or r.client == client)
         )
 
-    def submit(self, kind: str, config: dict[str, Any], client: str, persist: bool = True) -> Run:
-        """Admit a validated run and start it in a worker thread (429 past the caps)."""
+    def submit(
+        self,
+        kind: str,
+        config: dict[str, Any],
+        client: str,
+        persist: bool = True,
+        address: str = "",
+    ) -> Run:
+        """Admit a validated run and queue it for a compute slot (429 past the caps)."""
         s = self.settings
         with self._lock:
             if self.shutting_down:
@@ -199,7 +237,7 @@ class RunManager:
             if self.active_count() >= s.max_concurrent_runs:
                 raise TooManyRuns(
                     f"the server is busy: {s.max_concurrent_runs} runs are "
-                    "already computing; retry shortly",
+                    "already computing or waiting; retry shortly",
                     2,
                 )
             if self.active_count(client) >= s.max_runs_per_client:
@@ -208,10 +246,21 @@ class RunManager:
                     "wait for one to finish or cancel it",
                     2,
                 )
-            run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time())
+            from_address = sum(
+                1 for r in self.runs.values() if r.status in ACTIVE and r.address == address
+            )
+            if address and from_address >= s.max_runs_per_address:
+                raise TooManyRuns(
+                    f"{s.max_runs_per_address} runs from your network address are already "
+                    "active; retry shortly",
+                    2,
+                )
+            run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time(), address)
             self.runs[run.id] = run
         if kind == "surface":  # the stream starts at once, even while the run is queued
             meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
+            ahead = self.queue.ahead(client)
+            meta["queue"] = {"ahead": ahead, "computing": self.busy, "slots": self.n_runners}
             run.events.append(Event.make(0, "meta", meta))
         run.persist = persist
         if persist:
@@ -224,7 +273,7 @@ class RunManager:
                 if hit is not None:
                     self._replay(run, *hit)
                     return run
-        self.pool.submit(self._work, run)
+        self.queue.put(client, run)
         return run
 
     def _replay(self, run: Run, events: tuple[Event, ...], summary: Any) -> None:
@@ -249,12 +298,31 @@ class RunManager:
         for old in mine[:-keep] if len(mine) > keep else []:
             self.runs.pop(old.id, None)
 
+    def _too_long(self) -> tuple[str, str]:
+        limit = self.settings.run_wall_time_s
+        return ("failed", f"the run exceeded its time limit of {limit:g} s")
+
+    def stop_run(self, run: Run, reason: tuple[str, str]) -> None:
+        """Ask a run to stop; one still waiting in the queue ends at once."""
+        if run.status not in ACTIVE or run.stop is not None:
+            return
+        run.stop = reason
+        if run.status == "queued" and self.queue.remove(run.client, run):
+            self._end_stopped(run, jobs.Stop(*reason))
+
     def _work(self, run: Run) -> None:
+        if run.stop is not None:  # stopped while it waited
+            self._end_stopped(run, jobs.Stop(*run.stop))
+            return
+        limit = self.settings.run_wall_time_s
+        waited = time.monotonic() - run.admitted
+        if waited > limit:
+            self._end_stopped(run, jobs.Stop(*self._too_long()))
+            return
         run.status, run.started = "running", time.time()
         if run.persist:
             self.store.set_running(run.id, run.started)
         t0 = time.monotonic()
-        limit = self.settings.run_wall_time_s
 
         def emit(event: str, data: dict[str, Any]) -> None:
             run.events.append(Event.make(len(run.events), event, data))
@@ -263,8 +331,8 @@ class RunManager:
         def checkpoint() -> None:
             if run.stop is not None:
                 raise jobs.Stop(*run.stop)
-            if time.monotonic() - t0 > limit:
-                raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
+            if time.monotonic() - run.admitted > limit:
+                raise jobs.Stop(*self._too_long())
 
         def append(event: str, payload: bytes, spans: Any) -> None:  # a worker encoded it
             run.events.append(Event(len(run.events), event, payload, spans))
@@ -281,6 +349,7 @@ class RunManager:
                     self.settings.frame_interval_s,
                     bool(run.events),
                     limit,
+                    waited,
                 )
             else:
                 job = jobs.surface_job if run.kind == "surface" else mlpjob.mlp_job
@@ -292,37 +361,51 @@ class RunManager:
                     self.settings.frame_interval_s,
                     meta_sent=bool(run.events),
                 )
-            run.summary = out["summary"]
-            emit(
-                "done",
-                {"status": "done", "summary": run.summary, "elapsed_s": time.monotonic() - t0},
-            )
-            run.status = "done"
         except jobs.Stop as stop:
-            run.status, run.error = stop.status, stop.message
-            if stop.status == "cancelled":
-                emit("done", {"status": "cancelled", "summary": None, "message": stop.message})
-            else:
-                emit("error", {"status": stop.status, "message": stop.message})
+            self._end_stopped(run, stop)
         except Exception as exc:  # noqa: BLE001 - a client gets a message, never a traceback
-            run.status = "failed"
-            run.error = (
+            message = (
                 str(exc)
                 if isinstance(exc, WorkerError)
                 else f"the run failed: {type(exc).__name__}"
             )
-            emit("error", {"status": "failed", "message": run.error})
-        run.finished = time.time()
-        if run.cache_key is not None and run.status == "done":
-            self.cache.put(run.cache_key, run.events, run.summary)
+            self._end(run, "failed", "error", {"status": "failed", "message": message}, message)
+        else:
+            run.summary = out["summary"]
+            final = {"status": "done", "summary": run.summary, "elapsed_s": time.monotonic() - t0}
+            self._end(run, "done", "done", final)
+
+    def _end_stopped(self, run: Run, stop: jobs.Stop) -> None:
+        if stop.status == "cancelled":
+            data = {"status": "cancelled", "summary": None, "message": stop.message}
+            self._end(run, "cancelled", "done", data, stop.message)
+        else:
+            data = {"status": stop.status, "message": stop.message}
+            self._end(run, stop.status, "error", data, stop.message)
+
+    def _end(
+        self, run: Run, status: str, name: str, data: dict[str, Any], error: str | None = None
+    ) -> None:
+        """The final event: stored first, then logged and the status set (durable before any
+        client hears it); a result the store refuses ends the run failed instead."""
+        finished = time.time()
+        final = Event.make(len(run.events), name, data)
+        summary = run.summary if status == "done" else None
         try:
             if run.persist:
-                self.store.finish(
-                    run.id, run.status, run.finished, run.summary, run.error, run.events
-                )
-        finally:
-            run.done.set()
-            self._notify(run)
+                self.store.finish(run.id, status, finished, summary, error, [*run.events, final])
+        except Exception:  # noqa: BLE001 - logged; the client gets a message
+            log.exception("could not store run %s", run.id)
+            status, summary = "failed", None
+            error = "the run could not be stored (the server's disk may be full)"
+            final = Event.make(len(run.events), "error", {"status": status, "message": error})
+        if run.cache_key is not None and status == "done":
+            self.cache.put(run.cache_key, [*run.events, final], summary)
+        run.finished, run.summary, run.error = finished, summary, error
+        run.events.append(final)
+        run.status = status
+        run.done.set()
+        self._notify(run)
 
     # ------------------------------------------------------------------ read
 
@@ -350,22 +433,35 @@ class RunManager:
     def events(self, run_id: str) -> list[Event] | None:
         run = self.runs.get(run_id)
         if run is not None:
-            return list(run.events) if run.done.is_set() else None
+            return list(run.events) if run.status not in ACTIVE else None
         return self.store.events(run_id)
+
+    async def log_length(self, run_id: str) -> int:
+        """How many events the run has logged so far (0: unknown run)."""
+        run = self.runs.get(run_id)
+        if run is not None:
+            return len(run.events)
+        return len(await asyncio.to_thread(self.store.events, run_id) or [])
 
     def cancel(self, run_id: str) -> dict[str, Any] | None:
         run = self.runs.get(run_id)
         if run is None:
             return self.store.get(run_id)
-        if run.status in ACTIVE and run.stop is None:
-            run.stop = ("cancelled", "cancelled by a client")
+        self.stop_run(run, ("cancelled", "cancelled by a client"))
         return run.info()
 
     async def wait(self, run_id: str) -> None:
         run = self.runs[run_id]
         run.watchers += 1
-        try:
-            await asyncio.to_thread(run.done.wait)
+        try:  # woken by _notify, like a stream: no thread held per waiting request
+            while not run.done.is_set():
+                if run._waiter is None:
+                    run._waiter = asyncio.Event()
+                waiter = run._waiter
+                if run.done.is_set():
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), timeout=1.0)
         finally:
             run.watchers -= 1
             run.last_seen = time.monotonic()
@@ -377,11 +473,13 @@ class RunManager:
         yield b"retry: 2000\n\n"
         run = self.runs.get(run_id)
         if run is None:  # finished earlier, maybe before a restart: replay the log
-            for ev in (await asyncio.to_thread(self.store.events, run_id) or [])[after + 1 :]:
+            for ev in (await asyncio.to_thread(self.store.events, run_id) or [])[
+                max(after + 1, 0) :
+            ]:
                 yield ev.sse()
             return
         run.watchers += 1
-        sent = after + 1
+        sent = min(max(after + 1, 0), len(run.events))
         try:
             while True:
                 if run._waiter is None:

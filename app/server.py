@@ -15,7 +15,9 @@ from fastapi import FastAPI
 
 
 class Server(uvicorn.Server):
-    def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "info"):
+    def __init__(
+        self, app: FastAPI, host: str, port: int, log_level: str = "info", trusted_proxies: str = ""
+    ):
         super().__init__(
             uvicorn.Config(
                 app,
@@ -24,6 +26,10 @@ class Server(uvicorn.Server):
                 log_level=log_level,
                 timeout_graceful_shutdown=5,
                 lifespan="on",
+                # X-Forwarded-For only from configured proxies (uvicorn's default trusts it
+                # from 127.0.0.1, so any local client could choose its own address)
+                proxy_headers=bool(trusted_proxies.strip()),
+                forwarded_allow_ips=trusted_proxies.strip() or None,
             )
         )
         self.fastapi_app = app
@@ -43,5 +49,5 @@ def serve(host: str, port: int, log_level: str = "info") -> None:
     # loop (streams, /health) responsive while runs compute.
     sys.setswitchinterval(0.001)
     settings = get_settings().model_copy(update={"host": host, "port": port})
-    Server(create_app(settings), host, port, log_level).run()
+    Server(create_app(settings), host, port, log_level, settings.trusted_proxies).run()
     sys.exit(0)

@@ -31,8 +31,18 @@ class Settings(BaseSettings):
     max_lane_steps: int = Field(400_000, ge=1, description="optimizers x starts x steps")
     max_formula_length: int = Field(500, ge=10, le=500, description="characters of a formula")
     max_grid_n: int = Field(400, ge=10, le=1000, description="contour grid resolution")
-    max_concurrent_runs: int = Field(8, ge=1, description="runs computing at once (429)")
-    max_runs_per_client: int = Field(4, ge=1, description="active runs of one client (429)")
+    max_concurrent_runs: int = Field(
+        256, ge=1, description="runs admitted at once, computing or queued (429)"
+    )
+    max_runs_per_client: int = Field(
+        4, ge=1, description="active runs of one client (a browser's cookie) (429)"
+    )
+    max_runs_per_address: int = Field(
+        400, ge=1, description="active runs from one network address: a flood guard (429)"
+    )
+    abandon_after_s: float = Field(
+        2.0, gt=0, description="cancel an unstored run nobody watches after this long"
+    )
     run_wall_time_s: float = Field(120.0, gt=0, description="per-run compute time limit")
     idle_timeout_s: float = Field(30.0, gt=0, description="cancel a run nobody watches")
     frame_interval_s: float = Field(1 / 30, gt=0, description="min. seconds between frames")
@@ -42,6 +52,19 @@ class Settings(BaseSettings):
     max_width: int = Field(256, ge=1, le=4096, description="units in one hidden layer")
     max_mlp_work: float = Field(2e10, gt=0, description="optimizers×epochs×samples×weights")
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
+    allowed_hosts: str = Field(
+        "",
+        description="Host names the server answers to, comma-separated, besides loopback and "
+        "the bind address ('*': any; the default when bound to 0.0.0.0 with none given)",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="addresses of reverse proxies whose X-Forwarded-For is believed, "
+        "comma-separated (none by default: the peer address counts)",
+    )
+    secret: str | None = Field(
+        None, description="key that signs client-id cookies (random per start if unset)"
+    )
     cache_bytes: int = Field(
         32_000_000,
         ge=0,
@@ -54,6 +77,12 @@ class Settings(BaseSettings):
         le=64,
         description="compute worker processes (one per core by default; 0: compute in "
         "threads of the server process)",
+    )
+    threads: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=1,
+        le=64,
+        description="compute threads when workers is 0",
     )
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import jobs, jsonutil, mlpjob
-from app.deps import ClientDep, ManagerDep, SettingsDep
+from app.deps import AddressDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.mlpjob import check_mlp_run
 from app.runs import TooManyRuns
@@ -79,6 +79,7 @@ async def create_run(
     manager: ManagerDep,
     settings: SettingsDep,
     client: ClientDep,
+    address: AddressDep,
     wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
     persist: Annotated[
         bool,
@@ -101,7 +102,7 @@ async def create_run(
         await asyncio.to_thread(check_mlp_run, config, settings)
     try:
         run = await asyncio.to_thread(  # a formula's parse and the store's write
-            manager.submit, config["kind"], config, client, persist
+            manager.submit, config["kind"], config, client, persist, address
         )
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
@@ -160,12 +161,12 @@ async def get_run(
     return Response(await asyncio.to_thread(body), media_type="application/json")
 
 
-@router.get("/{run_id}/events", responses={200: SSE_DOC, **E404})
+@router.get("/{run_id}/events", responses={200: SSE_DOC, **E404, **E422})
 async def stream_events(
     run_id: str,
     manager: ManagerDep,
     request: Request,
-    last_event_id: Annotated[str | None, Header(pattern=r"^-?[0-9]{1,9}$")] = None,
+    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,9}$")] = None,
     after: Annotated[int | None, Query(ge=-1, le=10**9, description="resume after this id")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
@@ -173,6 +174,12 @@ async def stream_events(
     start = (
         int(last_event_id) if last_event_id is not None else (after if after is not None else -1)
     )
+    sent = await manager.log_length(run_id)
+    if start >= sent:  # an id this run has not sent (yet): nothing to resume after
+        name = "Last-Event-ID" if last_event_id is not None else "after"
+        raise HTTPException(
+            422, f"{name}: {start} is past this run's last event id ({sent - 1}) so far"
+        )
     return StreamingResponse(
         manager.stream(run_id, start),
         media_type="text/event-stream",
@@ -183,7 +190,7 @@ async def stream_events(
 @router.delete("/{run_id}", response_model=RunInfo, responses=E404)
 async def cancel_run(run_id: str, manager: ManagerDep) -> Any:
     """Cancel a queued or running run (its stream ends with a final `done` event)."""
-    return {**_found(manager.cancel(run_id)), "result": None}
+    return {**_found(await asyncio.to_thread(manager.cancel, run_id)), "result": None}
 
 
 @router.get(

@@ -71,7 +71,12 @@ TEST_WORKERS = int(os.environ.get("DESCENTLAB_TEST_WORKERS", "0"))
 
 
 def make_settings(tmp_path, **over: Any) -> Settings:
-    base = {"db": tmp_path / "runs.sqlite3", "idle_timeout_s": 30.0, "workers": TEST_WORKERS}
+    base = {
+        "db": tmp_path / "runs.sqlite3",
+        "idle_timeout_s": 30.0,
+        "workers": TEST_WORKERS,
+        "allowed_hosts": "testserver",  # the TestClient's host name
+    }
     return Settings(**{**base, **over})
 
 

@@ -188,10 +188,13 @@ def test_result_matches_the_service_result(tmp_path):
     out = tmp_path / "result.json"
     runner.invoke(app, ["run", str(write(tmp_path)), "--out", str(out), "-q"])
     mine = strict_loads(out.read_text())
-    with TestClient(create_app(Settings(db=tmp_path / "runs.sqlite3"))) as client:
+    settings = Settings(db=tmp_path / "runs.sqlite3", allowed_hosts="testserver")
+    with TestClient(create_app(settings)) as client:
         theirs = client.post("/api/runs?wait=true", json=CONFIG).json()["result"]
     assert mine["arrays"] == theirs["arrays"]
     assert mine["summary"] == theirs["summary"]
+    service_only = theirs["meta"].pop("queue")  # where the run stood in the server's queue
+    assert set(service_only) == {"ahead", "computing", "slots"}
     assert {**mine["meta"], "run_id": None} == {**theirs["meta"], "run_id": None}
 
 

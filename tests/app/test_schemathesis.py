@@ -20,6 +20,7 @@ def _app(db):
     return create_app(
         Settings(
             db=db,
+            allowed_hosts="testserver,localhost",
             max_steps=300,
             max_lane_steps=20_000,
             max_basin_lane_steps=200_000,

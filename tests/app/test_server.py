@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -21,14 +23,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextlib.contextmanager
+def running(tmp_path, **extra_env: str):
+    """`python -m app.cli serve` on a free port; yields (base URL, process, log file)."""
     port = free_port()
     env = {
         **os.environ,
         "DESCENTLAB_DB": str(tmp_path / "runs.sqlite3"),
         "DESCENTLAB_MAX_LANE_STEPS": "100000000",
         "DESCENTLAB_MAX_STEPS": "200000",
+        **extra_env,
     }
     log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -48,11 +52,19 @@ def server(tmp_path):
     else:
         proc.kill()
         raise RuntimeError("server did not start: " + (tmp_path / "server.log").read_text())
-    yield base, proc, log
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(5)
-    log.close()
+    try:
+        yield base, proc, log
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with running(tmp_path) as started:
+        yield started
 
 
 def log_text(log) -> str:
@@ -117,3 +129,36 @@ def test_an_error_before_the_first_event_is_a_4xx_not_an_empty_200(server):
 def test_binds_to_loopback_by_default(server):
     _, proc, log = server
     assert "127.0.0.1" in log_text(log)
+
+
+def test_x_forwarded_for_does_not_choose_the_client_address(tmp_path):
+    """uvicorn trusts proxy headers from 127.0.0.1 by default; here only configured proxies
+    are believed, so a spoofed header does not get round the per-address guard."""
+    with running(tmp_path, DESCENTLAB_MAX_RUNS_PER_ADDRESS="1") as (base, _, _log):
+        first = long_run(base)
+        spoofed = httpx.post(
+            f"{base}/api/runs", json=race(), headers={"X-Forwarded-For": "10.0.0.1"}, timeout=10
+        )
+        assert spoofed.status_code == 429, spoofed.text
+        assert "network address" in spoofed.json()["message"]
+        httpx.delete(f"{base}/api/runs/{first}", timeout=10)
+
+
+def test_a_chunked_oversize_body_is_413_like_a_declared_one(server):
+    base, _, _log = server
+
+    def chunks():
+        for _ in range(16):
+            yield b" " * 65_536  # 1 MB of whitespace, no Content-Length
+
+    r = httpx.post(
+        f"{base}/api/runs", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 413 and "body" in r.json()["message"]
+    small = httpx.post(
+        f"{base}/api/runs",
+        content=iter([json.dumps(race()).encode()]),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert small.status_code == 201, small.text  # a chunked body under the limit is read
