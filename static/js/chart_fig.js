@@ -34,14 +34,15 @@ export function chartMode(chart, buffer, info, logy, limit = null) {
   return { type: "log", view, axis: t(view.mode === "gap" ? "axis.lossGap" : chart.axis) };
 }
 
-export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1, limit = null }) {
+export function chartTraces(chart, buffer, lanes, mode, { projector, scale = 1, limit = null, thinTo = 0 }) {
   if (!buffer) return [];
   const s = sizes(projector, scale);
   return lanes.map((lane, i) => {
-    const [x, raw] = shownSeries(buffer, chart.field, i, limit);
+    let [x, raw] = shownSeries(buffer, chart.field, i, limit);
     let y = raw;
     if (mode.view.mode === "floor") y = floorSeries(raw);
     else if (mode.view.mode !== "raw") y = viewSeries(raw, mode.view);
+    if (thinTo > 0) [x, y] = thin(x, y, thinTo);
     return {
       type: "scatter", mode: "lines", x, y, name: lane.label,
       line: { color: lane.color, width: s.line * 0.85, dash: startDash(lane.start) },
@@ -110,4 +111,43 @@ export function chartLayout(chart, buffer, mode, { theme, projector, scale = 1, 
     shapes: marks.shapes,
     annotations: [...marks.annotations, ...note(buffer, traces, chart, c, s, limit)],
   };
+}
+
+/**
+ * A series cut to about `most` points for drawing while the race moves: per bucket the
+ * lowest and highest finite values, in step order, so spikes and the trend survive; the
+ * first and last points are kept; a bucket with a missing or non-finite value keeps one gap
+ * (null) where the first one is, so a line broken in the whole series stays broken.
+ */
+export function thin(x, y, most) {
+  const n = y.length;
+  if (n <= most || most < 4) return [x, y];
+  const buckets = Math.floor(most / 2);
+  const size = n / buckets;
+  const xs = [x[0]];
+  const ys = [y[0]];
+  for (let b = 0; b < buckets; b++) {
+    const a = Math.max(1, Math.floor(b * size));
+    const e = Math.min(n - 1, Math.floor((b + 1) * size));
+    let lo = -1;
+    let hi = -1;
+    let gap = -1;
+    for (let i = a; i < e; i++) {
+      const v = y[i];
+      if (v === null || !Number.isFinite(v)) {
+        if (gap < 0) gap = i;
+        continue;
+      }
+      if (lo < 0 || v < y[lo]) lo = i;
+      if (hi < 0 || v > y[hi]) hi = i;
+    }
+    const keep = [...new Set([lo, hi, gap].filter((i) => i >= 0))].sort((p, q) => p - q);
+    for (const i of keep) {
+      xs.push(x[i]);
+      ys.push(i === gap ? null : y[i]);
+    }
+  }
+  xs.push(x[n - 1]);
+  ys.push(y[n - 1]);
+  return [xs, ys];
 }

@@ -10,6 +10,7 @@ import { fitOverlay } from "./chart_cursor.js";
 
 const Plotly = () => window.Plotly;
 const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+const THIN_TO = 400; // points per lane while the race moves
 
 /** Put the cursor, veil and hover line inside Plotly's container, under its hover labels. */
 function mountOverlays(c) {
@@ -114,25 +115,40 @@ export class ChartsView {
     for (const c of this.charts) c.dirty = true;
   }
 
-  /** The chart's figure as plain data (also used for export). */
-  figure(id) {
+  /** The chart's figure as plain data (also used for export); `thinTo` points per lane. */
+  figure(id, thinTo = 0) {
     const c = this.charts.find((x) => x.def.id === id);
     const mode = chartMode(c.def, this.buffer, this.info, this.opts.logy, this.opts.limit);
-    const data = chartTraces(c.def, this.buffer, this.lanes, mode, this.opts);
+    const data = chartTraces(c.def, this.buffer, this.lanes, mode, { ...this.opts, thinTo });
     return { data, layout: chartLayout(c.def, this.buffer, mode, this.opts, this.lanes, data) };
   }
 
-  /** Redraw charts whose data changed; while streaming at most every `minGapMs`. */
+  /**
+   * Redraw charts whose data changed. While the race moves (`minGapMs` > 0: streaming, or
+   * playing with the future hidden) one chart per call, in turn, at most every `minGapMs`:
+   * four Plotly redraws in one animation frame took a quarter of a second on a classroom
+   * laptop, so playback ran at 4 frames a second; one at a time keeps the paths moving.
+   */
   flush(minGapMs = 0) {
     const now = performance.now();
     if (now - this.lastFlush < minGapMs) return [];
     const promises = [];
-    for (const c of this.charts) {
+    if (minGapMs === 0) for (const c of this.charts) if (c.thinned) c.dirty = true; // at rest: whole
+    const n = this.charts.length;
+    const order = minGapMs > 0
+      ? Array.from({ length: n }, (_, i) => this.charts[(this.turn + i) % n])
+      : this.charts;
+    for (const c of order) {
       if (!c.dirty || c.busy) continue;
+      if (minGapMs > 0 && promises.length) break; // the others on the next calls
+      this.turn = (this.charts.indexOf(c) + 1) % n;
       c.dirty = false;
       c.busy = true;
       this.lastFlush = now;
-      const { data, layout } = this.figure(c.def.id);
+      // while moving, a few hundred points a lane (what a chart this size can show); the
+      // whole series once the race rests (the next flush without a gap)
+      const { data, layout } = this.figure(c.def.id, minGapMs > 0 ? THIN_TO : 0);
+      c.thinned = minGapMs > 0;
       if (c.def.id === "loss") this._showLogState(layout.yaxis.type === "log");
       promises.push(Plotly().react(c.plot, data, layout, CONFIG).then(() => {
         mountOverlays(c);
@@ -146,6 +162,11 @@ export class ChartsView {
       }));
     }
     return promises;
+  }
+
+  /** Whether a chart waits for a redraw it can have now (it was busy when its turn came). */
+  wantsFlush() {
+    return this.charts.some((c) => c.dirty && !c.busy);
   }
 
   /** Whether every chart shows the latest data. */

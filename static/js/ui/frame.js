@@ -22,7 +22,7 @@ export function startLoop(app) {
     const b = app.buffer;
     const moved = b ? app.playback.tick(dt, b.rows, b.done) : false;
     const dirty = b ? b.takeDirty() !== null || b.version !== app.drawnVersion : false;
-    if (moved || dirty || app.needsDraw) drawFrame(app, false);
+    if (moved || dirty || app.needsDraw || app.charts.wantsFlush()) drawFrame(app, false);
   };
   requestAnimationFrame(loop);
 }
@@ -44,7 +44,8 @@ export function drawFrame(app, force) {
   if (sp) promises.push(sp);
   const limit = app.shownLimit();
   app.charts.setLimit(limit);
-  promises.push(...app.charts.flush(streaming ? 250 : limit !== null && app.playback.playing ? 100 : 0));
+  // while moving, one chart per flush in turn (charts_view.flush): each about every 0.2-0.4 s
+  promises.push(...app.charts.flush(streaming ? 100 : limit !== null && app.playback.playing ? 50 : 0));
   app.charts.setCursor(cursor, app.hoverStep);
   app.legend.update(b, cursor);
   transport(app, cursor);
