@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     abandon_after_s: float = Field(
         2.0, gt=0, description="cancel an unstored run nobody watches after this long"
     )
-    run_wall_time_s: float = Field(120.0, gt=0, description="per-run compute time limit")
+    run_wall_time_s: float = Field(
+        120.0, gt=0, description="time limit of a run, counted from its admission"
+    )
     idle_timeout_s: float = Field(30.0, gt=0, description="cancel a run nobody watches")
     frame_interval_s: float = Field(1 / 30, gt=0, description="min. seconds between frames")
     heartbeat_s: float = Field(15.0, gt=0, description="SSE keep-alive comment interval")
