@@ -78,11 +78,27 @@ def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
             f"at most {s.max_mlp_work:,.0f} on this server",
         )
     try:
-        train.check(engine_config(config, data))
+        plan = train.check(engine_config(config, data))
     except ValueError as e:
         field, _, msg = str(e).partition(": ")
         loc = field.replace("[", ".").replace("]", "").split(".")
         raise fail([int(p) if p.isdigit() else p for p in loc], msg or str(e)) from None
+    out = train.output_numbers(plan)
+    if sum(out.values()) > s.max_output_values:
+        # the biggest part names the settings that shrink it
+        part = max(out, key=out.get)
+        fields = {
+            "iterations": (["batch_size"], "a larger batch_size or fewer epochs"),
+            "epochs": (["epochs"], "fewer epochs or optimizers"),
+            "grids": (["grid_every"], "a larger grid_every or a smaller grid_size"),
+        }[part]
+        raise fail(
+            fields[0],
+            f"this run would record about {sum(out.values()):,.0f} numbers "
+            f"({out['iterations']:,} per-iteration, {out['epochs']:,} per-epoch, "
+            f"{out['grids']:,} in boundary grids); at most {s.max_output_values:,.0f} on "
+            f"this server: use {fields[1]}",
+        )
 
 
 def mlp_job(

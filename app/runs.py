@@ -134,6 +134,7 @@ class RunManager:
         self.grace_over = False
         self._lock = threading.Lock()
         self._janitor: asyncio.Task | None = None
+        self._pruned = time.monotonic()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -142,11 +143,20 @@ class RunManager:
         if self.settings.workers > 0:
             self.compute = await asyncio.to_thread(ComputePool, self.settings.workers)
         self.store.mark_interrupted()
+        await asyncio.to_thread(self._prune)
         for i in range(self.n_runners):
             runner = threading.Thread(target=self._runner, name=f"descentlab-run-{i}", daemon=True)
             runner.start()
             self.runners.append(runner)
         self._janitor = asyncio.create_task(self._sweep())
+
+    def _prune(self) -> None:
+        """The history's retention policy (keep_runs, keep_days); never fails the server."""
+        try:
+            self.store.prune(self.settings.keep_runs, self.settings.keep_days)
+        except Exception:  # noqa: BLE001 - logged: a full disk must not stop the service
+            log.exception("could not prune the run history")
+        self._pruned = time.monotonic()
 
     def _runner(self) -> None:
         while (run := self.queue.take()) is not None:
@@ -195,6 +205,8 @@ class RunManager:
         while True:
             await asyncio.sleep(min(0.5, s.idle_timeout_s / 4, s.abandon_after_s / 4))
             now = time.monotonic()
+            if now - self._pruned > 60:
+                await asyncio.to_thread(self._prune)
             for run in list(self.runs.values()):
                 if run.status not in ACTIVE or run.stop is not None:
                     continue

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_layers: int = Field(10, ge=1, le=64, description="hidden layers of one MLP")
     max_width: int = Field(256, ge=1, le=4096, description="units in one hidden layer")
     max_mlp_work: float = Field(2e10, gt=0, description="optimizers×epochs×samples×weights")
+    max_output_values: float = Field(
+        8e6, gt=0, description="numbers one MLP run may record (its memory and bytes) (422)"
+    )
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
     allowed_hosts: str = Field(
         "",
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     secret: str | None = Field(
         None, description="key that signs client-id cookies (random per start if unset)"
     )
+    keep_runs: int = Field(2_000, ge=1, description="finished runs kept in the history")
+    keep_days: float = Field(30.0, gt=0, description="days a finished run is kept")
     cache_bytes: int = Field(
         32_000_000,
         ge=0,

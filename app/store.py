@@ -42,6 +42,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
 
@@ -91,6 +92,22 @@ class Store:
                 "UPDATE runs SET status=?, finished=?, summary=?, error=?, events=? WHERE id=?",
                 (status, finished, jsonutil.dumps(summary), error, blob, run_id),
             )
+
+    def prune(self, keep_runs: int, keep_days: float, now: float | None = None) -> int:
+        """The retention policy: finished runs beyond the newest `keep_runs` or older than
+        `keep_days` are deleted (active ones never); the file's free pages are reused."""
+        cutoff = (now if now is not None else time.time()) - keep_days * 86400
+        done = "status NOT IN ('queued', 'running')"
+        with self._lock:
+            cur = self._db.execute(
+                f"DELETE FROM runs WHERE {done} AND (created < ? OR id IN ("
+                f"SELECT id FROM runs WHERE {done} ORDER BY created DESC, rowid DESC "
+                "LIMIT -1 OFFSET ?))",
+                (cutoff, keep_runs),
+            )
+            if cur.rowcount:
+                self._db.execute("PRAGMA incremental_vacuum")
+            return cur.rowcount
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         with self._lock:

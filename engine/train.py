@@ -234,6 +234,24 @@ def _value(cfg: Mapping[str, Any], entry: str, key: str, default: Any = None) ->
     return int(v) if p.type == "int" else float(v)
 
 
+def output_numbers(plan: Mapping[str, Any]) -> dict[str, int]:
+    """How many numbers a run of `plan` (what `check` returns) records, by kind: an upper
+    bound that decides its memory and its bytes on the wire. `iterations`: the per-iteration
+    losses and rates; `epochs`: the per-epoch rows (losses, accuracies, norms, histograms);
+    `grids`: decision-boundary grids (values and confidence)."""
+    lanes = len(plan["specs"])
+    epochs = plan["epochs"]
+    its = epochs * -(-len(plan["y"]) // plan["batch_size"])
+    layers = len(plan["sizes"]) - 1
+    per_epoch = lanes * (12 + layers * (2 + plan["hist_bins"]))
+    every = plan["grid_every"]
+    grids = 0
+    if every and plan["sizes"][0] <= 2:
+        shots = epochs // every + 1 + lanes  # on schedule, the last, and when a lane stops
+        grids = min(shots, epochs + 1) * lanes * 2 * plan["grid_size"] ** 2
+    return {"iterations": its * (2 * lanes + 1), "epochs": epochs * per_epoch, "grids": grids}
+
+
 def check(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config with defaults filled in; ValueError naming the field if anything is off.
 

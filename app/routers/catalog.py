@@ -7,8 +7,10 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from app import jsonutil
+from app.bytecache import ByteCache
 from app.deps import SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.schemas import FormulaCheck, FormulaResult, Problem
@@ -55,16 +57,19 @@ async def get_surface_grid(
                 params[p.name] = float(raw)
             except ValueError:
                 raise HTTPException(422, f"{p.name}: must be a number") from None
+    key = (name, n, tuple(sorted(params.items())))
+
+    def make() -> bytes:
+        return jsonutil.dumps(grid_of(surfaces.get(name, **params), n))
+
     try:  # computed in a thread: a new grid takes milliseconds the event loop has not got
-        grid = await asyncio.to_thread(_grid, name, n, tuple(sorted(params.items())))
+        body = await asyncio.to_thread(GRIDS.get_or_make, key, make)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    return ORJSONResponse(grid)
+    return Response(body, media_type="application/json")
 
 
-@lru_cache(maxsize=256)
-def _grid(name: str, n: int, params: tuple) -> dict[str, Any]:
-    return grid_of(surfaces.get(name, **dict(params)), n)
+GRIDS = ByteCache(32_000_000)  # encoded grids: a few hundred of the usual size, bounded
 
 
 def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:

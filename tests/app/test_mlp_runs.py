@@ -161,3 +161,57 @@ def test_boundary_grids_can_come_every_epoch(client):
     grids = out["result"]["arrays"]["grids"]
     assert [g["epoch"] for g in grids] == list(range(7))
     assert len(grids[0]["values"][0]) == 12
+
+
+# the request of issue 16 that took 1.26 GB: per-iteration records of batch 1 and a grid
+# of 100² every epoch for 8 lanes; refused before anything is computed or stored
+BIG = {
+    "dataset": {"name": "moons", "n_samples": 5000},
+    "model": {"hidden": [16, 16]},
+    "optimizers": [{"name": "adam", "params": {}}] * 8,
+    "epochs": 1000,
+}
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"batch_size": 1, "grid_size": 100, "grid_every": 1}, "grid_every"),
+        ({"batch_size": 1, "grid_size": 10, "grid_every": 100}, "batch_size"),
+    ],
+)
+def test_a_run_that_would_record_too_much_is_422_naming_what_to_change(client, over, field):
+    before = client.get("/api/runs").json()["total"]
+    r = client.post(
+        "/api/runs", params={"wait": "true", "persist": "false"}, json=mlp(**BIG, **over)
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["detail"][0]["loc"][-1] == field and "numbers" in body["message"]
+    assert client.get("/api/runs").json()["total"] == before
+    ok = mlp(**{**BIG, "epochs": 50}, batch_size=32, grid_size=40, grid_every=40)
+    r = client.post("/api/runs", json=ok)
+    assert r.status_code == 201
+    client.delete(f"/api/runs/{r.json()['id']}")
+
+
+def test_output_numbers_bound_what_a_run_records():
+    from app.mlpjob import engine_config, make_data
+    from engine import train
+
+    config = mlp(epochs=7, batch_size=16, grid_every=2, grid_size=12)
+    config["dataset"] = {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.2}
+    config.setdefault("model", {"hidden": [8]})
+    data = make_data(config["dataset"], 0)
+    from pydantic import TypeAdapter
+
+    from app.schemas import RunRequest
+
+    full = TypeAdapter(RunRequest).validate_python(config).model_dump(mode="json")
+    plan = train.check(engine_config(full, data))
+    bound = train.output_numbers(plan)
+    chunks = list(train.train(engine_config(full, data), rng_seed=0))
+    its = sum(c.it_loss.size + c.it_lr.size + c.it_index.size for c in chunks)
+    grids = sum(2 * len(g["values"]) * len(g["values"][0]) for c in chunks for g in c.grids)
+    assert its <= bound["iterations"] and grids <= bound["grids"]
+    assert its >= bound["iterations"] // 2  # a bound, not a guess

@@ -282,3 +282,51 @@ def test_loopback_names_are_served_and_the_page_has_a_policy(client):
 def test_any_host_when_told(tmp_path):
     with CheckedClient(create_app(make_settings(tmp_path, allowed_hosts="*"))) as c:
         assert c.get("/health", headers={"Host": "class-server.school"}).status_code == 200
+
+
+# ---------------------------------------------------------------- bounded caches
+
+
+def test_grids_are_cached_within_a_byte_bound(client):
+    from app.routers.catalog import GRIDS
+
+    first = client.get("/api/surfaces/ill_conditioned/grid", params={"n": 300, "kappa": 3})
+    assert first.status_code == 200
+    again = client.get("/api/surfaces/ill_conditioned/grid", params={"n": 300, "kappa": 3})
+    assert again.content == first.content
+    for kappa in range(4, 40):  # distinct grids: the cache keeps the newest, in bytes
+        r = client.get("/api/surfaces/ill_conditioned/grid", params={"n": 300, "kappa": kappa})
+        assert r.status_code == 200
+        assert GRIDS.size <= GRIDS.limit
+    assert 0 < len(GRIDS) < 37
+
+
+# ---------------------------------------------------------------- retention
+
+
+def test_the_history_keeps_the_newest_runs_and_recent_days(tmp_path):
+    from app.events import Event
+    from app.store import Store
+
+    store = Store(tmp_path / "h.sqlite3")
+    now = 1_000_000.0
+    for i in range(10):  # one a day, newest last; the oldest two still running
+        store.insert(f"r{i}", "surface", "c", now - (10 - i) * 86400, {"i": i})
+        if i >= 2:
+            store.finish(f"r{i}", "done", now, [], None, [Event.make(0, "meta", {})])
+    assert store.prune(keep_runs=5, keep_days=30, now=now) == 3  # r2..r4: beyond the newest 5
+    ids = [r["id"] for r in store.list(100, 0)[0]]
+    assert ids == ["r9", "r8", "r7", "r6", "r5", "r1", "r0"]  # active runs are never deleted
+    assert store.prune(keep_runs=100, keep_days=3.5, now=now) == 2  # r5, r6: over 3.5 days old
+    assert [r["id"] for r in store.list(100, 0)[0]] == ["r9", "r8", "r7", "r1", "r0"]
+    store.close()
+
+
+def test_the_retention_policy_applies_at_start(tmp_path):
+    s = make_settings(tmp_path, keep_runs=2)
+    with CheckedClient(create_app(s)) as c:
+        for _ in range(4):
+            create(c, race(steps=20), wait="true")
+        assert c.get("/api/runs").json()["total"] == 4
+    with CheckedClient(create_app(s)) as c:
+        assert c.get("/api/runs").json()["total"] == 2
