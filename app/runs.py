@@ -59,6 +59,13 @@ class Run:
     last_seen: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     _waiter: asyncio.Event | None = None
+    _size: int | None = None
+
+    def size(self) -> int:
+        """Bytes of its event log (what keeping it in memory costs)."""
+        if self._size is None or not self.done.is_set():
+            self._size = sum(len(e.payload) for e in self.events)
+        return self._size
 
     def info(self) -> dict[str, Any]:
         return {
@@ -278,7 +285,8 @@ class RunManager:
         if persist:
             self.store.insert(run.id, kind, client, run.created, config)
         else:
-            self._forget_old_ephemeral(client)
+            with self._lock:
+                self._forget_old_ephemeral(client)
             if kind == "surface" and self.settings.cache_bytes:
                 run.cache_key = ResultCache.key(kind, config)
                 hit = self.cache.get(run.cache_key)
@@ -298,17 +306,28 @@ class RunManager:
         self._notify(run)
 
     def _forget_old_ephemeral(self, client: str, keep: int = 8) -> None:
-        """Interactive re-runs live in memory only: a client's newest few stay exportable."""
-        mine = sorted(
-            (
-                r
-                for r in self.runs.values()
-                if r.client == client and not r.persist and r.done.is_set()
-            ),
+        """Interactive re-runs live in memory only: a client's newest few stay exportable,
+        within a byte budget per client and one for all clients (oldest forgotten first)."""
+        s = self.settings
+        ended = sorted(
+            (r for r in list(self.runs.values()) if not r.persist and r.done.is_set()),
             key=lambda r: r.created,
+            reverse=True,  # newest first
         )
-        for old in mine[:-keep] if len(mine) > keep else []:
-            self.runs.pop(old.id, None)
+        mine_n = mine_bytes = total = 0
+        for run in ended:
+            size = run.size()
+            total += size
+            if run.client == client:
+                mine_n += 1
+                mine_bytes += size
+                if mine_n > keep or mine_bytes > s.ephemeral_bytes_per_client:
+                    self.runs.pop(run.id, None)
+                    total -= size
+                    continue
+            if total > s.ephemeral_bytes:
+                self.runs.pop(run.id, None)
+                total -= size
 
     def _too_long(self) -> tuple[str, str]:
         limit = self.settings.run_wall_time_s
@@ -418,6 +437,9 @@ class RunManager:
         run.status = status
         run.done.set()
         self._notify(run)
+        if not run.persist:  # its bytes are known now
+            with self._lock:
+                self._forget_old_ephemeral(run.client)
 
     # ------------------------------------------------------------------ read
 

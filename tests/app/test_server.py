@@ -162,3 +162,50 @@ def test_a_chunked_oversize_body_is_413_like_a_declared_one(server):
         timeout=10,
     )
     assert small.status_code == 201, small.text  # a chunked body under the limit is read
+
+
+def test_a_sigkill_at_any_moment_loses_no_run_a_client_was_told_is_done(tmp_path):
+    """The store commits before `done` is announced: kill the server at random moments while
+    runs finish, restart it, and every run a client saw `done` for is stored done."""
+    import random
+    import threading
+
+    rng = random.Random(9)
+    told: list[str] = []
+    lock = threading.Lock()
+
+    def client(base: str, steps: int) -> None:
+        try:
+            r = httpx.post(f"{base}/api/runs", json=race(steps=steps), timeout=10)
+            run_id = r.json()["id"]
+            with httpx.stream("GET", f"{base}/api/runs/{run_id}/events", timeout=30) as s:
+                for line in s.iter_lines():
+                    if line.startswith("data:") and '"status":"done"' in line:
+                        with lock:
+                            told.append(run_id)
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass  # the server was killed under it
+
+    for _ in range(4):
+        with running(tmp_path) as (base, proc, _log):
+            before = len(told)
+            threads = [
+                threading.Thread(target=client, args=(base, rng.choice([50, 400, 3000])))
+                for _ in range(12)
+            ]
+            for t in threads:
+                t.start()
+                time.sleep(rng.uniform(0.0, 0.05))
+            deadline = time.monotonic() + 10
+            while len(told) == before and time.monotonic() < deadline:
+                time.sleep(0.01)  # some finished: now kill while others are finishing
+            time.sleep(rng.uniform(0.0, 0.3))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(5)
+            for t in threads:
+                t.join(10)
+    assert told, "no run finished before a kill: the test proves nothing"
+    with running(tmp_path) as (base, _proc, _log):
+        for run_id in told:
+            info = httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()
+            assert info["status"] == "done" and info["result"] is not None, run_id

@@ -330,3 +330,30 @@ def test_the_retention_policy_applies_at_start(tmp_path):
         assert c.get("/api/runs").json()["total"] == 4
     with CheckedClient(create_app(s)) as c:
         assert c.get("/api/runs").json()["total"] == 2
+
+
+def test_unstored_results_are_kept_within_byte_budgets(tmp_path):
+    def body(i):
+        b = race(steps=300)
+        b["optimizers"][0]["params"]["lr"] = 0.001 * (i + 1)
+        return b
+
+    def interactive(c, i):
+        r = c.post("/api/runs", params={"wait": "true", "persist": "false"}, json=body(i))
+        assert r.status_code == 201 and r.json()["result"] is not None
+        return r.json()["id"]
+
+    with CheckedClient(create_app(make_settings(tmp_path, cache_bytes=0))) as c:
+        interactive(c, 0)
+        one = manager(c).runs[next(iter(manager(c).runs))].size()
+    s = make_settings(tmp_path / "b", cache_bytes=0, ephemeral_bytes_per_client=int(2.5 * one))
+    with CheckedClient(create_app(s)) as c:
+        ids = [interactive(c, i) for i in range(5)]
+        kept = [c.get(f"/api/runs/{i}").status_code for i in ids]
+        assert kept == [404, 404, 404, 200, 200]  # the newest two fit the client's budget
+    s = make_settings(tmp_path / "c", cache_bytes=0, ephemeral_bytes=int(3.5 * one))
+    with CheckedClient(create_app(s)) as c:
+        browser = Browsers(c)
+        ids = [interactive(browser(f"s{i}"), i) for i in range(5)]  # five browsers, one each
+        kept = [c.get(f"/api/runs/{i}").status_code for i in ids]
+        assert kept == [404, 404, 200, 200, 200]  # the budget for all: the newest three
