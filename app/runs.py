@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import threading
 import time
@@ -27,7 +28,14 @@ from app.settings import Settings
 from app.store import Store
 
 ACTIVE = ("queued", "running")
+FRESH_S = 10.0  # an unstored result this recent is never forgotten (its client reads it)
 log = logging.getLogger("descentlab.runs")
+
+
+def _release_memory() -> None:
+    """Give freed heap back to the system (glibc keeps it after large results are dropped)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class TooManyRuns(Exception):
@@ -164,6 +172,7 @@ class RunManager:
         except Exception:  # noqa: BLE001 - logged: a full disk must not stop the service
             log.exception("could not prune the run history")
         self._pruned = time.monotonic()
+        _release_memory()
 
     def _runner(self) -> None:
         while (run := self.queue.take()) is not None:
@@ -227,7 +236,7 @@ class RunManager:
                     await asyncio.to_thread(self.stop_run, run, self._too_long())
             # forget finished runs after a while: the store has them
             for run_id, run in list(self.runs.items()):
-                linger = 60 if run.persist else 1800  # the store has persisted ones
+                linger = 2 if run.persist else 1800  # the store has persisted ones
                 if run.done.is_set() and run.watchers == 0 and now - run.last_seen > linger:
                     self.runs.pop(run_id, None)
 
@@ -315,17 +324,19 @@ class RunManager:
             reverse=True,  # newest first
         )
         mine_n = mine_bytes = total = 0
+        fresh = time.time() - FRESH_S  # just finished: its client is still reading it
         for run in ended:
             size = run.size()
             total += size
+            protected = run.watchers > 0 or (run.finished or 0) > fresh  # counted, kept
             if run.client == client:
                 mine_n += 1
                 mine_bytes += size
-                if mine_n > keep or mine_bytes > s.ephemeral_bytes_per_client:
+                if (mine_n > keep or mine_bytes > s.ephemeral_bytes_per_client) and not protected:
                     self.runs.pop(run.id, None)
                     total -= size
                     continue
-            if total > s.ephemeral_bytes:
+            if total > s.ephemeral_bytes and not protected:
                 self.runs.pop(run.id, None)
                 total -= size
 

@@ -73,13 +73,13 @@ class Settings(BaseSettings):
     keep_runs: int = Field(2_000, ge=1, description="finished runs kept in the history")
     keep_days: float = Field(30.0, gt=0, description="days a finished run is kept")
     ephemeral_bytes_per_client: int = Field(
-        64_000_000, ge=0, description="bytes of one client's unstored results kept readable"
+        32_000_000, ge=0, description="bytes of one client's unstored results kept readable"
     )
     ephemeral_bytes: int = Field(
         256_000_000, ge=0, description="bytes of every client's unstored results kept readable"
     )
     cache_bytes: int = Field(
-        32_000_000,
+        16_000_000,
         ge=0,
         description="bytes of recent interactive race results answered again for the same "
         "request (0: no cache)",

@@ -69,7 +69,7 @@ async def get_surface_grid(
     return Response(body, media_type="application/json")
 
 
-GRIDS = ByteCache(32_000_000)  # encoded grids: a few hundred of the usual size, bounded
+GRIDS = ByteCache(16_000_000)  # encoded grids: about a hundred of the usual size, bounded
 
 
 def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:

@@ -112,7 +112,7 @@ async def create_run(
     def body() -> bytes:  # large results are encoded off the event loop
         result = jobs.result_from_events(manager.events(run.id) or [], raw=True) if wait else None
         result = only(result, names)
-        status = manager.get(run.id)["status"]
+        status = (manager.get(run.id) or {"status": run.status})["status"]
         return jsonutil.dumps(
             {"id": run.id, "status": status, "links": links(run.id), "result": result}
         )

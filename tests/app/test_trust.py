@@ -332,7 +332,19 @@ def test_the_retention_policy_applies_at_start(tmp_path):
         assert c.get("/api/runs").json()["total"] == 2
 
 
-def test_unstored_results_are_kept_within_byte_budgets(tmp_path):
+def test_an_unstored_result_larger_than_the_budget_is_still_answered(tmp_path):
+    s = make_settings(tmp_path, cache_bytes=0, ephemeral_bytes_per_client=1000)
+    with CheckedClient(create_app(s)) as c:
+        r = c.post("/api/runs", params={"wait": "true", "persist": "false"}, json=race())
+        assert r.status_code == 201 and r.json()["result"]["summary"] is not None
+        assert c.get(f"/api/runs/{r.json()['id']}").status_code == 200  # and still readable
+
+
+def test_unstored_results_are_kept_within_byte_budgets(tmp_path, monkeypatch):
+    import app.runs
+
+    monkeypatch.setattr(app.runs, "FRESH_S", 0.0)  # no grace: the budgets alone decide
+
     def body(i):
         b = race(steps=300)
         b["optimizers"][0]["params"]["lr"] = 0.001 * (i + 1)
