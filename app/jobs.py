@@ -9,13 +9,14 @@ flushed before a `diverged` event, so the log reads in step order.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import orjson
 
+from app import jsonutil
 from app.events import Event
 from engine import noise as noise_mod
 from engine import simulate, surfaces
@@ -226,6 +227,51 @@ def _spliced(frames: list[Event]) -> dict[str, orjson.Fragment] | None:
                 if inner:
                     chunks.append(inner)
     return {key: orjson.Fragment(b"[" + b",".join(chunks) + b"]") for key, chunks in rows.items()}
+
+
+def result_parts(
+    events: list[Event], names: frozenset[str] | None = None, piece: int = 1 << 20
+) -> Iterator[bytes] | None:
+    """The JSON of `result_from_events(events, raw=True)` (arrays limited to `names`) as
+    pieces of about `piece` bytes, never the whole at once: the frames' array bytes are
+    copied out a piece at a time. None when a frame has no spans (decode instead)."""
+    frames = [ev for ev in events if ev.event == "frame"]
+    if any(ev.spans is None for ev in frames) or not all(
+        ev.payload[start : start + 1] == b"["
+        for ev in frames
+        for key, start, _ in ev.spans or ()
+        if key not in ("start", "rows")
+    ):
+        return None
+    small = result_from_events([ev for ev in events if ev.event != "frame"])
+    keys: list[str] = []
+    for ev in frames:
+        for key, _, _ in ev.spans or ():
+            wanted = names is None or key in names
+            if key not in ("start", "rows") and key not in keys and wanted:
+                keys.append(key)
+
+    def pieces() -> Iterator[bytes]:
+        buf = bytearray(b'{"meta":' + jsonutil.dumps(small["meta"]) + b',"arrays":{')
+        for i, key in enumerate(keys):
+            buf += (b"," if i else b"") + jsonutil.dumps(key) + b":["
+            first = True
+            for ev in frames:
+                for k, start, end in ev.spans or ():
+                    if k == key and end - start > 2:  # not an empty "[]"
+                        if not first:
+                            buf += b","
+                        buf += memoryview(ev.payload)[start + 1 : end - 1]
+                        first = False
+                        if len(buf) >= piece:
+                            yield bytes(buf)
+                            buf.clear()
+            buf += b"]"
+        rest = {k: small[k] for k in ("diverged", "summary", "final")}
+        buf += b"}," + jsonutil.dumps(rest)[1:]
+        yield bytes(buf)
+
+    return pieces()
 
 
 def _tolist(a: Any) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
@@ -13,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from app import jobs, jsonutil, mlpjob
 from app.deps import AddressDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
+from app.events import Event
 from app.mlpjob import check_mlp_run
 from app.runs import TooManyRuns
 from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
@@ -106,23 +108,42 @@ async def create_run(
         )
     except TooManyRuns as e:
         return problem(429, e.message, headers={"Retry-After": str(e.retry_after)})
-    if wait:
-        await manager.wait(run.id)
+    headers = {"Location": f"/api/runs/{run.id}"}
+    if not wait:
+        head = {"id": run.id, "status": run.status, "links": links(run.id), "result": None}
+        return Response(jsonutil.dumps(head), 201, headers, "application/json")
+    await manager.wait(run.id)
+    status = (manager.get(run.id) or {"status": run.status})["status"]
+    head = {"id": run.id, "status": status, "links": links(run.id)}
+    return await result_response(head, manager.events(run.id) or [], names, 201, headers)
 
-    def body() -> bytes:  # large results are encoded off the event loop
-        result = jobs.result_from_events(manager.events(run.id) or [], raw=True) if wait else None
-        result = only(result, names)
-        status = (manager.get(run.id) or {"status": run.status})["status"]
-        return jsonutil.dumps(
-            {"id": run.id, "status": status, "links": links(run.id), "result": result}
-        )
 
-    return Response(
-        await asyncio.to_thread(body) if wait else body(),  # a whole result: off the loop
-        status_code=201,
-        media_type="application/json",
-        headers={"Location": f"/api/runs/{run.id}"},
-    )
+async def result_response(
+    head: dict[str, Any],
+    events: list[Event],
+    names: frozenset[str] | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """`{**head, "result": the run's result}`: streamed a megabyte at a time from the event
+    log's bytes (never a second whole copy in memory), or built off the event loop when the
+    log came back from the store without spans."""
+    parts = jobs.result_parts(events, names) if events else None
+    if parts is None:
+
+        def body() -> bytes:
+            full = jobs.result_from_events(events, raw=True) if events else None
+            return jsonutil.dumps({**head, "result": only(full, names)})
+
+        return Response(await asyncio.to_thread(body), status_code, headers, "application/json")
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield jsonutil.dumps(head)[:-1] + b',"result":'
+        for piece in parts:
+            yield piece
+        yield b"}"
+
+    return StreamingResponse(stream(), status_code, headers, "application/json")
 
 
 @router.get("", response_model=RunList)
@@ -152,13 +173,8 @@ async def get_run(
     """Status, config, timestamps, summary and (once finished) the full result."""
     names = parse_fields(fields)
     info = _found(manager.get(run_id))
-
-    def body() -> bytes:  # large results are decoded and encoded off the event loop
-        events = manager.events(run_id) if result else None
-        full = jobs.result_from_events(events, raw=True) if events else None
-        return jsonutil.dumps({**info, "result": only(full, names)})
-
-    return Response(await asyncio.to_thread(body), media_type="application/json")
+    events = (await asyncio.to_thread(manager.events, run_id) if result else None) or []
+    return await result_response(info, events, names)
 
 
 @router.get("/{run_id}/events", responses={200: SSE_DOC, **E404, **E422})

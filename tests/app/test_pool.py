@@ -212,3 +212,18 @@ def test_a_worker_that_died_while_idle_is_replaced_before_the_next_run(pooled):
     for _ in range(pool.n + 1):
         assert pooled.post("/api/runs?wait=true", json=race()).json()["status"] == "done"
     assert all(p.is_alive() for p in pool.procs)
+
+
+def test_a_streamed_result_is_the_same_json_as_a_built_one(client):
+    from app.routers.runs import result_response  # noqa: F401 - the streamed path exists
+
+    body = race(steps=300)
+    r = client.post("/api/runs?wait=true&persist=false", json=body)
+    streamed = r.json()
+    assert r.headers.get("transfer-encoding") == "chunked" or "content-length" not in r.headers
+    run_id = streamed["id"]
+    events = manager(client).events(run_id)
+    built = jobs.result_from_events(events)
+    assert jsonutil.loads(jsonutil.dumps(built)) == streamed["result"]
+    lean = client.get(f"/api/runs/{run_id}", params={"fields": "xy,loss"}).json()["result"]
+    assert set(lean["arrays"]) == {"xy", "loss"} and lean["arrays"]["xy"] == built["arrays"]["xy"]
