@@ -45,7 +45,9 @@ def serve(
     if not _is_loopback(host):
         console.print(
             f"[bold yellow]warning:[/] binding to {host}: anyone who can reach this "
-            "address can launch runs. Use 127.0.0.1 unless you mean it."
+            "address can launch runs. Use 127.0.0.1 unless you mean it. Set "
+            "DESCENTLAB_ALLOWED_HOSTS to the names students type (e.g. 10.0.0.5,lab-pc) "
+            "so that no other web page can reach this server through their browsers."
         )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     console.print(f"DescentLab is starting at [bold]{url}[/]  (Ctrl+C to stop)")
