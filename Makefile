@@ -55,6 +55,7 @@ clean:
 bench-service: $(VENV)/.test
 	$(PY) bench/stream.py
 	$(PY) bench/load.py
+	$(PY) bench/memory.py
 
 bench-ui: $(VENV)/.test
 	$(PY) bench/ui.py
