@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    _openapi_from_settings(app, settings)
     app.include_router(runs.router)
     app.include_router(catalog.router)
     app.include_router(basins.router)
@@ -76,3 +77,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hosts = security.allowed_hosts(settings.allowed_hosts, settings.host)
     app.add_middleware(security.Guard, hosts=hosts, policy=security.csp(STATIC / "index.html"))
     return app
+
+
+def _openapi_from_settings(app: FastAPI, settings: Settings) -> None:
+    """The schema says what this server accepts: the request models carry the widest limits
+    any server may set; here they are tightened to this one's settings (never widened), so
+    a client or a schema-driven test reads the same limits the server enforces."""
+    base = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = base()
+        comps = spec.get("components", {}).get("schemas", {})
+
+        def cap(model: str, path: tuple[str, ...], key: str, value: float) -> None:
+            node = comps.get(model, {}).get("properties", {})
+            for part in path:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict) and key in node:
+                node[key] = min(node[key], value)
+
+        s = settings
+        cap("SurfaceRun", ("steps",), "maximum", s.max_steps)
+        cap("SurfaceRun", ("optimizers",), "maxItems", s.max_optimizers)
+        cap("SurfaceRun", ("starts",), "maxItems", s.max_starts)
+        cap("MlpRun", ("epochs",), "maximum", s.max_epochs)
+        cap("MlpRun", ("optimizers",), "maxItems", s.max_optimizers)
+        cap("MlpModelParams", ("hidden",), "maxItems", s.max_layers)
+        cap("MlpModelParams", ("hidden", "items"), "maximum", s.max_width)
+        cap("SurfaceByFormula", ("formula",), "maxLength", s.max_formula_length)
+        cap("FormulaCheck", ("grid_n",), "maximum", s.max_grid_n)
+        grid = spec.get("paths", {}).get("/api/surfaces/{name}/grid", {}).get("get", {})
+        for param in grid.get("parameters", []):
+            if param.get("name") == "n" and "maximum" in param.get("schema", {}):
+                param["schema"]["maximum"] = min(param["schema"]["maximum"], s.max_grid_n)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -369,3 +369,25 @@ def test_unstored_results_are_kept_within_byte_budgets(tmp_path, monkeypatch):
         ids = [interactive(browser(f"s{i}"), i) for i in range(5)]  # five browsers, one each
         kept = [c.get(f"/api/runs/{i}").status_code for i in ids]
         assert kept == [404, 404, 200, 200, 200]  # the budget for all: the newest three
+
+
+# ---------------------------------------------------------------- the schema says the limits
+
+
+def test_the_openapi_schema_carries_this_servers_limits(tmp_path):
+    s = make_settings(tmp_path, max_steps=300, max_optimizers=3, max_starts=2, max_grid_n=50)
+    with CheckedClient(create_app(s)) as c:
+        spec = c.get("/openapi.json").json()
+        run = spec["components"]["schemas"]["SurfaceRun"]["properties"]
+        assert run["steps"]["maximum"] == 300
+        assert run["optimizers"]["maxItems"] == 3 and run["starts"]["maxItems"] == 2
+        model = spec["components"]["schemas"]["MlpModelParams"]["properties"]["hidden"]
+        assert model["maxItems"] == s.max_layers and model["items"]["maximum"] == s.max_width
+        grid = spec["paths"]["/api/surfaces/{name}/grid"]["get"]["parameters"]
+        assert next(p for p in grid if p["name"] == "n")["schema"]["maximum"] == 50
+        # the schema's maximum is accepted, one more is a 422 naming the field
+        assert c.post("/api/runs", json=race(steps=300)).status_code == 201
+        r = c.post("/api/runs", json=race(steps=301))
+        assert r.status_code == 422 and "steps" in r.json()["message"]
+        assert c.get("/api/surfaces/himmelblau/grid", params={"n": 50}).status_code == 200
+        assert c.get("/api/surfaces/himmelblau/grid", params={"n": 51}).status_code == 422
