@@ -112,6 +112,18 @@ def _openapi_from_settings(app: FastAPI, settings: Settings) -> None:
         for param in grid.get("parameters", []):
             if param.get("name") == "n" and "maximum" in param.get("schema", {}):
                 param["schema"]["maximum"] = min(param["schema"]["maximum"], s.max_grid_n)
+        problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path in spec.get("paths", {}).values():  # what the middleware answers, anywhere
+            for method, op in path.items():
+                responses = op.setdefault("responses", {})
+                responses.setdefault(
+                    "400",
+                    {"description": "a Host this server does not answer to", "content": problem},
+                )
+                if method in ("post", "put", "patch"):
+                    responses.setdefault(
+                        "413", {"description": "body too large", "content": problem}
+                    )
         app.openapi_schema = spec
         return spec
 

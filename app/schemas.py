@@ -16,14 +16,14 @@ from engine import registry
 from engine.registry import Param
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 def _bounded(p: Param, base: Any) -> Any:
     return (
-        Annotated[base, Field(ge=p.low, le=p.high, allow_inf_nan=False)]
+        Annotated[base, Field(strict=True, ge=p.low, le=p.high, allow_inf_nan=False)]
         if base is float
-        else Annotated[base, Field(ge=p.low, le=p.high)]
+        else Annotated[base, Field(strict=True, ge=p.low, le=p.high)]
     )
 
 
@@ -103,7 +103,7 @@ def _optimizer_models(schedule: Any, prefix: str = "") -> list[type[BaseModel]]:
                 params=(params, Field(default_factory=params)),
                 schedule=(schedule | None, None),
                 clip_norm=(
-                    Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None,
+                    Annotated[float, Field(strict=True, gt=0, le=1e6, allow_inf_nan=False)] | None,
                     Field(None, description="clip each lane's gradient norm (off: null)"),
                 ),
                 label=(Annotated[str, Field(max_length=60)] | None, None),
@@ -154,13 +154,13 @@ class NoiseSpec(BaseModel):
     """Gradient noise: σ, or a simulated minibatch (σ/√batch_size, σ = 1 if not given)."""
 
     model_config = STRICT
-    sigma: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] | None = None
-    batch_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    sigma: Annotated[float, Field(strict=True, ge=0, le=1000, allow_inf_nan=False)] | None = None
+    batch_size: Annotated[int, Field(strict=True, ge=1, le=100_000)] | None = None
 
 
 Point = tuple[
-    Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
-    Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)],
+    Annotated[float, Field(strict=True, ge=-1e6, le=1e6, allow_inf_nan=False)],
+    Annotated[float, Field(strict=True, ge=-1e6, le=1e6, allow_inf_nan=False)],
 ]
 
 
@@ -172,9 +172,9 @@ class SurfaceRun(BaseModel):
     surface: SurfaceRef
     optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=64)]
     starts: Annotated[list[Point], Field(min_length=1, max_length=1024)]
-    steps: Annotated[int, Field(ge=1, le=1_000_000)] = 500
+    steps: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 500
     noise: NoiseSpec = Field(default_factory=NoiseSpec)
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
 
 
 MlpSchedule = _union(_schedule_models(include_mlp_only=True, prefix="Mlp"))
@@ -223,11 +223,13 @@ class MlpRun(BaseModel):
     l1: _field_type(_TRAINING["l1"]) = 0.0  # type: ignore
     l2: _field_type(_TRAINING["l2"]) = 0.0  # type: ignore
     early_stopping: EarlyStopping | None = None  # type: ignore[valid-type]
-    grid_every: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+    grid_every: Annotated[int, Field(strict=True, ge=1, le=100_000)] | None = Field(
         None, description="decision-boundary grid every k epochs (default: about 25 per run)"
     )
-    grid_size: Annotated[int, Field(ge=2, le=100)] = Field(40, description="grid points per axis")
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    grid_size: Annotated[int, Field(strict=True, ge=2, le=100)] = Field(
+        40, description="grid points per axis"
+    )
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
 
 
 RunRequest = Annotated[SurfaceRun | MlpRun, Field(discriminator="kind")]
@@ -278,7 +280,7 @@ class FormulaCheck(BaseModel):
     model_config = STRICT
     formula: Annotated[str, Field(max_length=2000)]
     domain: Domain | None = None
-    grid_n: Annotated[int, Field(ge=0, le=400)] = 0
+    grid_n: Annotated[int, Field(strict=True, ge=0, le=400)] = 0
 
 
 class FormulaResult(BaseModel):
@@ -304,10 +306,10 @@ class BasinRequest(BaseModel):
     model_config = STRICT
     surface: SurfaceRef
     optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=16)]
-    n: Annotated[int, Field(ge=2, le=400, description="grid of n×n starts")] = 80
-    steps: Annotated[int, Field(ge=1, le=100_000)] = 300
+    n: Annotated[int, Field(strict=True, ge=2, le=400, description="grid of n×n starts")] = 80
+    steps: Annotated[int, Field(strict=True, ge=1, le=100_000)] = 300
     noise: NoiseSpec = Field(default_factory=NoiseSpec)
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
 
 
 class BasinMap(BaseModel):

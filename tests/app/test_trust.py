@@ -391,3 +391,26 @@ def test_the_openapi_schema_carries_this_servers_limits(tmp_path):
         assert r.status_code == 422 and "steps" in r.json()["message"]
         assert c.get("/api/surfaces/himmelblau/grid", params={"n": 50}).status_code == 200
         assert c.get("/api/surfaces/himmelblau/grid", params={"n": 51}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("steps",), "300"),
+        (("steps",), True),
+        (("steps",), 300.5),
+        (("seed",), "1"),
+        (("optimizers", 0, "params", "lr"), True),
+        (("optimizers", 0, "params", "lr"), "0.01"),
+        (("starts", 0, 0), "1"),
+    ],
+)
+def test_numbers_are_numbers_not_strings_or_booleans(client, path, value):
+    body = race()
+    node = body
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 422, r.text
+    assert str(path[0]) in r.json()["message"]
