@@ -85,11 +85,11 @@ class Settings(BaseSettings):
         "request (0: no cache)",
     )
     workers: int = Field(
-        default_factory=lambda: max(1, os.cpu_count() or 1),
+        default_factory=lambda: max(1, min(8, os.cpu_count() or 1)),
         ge=0,
         le=64,
-        description="compute worker processes (one per core by default; 0: compute in "
-        "threads of the server process)",
+        description="compute worker processes (one per core by default, at most 8: ~30 MB "
+        "each; 0: compute in threads of the server process)",
     )
     threads: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
