@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.clientid import SCOPE_KEY
+from app.formulas import Analyses
 from app.runs import RunManager
 from app.settings import Settings
 
@@ -17,6 +18,10 @@ async def get_settings(request: Request) -> Settings:  # async: no thread hop pe
 
 async def get_manager(request: Request) -> RunManager:
     return request.app.state.manager
+
+
+async def get_analyses(request: Request) -> Analyses:
+    return request.app.state.analyses
 
 
 async def client_address(request: Request) -> str:
@@ -31,5 +36,6 @@ async def client_id(request: Request) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
+AnalysesDep = Annotated[Analyses, Depends(get_analyses)]
 ClientDep = Annotated[str, Depends(client_id)]
 AddressDep = Annotated[str, Depends(client_address)]

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import orjson
 
-from app import jsonutil
+from app import formulas, jsonutil
 from app.events import Event
 from engine import noise as noise_mod
 from engine import simulate, surfaces
@@ -43,15 +42,8 @@ def build_surface(ref: dict[str, Any]) -> Surface:
     """The engine surface of a request's `surface` object (formula surfaces are cached)."""
     if ref.get("formula") is not None:
         domain = ref.get("domain")
-        return _formula_surface(
-            ref["formula"], None if domain is None else tuple(map(tuple, domain))
-        )
+        return formulas.surface(ref["formula"], domain)
     return surfaces.get(ref["name"], **(ref.get("params") or {}))
-
-
-@lru_cache(maxsize=128)
-def _formula_surface(text: str, domain: tuple | None) -> Surface:
-    return surfaces.from_formula(text, domain)
 
 
 def engine_configs(optimizers: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors, security
 from app.clientid import ClientCookie
+from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
 from app.routers import basins, catalog, health, lessons, runs
 from app.runs import RunManager
@@ -39,11 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         store = Store(settings.db)
         app.state.manager = RunManager(settings, store)
+        # formula analyses in helper processes beside the compute workers (threads if none)
+        app.state.analyses = Analyses(min(2, settings.workers), settings.formula_budget_s)
         await app.state.manager.start()
         try:
             yield
         finally:
             await app.state.manager.close()
+            app.state.analyses.close()
             store.close()
 
     app = FastAPI(
@@ -70,8 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
+    @app.get("/", include_in_schema=False)
+    @app.get("/index.html", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    # the front end's folders, each under its own prefix: a mount at "/" would answer every
+    # path, so a wrong method on an API path would get the static files' 405 (Allow: GET)
     app.mount("/fonts", FontFiles(directory=STATIC / "fonts"), name="fonts")
-    app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+    for folder in ("js", "css", "img"):
+        app.mount(f"/{folder}", StaticFiles(directory=STATIC / folder), name=folder)
     app.add_middleware(ClientCookie, secret=settings.secret)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     hosts = security.allowed_hosts(settings.allowed_hosts, settings.host)
@@ -107,6 +119,7 @@ def _openapi_from_settings(app: FastAPI, settings: Settings) -> None:
         cap("MlpModelParams", ("hidden",), "maxItems", s.max_layers)
         cap("MlpModelParams", ("hidden", "items"), "maximum", s.max_width)
         cap("SurfaceByFormula", ("formula",), "maxLength", s.max_formula_length)
+        cap("FormulaCheck", ("formula",), "maxLength", s.max_formula_length)
         cap("FormulaCheck", ("grid_n",), "maximum", s.max_grid_n)
         grid = spec.get("paths", {}).get("/api/surfaces/{name}/grid", {}).get("get", {})
         for param in grid.get("parameters", []):

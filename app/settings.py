@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         description="compute worker processes (one per core by default, at most 8: ~30 MB "
         "each; 0: compute in threads of the server process)",
     )
+    formula_budget_s: float = Field(
+        5.0, gt=0, description="time for one formula's analysis (critical points) (422)"
+    )
     threads: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
         ge=1,

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from app import jobs
+from app.formulas import Analyses, AnalysisTooLong
 from app.settings import Settings
 from engine import formula, optimizers, schedules
 
@@ -24,6 +25,18 @@ def fail(loc: list[Any], msg: str) -> HTTPException:
             "detail": [{"loc": ["body", *loc], "field": field, "msg": msg, "type": "value_error"}],
         },
     )
+
+
+async def prepare_surface(ref: dict[str, Any], analyses: Analyses, s: Settings) -> None:
+    """A formula surface's analysis, off the event loop and within the server's budget
+    (then `check_surface_run` finds it cached); a catalogue surface needs none."""
+    if ref.get("formula") is None:
+        return
+    _check_length(ref["formula"], s)
+    try:
+        await analyses.prepare(ref["formula"], ref.get("domain"))
+    except AnalysisTooLong as e:
+        raise fail(["surface", "formula"], str(e)) from None
 
 
 def check_surface_run(config: dict[str, Any], s: Settings) -> None:
@@ -41,10 +54,8 @@ def check_surface_run(config: dict[str, Any], s: Settings) -> None:
             f"at most {s.max_lane_steps:,} on this server",
         )
     ref = config["surface"]
-    if ref.get("formula") is not None and len(ref["formula"]) > s.max_formula_length:
-        raise fail(
-            ["surface", "formula"], f"at most {s.max_formula_length} characters on this server"
-        )
+    if ref.get("formula") is not None:
+        _check_length(ref["formula"], s)
     try:
         jobs.build_surface(ref)
     except formula.FormulaError as e:
@@ -65,6 +76,13 @@ def check_surface_run(config: dict[str, Any], s: Settings) -> None:
                 )
             except (ValueError, TypeError, KeyError) as e:
                 raise fail(["optimizers", i, "schedule", "params"], _text(e)) from None
+
+
+def _check_length(text: str, s: Settings) -> None:
+    if len(text) > s.max_formula_length:
+        raise fail(
+            ["surface", "formula"], f"at most {s.max_formula_length} characters on this server"
+        )
 
 
 def _text(e: Exception) -> str:

@@ -159,9 +159,8 @@ def _scales(surface: Surface, grid: np.ndarray) -> tuple[float, float]:
     return gscale, hscale if hscale > 0 else 1.0
 
 
-def _tidy(v: float, size: float) -> float:
-    """Snap rounding noise around zero to an exact 0.0 (never -0.0)."""
-    return 0.0 if abs(v) <= 1e-12 * size else float(v)
+def _degenerate(flag: bool) -> dict[str, bool]:
+    return {"degenerate": True} if flag else {}
 
 
 def find_critical_points(
@@ -199,11 +198,12 @@ def find_critical_points(
         with np.errstate(all="ignore"):
             points = _dedupe(points, np.hypot(*surface.grad(points).T), radius)
 
-    found = []
-    for q in points:
-        xy = (_tidy(q[0], size), _tidy(q[1], size))
-        with np.errstate(all="ignore"):
-            found.append({"xy": xy, **_classify(surface, np.array(xy), hscale, size)})
+    tidy = np.where(np.abs(points) <= 1e-12 * size, 0.0, points) + 0.0  # no -0.0
+    kinds, degenerate, values = _classify_all(surface, tidy, hscale, size)
+    rows = zip(tidy.tolist(), kinds.tolist(), degenerate.tolist(), values.tolist(), strict=True)
+    found = [
+        {"xy": (q[0], q[1]), "kind": KINDS[k], "value": v, **_degenerate(d)} for q, k, d, v in rows
+    ]
     found.sort(key=lambda c: (_KIND_ORDER[c["kind"]], c["value"], c["xy"]))
     return found if limit is None else found[:limit]
 
@@ -293,13 +293,21 @@ def _stays_inside(surface: Surface, p: np.ndarray, steps: int = 400) -> np.ndarr
     h = 0.005 * float(np.hypot(x1 - x0, y1 - y0))
     q = np.array(p, dtype=np.float64)
     ok = np.ones(len(q), dtype=bool)
+    before = np.full_like(q, np.nan)  # where each path was two steps ago
     with np.errstate(all="ignore"):
-        for _ in range(steps):
+        for i in range(steps):
             g = surface.grad(q)
             n = np.hypot(g[:, 0], g[:, 1])
             move = np.isfinite(n) & (n > 0)
             q[move] -= h * g[move] / n[move, None]
             ok &= in_domain(surface.domain, q, 0.0) & np.all(np.isfinite(q), axis=1)
+            if i % 2:
+                # a path back where it was two steps ago rocks across a minimum's floor (or
+                # stopped on a flat spot) and stays there: no need to walk the other steps
+                still = ~move | (np.hypot(*(q - before).T) <= 1e-3 * h)
+                if not (ok & ~still).any():
+                    break
+                before = q.copy()
     return ok
 
 

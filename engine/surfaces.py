@@ -112,12 +112,16 @@ def get(name: str, **params: Any) -> Surface:
     return surface_catalog.build(name, **values)
 
 
-def from_formula(text: str, domain: Domain | None = None) -> Surface:
+def from_formula(
+    text: str, domain: Domain | None = None, analysis: dict[str, Any] | None = None
+) -> Surface:
     """A surface from typed text such as "sin(x)*cos(y) + 0.1*(x**2 + y**2)".
 
     The text is parsed against a whitelist (never eval'd); gradient and Hessian are exact
     (symbolic differentiation of the tree). Critical points are found numerically on the
-    domain (Newton from a grid of starts). Raises `engine.formula.FormulaError`.
+    domain (Newton from a grid of starts), unless `analysis` (what `formula_analysis`
+    returned for the same text and domain, maybe in another process) gives them. Raises
+    `engine.formula.FormulaError`.
     """
     from engine import critical, formula
 
@@ -131,17 +135,33 @@ def from_formula(text: str, domain: Domain | None = None) -> Surface:
         domain=dom,
         formula=compiled.text,
     )
-    points = critical.find_critical_points(draft)
-    log_scale = critical.suggest_log_scale(draft)
+    if analysis is None:
+        points = critical.find_critical_points(draft)
+        analysis = {
+            "critical_points": points,
+            "log_scale": critical.suggest_log_scale(draft),
+            "starts": critical.suggest_starts(draft, points),
+        }
     return Surface(
         name="formula",
         value_fn=compiled.value,
         grad_fn=compiled.grad,
         hess_fn=compiled.hess,
         domain=dom,
-        critical_points=tuple(points),
-        log_scale=log_scale,
-        starts=critical.suggest_starts(draft, points),
+        critical_points=tuple({**c, "xy": tuple(c["xy"])} for c in analysis["critical_points"]),
+        log_scale=bool(analysis["log_scale"]),
+        starts=tuple(tuple(xy) for xy in analysis["starts"]),
         formula=compiled.text,
         critical_points_complete=False,
     )
+
+
+def formula_analysis(text: str, domain: Domain | None = None) -> dict[str, Any]:
+    """The costly part of `from_formula` as plain data (critical points, log-scale hint,
+    demo starts), so it can be computed away from the caller and passed back in."""
+    surface = from_formula(text, domain)
+    return {
+        "critical_points": list(surface.critical_points),
+        "log_scale": surface.log_scale,
+        "starts": list(surface.starts),
+    }

@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from app import jobs
-from app.deps import SettingsDep
+from app.deps import AnalysesDep, SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.schemas import BasinMap, BasinRequest, Problem
-from app.validation import check_surface_run, fail
+from app.validation import check_surface_run, fail, prepare_surface
 from engine import basins, noise
 
 router = APIRouter(prefix="/api", tags=["basins"])
@@ -26,7 +26,9 @@ router = APIRouter(prefix="/api", tags=["basins"])
         422: {"model": Problem, "description": "invalid request; the message names the field"}
     },
 )
-async def create_basin_map(request: BasinRequest, settings: SettingsDep) -> Any:
+async def create_basin_map(
+    request: BasinRequest, settings: SettingsDep, analyses: AnalysesDep
+) -> Any:
     """Label each of n×n starts by the minimum each optimizer reaches (same colours per min)."""
     config = request.model_dump(mode="json")
     lane_steps = config["n"] ** 2 * len(config["optimizers"]) * config["steps"]
@@ -37,8 +39,11 @@ async def create_basin_map(request: BasinRequest, settings: SettingsDep) -> Any:
             f"{settings.max_basin_lane_steps:,} on this server",
         )
     # the same engine checks as a race (one start, so only the per-run limits below apply)
-    check_surface_run(
-        {**config, "starts": [[0.0, 0.0]], "steps": min(config["steps"], 1)}, settings
+    await prepare_surface(config["surface"], analyses, settings)
+    await run_in_threadpool(
+        check_surface_run,
+        {**config, "starts": [[0.0, 0.0]], "steps": min(config["steps"], 1)},
+        settings,
     )
     return ORJSONResponse(await run_in_threadpool(_compute, config))
 

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from app import jsonutil
+from app import formulas, jsonutil
 from app.bytecache import ByteCache
-from app.deps import SettingsDep
+from app.deps import AnalysesDep, SettingsDep
+from app.formulas import AnalysisTooLong
 from app.jsonutil import ORJSONResponse
 from app.schemas import FormulaCheck, FormulaResult, Problem
+from app.validation import fail
 from engine import critical, formula, registry, surfaces
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -121,20 +123,26 @@ def _value_warning(report: dict[str, float]) -> str | None:
         422: {"model": Problem, "description": "malformed request (not a malformed formula)"}
     },
 )
-async def check_formula(body: FormulaCheck) -> Any:
+async def check_formula(body: FormulaCheck, analyses: AnalysesDep, settings: SettingsDep) -> Any:
     """A formula's validity and, if valid, its critical points, log-scale hint and grid.
 
     `values` tells where f is usable (fractions of the domain: finite, overflow, undefined,
     clipped in the picture) and `warning` says in a sentence when it overflows somewhere.
     """
-    return ORJSONResponse(await asyncio.to_thread(_check, body))  # parsing is not for the loop
+    if body.grid_n > settings.max_grid_n:
+        raise fail(["grid_n"], f"at most {settings.max_grid_n} on this server")
+    if len(body.formula) > settings.max_formula_length:
+        raise fail(["formula"], f"at most {settings.max_formula_length} characters on this server")
+    try:  # the analysis in a helper process; the grid and the report in a thread
+        await analyses.prepare(body.formula, body.domain)
+    except AnalysisTooLong as e:
+        return {"ok": False, "message": str(e), "column": None}
+    return ORJSONResponse(await asyncio.to_thread(_check, body))
 
 
 def _check(body: FormulaCheck) -> dict[str, Any]:
     try:
-        surface = _formula(
-            body.formula, None if body.domain is None else tuple(map(tuple, body.domain))
-        )
+        surface = formulas.surface(body.formula, body.domain)
     except formula.FormulaError as e:
         return {"ok": False, "message": str(e), "column": e.column}
     grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
@@ -147,8 +155,3 @@ def _check(body: FormulaCheck) -> dict[str, Any]:
         "values": report,
         "warning": _value_warning(report),
     }
-
-
-@lru_cache(maxsize=128)
-def _formula(text: str, domain: tuple | None) -> surfaces.Surface:
-    return surfaces.from_formula(text, domain)
