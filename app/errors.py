@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.jsonutil import ORJSONResponse
@@ -85,6 +86,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+        if exc.status_code == 405:
+            exc.headers = {"Allow": allowed_methods(request)}
         detail = exc.detail
         if isinstance(detail, dict) and "message" in detail:
             return problem(
@@ -99,6 +102,24 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> ORJSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "internal error: the server could not handle this request")
+
+
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (Starlette's 405 names only the first
+    route that matched the path, so `/api/runs` would advertise GET and hide POST): each
+    method is tried against the router's own matching; a mount (static files) serves GET."""
+    scope = {**request.scope, "root_path": request.scope.get("app_root_path", "")}
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):
+            if route.matches(scope)[0] == Match.FULL:
+                allowed |= {"GET", "HEAD"}
+            continue
+        allowed.update(m for m in METHODS if route.matches({**scope, "method": m})[0] == Match.FULL)
+    return ", ".join(sorted(allowed))
 
 
 class BodyLimit:

@@ -64,6 +64,7 @@ class Run:
     watchers: int = 0
     persist: bool = True  # False: an interactive re-run, never written to the history
     cache_key: bytes | None = None  # an interactive race the result cache may keep
+    deleted: bool = False  # DELETE: gone for readers; it counts as active until it stops
     last_seen: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     _waiter: asyncio.Event | None = None
@@ -434,14 +435,14 @@ class RunManager:
         final = Event.make(len(run.events), name, data)
         summary = run.summary if status == "done" else None
         try:
-            if run.persist:
+            if run.persist and not run.deleted:
                 self.store.finish(run.id, status, finished, summary, error, [*run.events, final])
         except Exception:  # noqa: BLE001 - logged; the client gets a message
             log.exception("could not store run %s", run.id)
             status, summary = "failed", None
             error = "the run could not be stored (the server's disk may be full)"
             final = Event.make(len(run.events), "error", {"status": status, "message": error})
-        if run.cache_key is not None and status == "done":
+        if run.cache_key is not None and status == "done" and not run.deleted:
             self.cache.put(run.cache_key, [*run.events, final], summary)
         run.finished, run.summary, run.error = finished, summary, error
         run.events.append(final)
@@ -466,10 +467,16 @@ class RunManager:
 
         loop.call_soon_threadsafe(wake)
 
+    def _live(self, run_id: str) -> Run | None:
+        run = self.runs.get(run_id)
+        return run if run is None or not run.deleted else None
+
     def get(self, run_id: str, touch: bool = True) -> dict[str, Any] | None:
         """A run's info; `touch` counts as watching it (keeps it from the idle timeout)."""
         run = self.runs.get(run_id)
         if run is not None:
+            if run.deleted:
+                return None
             if touch:
                 run.last_seen = time.monotonic()
             return run.info()
@@ -478,22 +485,38 @@ class RunManager:
     def events(self, run_id: str) -> list[Event] | None:
         run = self.runs.get(run_id)
         if run is not None:
-            return list(run.events) if run.status not in ACTIVE else None
+            return list(run.events) if run.status not in ACTIVE and not run.deleted else None
         return self.store.events(run_id)
 
     async def log_length(self, run_id: str) -> int:
         """How many events the run has logged so far (0: unknown run)."""
         run = self.runs.get(run_id)
         if run is not None:
-            return len(run.events)
+            return 0 if run.deleted else len(run.events)
         return len(await asyncio.to_thread(self.store.events, run_id) or [])
 
     def cancel(self, run_id: str) -> dict[str, Any] | None:
-        run = self.runs.get(run_id)
+        """Stop a queued or running run; it stays in the history as `cancelled`."""
+        run = self._live(run_id)
         if run is None:
             return self.store.get(run_id)
         self.stop_run(run, ("cancelled", "cancelled by a client"))
         return run.info()
+
+    def delete(self, run_id: str) -> dict[str, Any] | None:
+        """Remove a run from the history and from memory (cancelled first if still active);
+        open streams get their final event, later reads are 404. The info as it was."""
+        run = self._live(run_id)
+        info = run.info() if run is not None else self.store.get(run_id)
+        if info is None:
+            return None
+        if run is not None:
+            run.deleted = True
+            self.stop_run(run, ("cancelled", "deleted by a client"))
+            if info["status"] in ACTIVE:
+                info["status"] = "cancelled"
+        self.store.delete(run_id)
+        return info
 
     async def wait(self, run_id: str) -> None:
         run = self.runs[run_id]

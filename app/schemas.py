@@ -10,12 +10,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, create_model
 
 from engine import registry
 from engine.registry import Param
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _whole(v: Any) -> Any:
+    """300.0 is an integer to JSON Schema (and to a client's JSON library): take it as 300.
+    Anything else reaches the strict check: "300", true and 300.5 stay 422s."""
+    if isinstance(v, float) and v.is_integer() and abs(v) <= 2**53:
+        return int(v)
+    return v
+
+
+WHOLE = BeforeValidator(_whole)  # with Field(strict=True) on every integer of a request
+
+
+def Whole(ge: int, le: int, **field: Any) -> Any:  # noqa: N802 - a type, as Annotated is
+    """A request's integer in [ge, le]: strict (no strings, no booleans), 300.0 taken."""
+    return Annotated[int, Field(strict=True, ge=ge, le=le, **field), WHOLE]
+
+
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
@@ -23,7 +41,7 @@ def _bounded(p: Param, base: Any) -> Any:
     return (
         Annotated[base, Field(strict=True, ge=p.low, le=p.high, allow_inf_nan=False)]
         if base is float
-        else Annotated[base, Field(strict=True, ge=p.low, le=p.high)]
+        else Annotated[base, Field(strict=True, ge=p.low, le=p.high), WHOLE]
     )
 
 
@@ -155,7 +173,7 @@ class NoiseSpec(BaseModel):
 
     model_config = STRICT
     sigma: Annotated[float, Field(strict=True, ge=0, le=1000, allow_inf_nan=False)] | None = None
-    batch_size: Annotated[int, Field(strict=True, ge=1, le=100_000)] | None = None
+    batch_size: Whole(1, 100_000) | None = None
 
 
 Point = tuple[
@@ -172,9 +190,9 @@ class SurfaceRun(BaseModel):
     surface: SurfaceRef
     optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=64)]
     starts: Annotated[list[Point], Field(min_length=1, max_length=1024)]
-    steps: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 500
+    steps: Whole(1, 1_000_000) = 500
     noise: NoiseSpec = Field(default_factory=NoiseSpec)
-    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
+    seed: Whole(0, 2**32 - 1) = 0
 
 
 MlpSchedule = _union(_schedule_models(include_mlp_only=True, prefix="Mlp"))
@@ -223,13 +241,11 @@ class MlpRun(BaseModel):
     l1: _field_type(_TRAINING["l1"]) = 0.0  # type: ignore
     l2: _field_type(_TRAINING["l2"]) = 0.0  # type: ignore
     early_stopping: EarlyStopping | None = None  # type: ignore[valid-type]
-    grid_every: Annotated[int, Field(strict=True, ge=1, le=100_000)] | None = Field(
+    grid_every: Whole(1, 100_000) | None = Field(
         None, description="decision-boundary grid every k epochs (default: about 25 per run)"
     )
-    grid_size: Annotated[int, Field(strict=True, ge=2, le=100)] = Field(
-        40, description="grid points per axis"
-    )
-    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
+    grid_size: Whole(2, 100) = Field(40, description="grid points per axis")
+    seed: Whole(0, 2**32 - 1) = 0
 
 
 RunRequest = Annotated[SurfaceRun | MlpRun, Field(discriminator="kind")]
@@ -280,7 +296,7 @@ class FormulaCheck(BaseModel):
     model_config = STRICT
     formula: Annotated[str, Field(max_length=2000)]
     domain: Domain | None = None
-    grid_n: Annotated[int, Field(strict=True, ge=0, le=400)] = 0
+    grid_n: Whole(0, 400) = 0
 
 
 class FormulaResult(BaseModel):
@@ -306,10 +322,10 @@ class BasinRequest(BaseModel):
     model_config = STRICT
     surface: SurfaceRef
     optimizers: Annotated[list[SurfaceOptimizer], Field(min_length=1, max_length=16)]
-    n: Annotated[int, Field(strict=True, ge=2, le=400, description="grid of n×n starts")] = 80
-    steps: Annotated[int, Field(strict=True, ge=1, le=100_000)] = 300
+    n: Whole(2, 400, description="grid of n×n starts") = 80
+    steps: Whole(1, 100_000) = 300
     noise: NoiseSpec = Field(default_factory=NoiseSpec)
-    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
+    seed: Whole(0, 2**32 - 1) = 0
 
 
 class BasinMap(BaseModel):

@@ -93,6 +93,13 @@ class Store:
                 (status, finished, jsonutil.dumps(summary), error, blob, run_id),
             )
 
+    def delete(self, run_id: str) -> bool:
+        with self._lock:
+            gone = self._db.execute("DELETE FROM runs WHERE id=?", (run_id,)).rowcount > 0
+            if gone:
+                self._db.execute("PRAGMA incremental_vacuum")
+            return gone
+
     def prune(self, keep_runs: int, keep_days: float, now: float | None = None) -> int:
         """The retention policy: finished runs beyond the newest `keep_runs` or older than
         `keep_days` are deleted (active ones never); the file's free pages are reused."""

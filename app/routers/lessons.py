@@ -16,14 +16,14 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel, Field, TypeAdapter, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from app import presets as preset_data
 from app.deps import SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.mlpjob import _digits_bytes, check_mlp_run, make_data
-from app.schemas import STRICT, MlpDataset, MlpRun, Problem, _params_model
+from app.schemas import STRICT, MlpDataset, MlpRun, Problem, Whole, _params_model
 from app.validation import fail
 from engine import activations, lessons, losses, mlp, optimizers, registry
 
@@ -41,7 +41,7 @@ BACKPROP_REPEATS = 5
 Activation = Literal[tuple(activations.names(hidden_only=True))]  # type: ignore[valid-type]
 Init = Literal[tuple(registry.names("initializer"))]  # type: ignore[valid-type]
 LossName = Literal[tuple(registry.names("loss"))]  # type: ignore[valid-type]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+Seed = Whole(0, 2**32 - 1)
 
 
 # --------------------------------------------------------------------------- presets
@@ -133,7 +133,7 @@ class TrainingStepRequest(BaseModel):
 
     model_config = STRICT
     dataset: MlpDataset = _default_dataset("xor", 40, 0.05)  # type: ignore[valid-type]
-    hidden: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(max_length=2)] = [3]
+    hidden: Annotated[list[Whole(1, 8)], Field(max_length=2)] = [3]
     activation: Activation = "sigmoid"  # type: ignore[valid-type]
     init: Init = "xavier_normal"  # type: ignore[valid-type]
     loss: LossName = "binary_cross_entropy"  # type: ignore[valid-type]
@@ -142,16 +142,16 @@ class TrainingStepRequest(BaseModel):
             {"name": "gd", "params": {"lr": 0.5}}
         )
     )
-    batch_size: Annotated[int, Field(ge=1, le=16)] = 4
+    batch_size: Whole(1, 16) = 4
     seed: Seed = 0
-    step: Annotated[int, Field(ge=0, le=500, description="iterations already taken")] = 0
+    step: Whole(0, 500, description="iterations already taken") = 0
 
 
 class Ts(BaseModel):
     model_config = STRICT
-    low: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] = -1.0
-    high: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] = 1.0
-    count: Annotated[int, Field(ge=3, le=1001)] = 201
+    low: Annotated[float, Field(strict=True, ge=-10, le=10, allow_inf_nan=False)] = -1.0
+    high: Annotated[float, Field(strict=True, ge=-10, le=10, allow_inf_nan=False)] = 1.0
+    count: Whole(3, 1001) = 201
 
     @model_validator(mode="after")
     def _order(self) -> Ts:
@@ -163,10 +163,18 @@ class Ts(BaseModel):
 class AccuracyRequest(BaseModel):
     """A classification run (or a preset's) trained briefly, then cut along one direction."""
 
-    model_config = STRICT
+    model_config = ConfigDict(
+        **STRICT,
+        json_schema_extra={  # exactly one of the two: the handler's check, in the schema
+            "oneOf": [
+                {"required": ["preset"], "properties": {"preset": {"type": "string"}}},
+                {"required": ["run"], "properties": {"run": {"type": "object"}}},
+            ]
+        },
+    )
     preset: Annotated[str, Field(pattern=preset_data.SLUG, max_length=60)] | None = None
     run: MlpRun | None = None
-    lane: Annotated[int, Field(ge=0, le=7)] = 0
+    lane: Whole(0, 7) = 0
     ts: Ts = Field(default_factory=Ts)
     direction_seed: Seed = 0
     split: Literal["train", "val"] = "val"
@@ -177,14 +185,14 @@ class GradientCheckRequest(BaseModel):
 
     model_config = STRICT
     dataset: MlpDataset = _default_dataset("moons", 40, 0.2)  # type: ignore[valid-type]
-    hidden: Annotated[list[Annotated[int, Field(ge=1, le=16)]], Field(max_length=3)] = [4, 3]
+    hidden: Annotated[list[Whole(1, 16)], Field(max_length=3)] = [4, 3]
     activation: Activation = "tanh"  # type: ignore[valid-type]
     init: Init = "xavier_normal"  # type: ignore[valid-type]
     loss: LossName = "cross_entropy"  # type: ignore[valid-type]
-    l1: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
-    l2: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
-    n_examples: Annotated[int, Field(ge=1, le=64)] = 16
-    eps: Annotated[float, Field(ge=1e-8, le=1e-2, allow_inf_nan=False)] = 1e-5
+    l1: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
+    l2: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
+    n_examples: Whole(1, 64) = 16
+    eps: Annotated[float, Field(strict=True, ge=1e-8, le=1e-2, allow_inf_nan=False)] = 1e-5
     seed: Seed = 0
 
 

@@ -12,21 +12,31 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import jobs, jsonutil, mlpjob
-from app.deps import AddressDep, ClientDep, ManagerDep, SettingsDep
+from app.deps import AddressDep, AnalysesDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.events import Event
 from app.mlpjob import check_mlp_run
 from app.runs import TooManyRuns
 from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
-from app.validation import check_surface_run
+from app.validation import check_surface_run, prepare_surface
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 E404 = {404: {"model": Problem, "description": "no run with this id"}}
 E422 = {422: {"model": Problem, "description": "invalid request; the message names the field"}}
+SSE_EVENT = {  # one event of the stream (OpenAPI before 3.2: `schema` describes each event)
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["meta", "frame", "diverged", "done", "error"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
 SSE_DOC = {
-    "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    "description": "events meta, frame, diverged, done, error; each with an id",
+    "content": {"text/event-stream": {"schema": SSE_EVENT}},
+    "description": "events meta, frame, diverged, done, error; each with an id; the data of "
+    "each is a JSON object",
 }
 
 
@@ -37,16 +47,28 @@ FIELDS_DOC = (
 ALL_FIELDS = frozenset(jobs.FRAME_FIELDS) | frozenset(mlpjob.ROW_FIELDS + mlpjob.IT_FIELDS)
 
 
+_NAME = "(?:" + "|".join(sorted(ALL_FIELDS)) + ")"
+# documented in the schema and applied exactly by parse_fields (whose message names the
+# unknown array, where a pattern mismatch would only print the pattern)
+FIELDS_PATTERN = f"^{_NAME}(?:,{_NAME})*$"
+
+
+def fields_query(description: str = FIELDS_DOC):
+    return Query(
+        description=description, max_length=200, json_schema_extra={"pattern": FIELDS_PATTERN}
+    )
+
+
 def parse_fields(fields: str | None) -> frozenset[str] | None:
     """The `fields` query as a set of array names (None: all); 422 names an unknown one."""
     if fields is None:
         return None
-    names = frozenset(f.strip() for f in fields.split(",") if f.strip())
-    unknown = sorted(names - ALL_FIELDS)
-    if unknown or not names:
-        what = f"unknown array {unknown[0]!r}" if unknown else "no array named"
+    names = fields.split(",")
+    unknown = [n for n in names if n not in ALL_FIELDS]
+    if unknown:
+        what = f"unknown array {unknown[0][:40]!r}" if unknown[0] else "an empty name"
         raise HTTPException(422, f"fields: {what}; arrays are {', '.join(sorted(ALL_FIELDS))}")
-    return names
+    return frozenset(names)
 
 
 def only(result: dict[str, Any] | None, names: frozenset[str] | None) -> dict[str, Any] | None:
@@ -82,6 +104,7 @@ async def create_run(
     settings: SettingsDep,
     client: ClientDep,
     address: AddressDep,
+    analyses: AnalysesDep,
     wait: Annotated[bool, Query(description="compute now and include the whole result")] = False,
     persist: Annotated[
         bool,
@@ -90,7 +113,7 @@ async def create_run(
             "wait=true, for interactive re-runs)"
         ),
     ] = True,
-    fields: Annotated[str | None, Query(description=FIELDS_DOC, max_length=200)] = None,
+    fields: Annotated[str, fields_query()] = None,  # type: ignore[assignment] - absent: all
 ) -> Any:
     """Validate and admit a run; 201 with its id before anything streams."""
     names = parse_fields(fields)
@@ -98,7 +121,8 @@ async def create_run(
     if config["kind"] == "surface":
         if config["surface"].get("formula") is None:  # a catalogue surface: microseconds
             check_surface_run(config, settings)
-        else:  # a formula's first parse takes milliseconds: not on the event loop
+        else:  # a formula's analysis: in a helper process, then its checks in a thread
+            await prepare_surface(config["surface"], analyses, settings)
             await asyncio.to_thread(check_surface_run, config, settings)
     else:
         await asyncio.to_thread(check_mlp_run, config, settings)
@@ -168,7 +192,7 @@ async def get_run(
     run_id: str,
     manager: ManagerDep,
     result: Annotated[bool, Query(description="include the arrays")] = True,
-    fields: Annotated[str | None, Query(description=FIELDS_DOC, max_length=200)] = None,
+    fields: Annotated[str, fields_query()] = None,  # type: ignore[assignment] - absent: all
 ) -> Any:
     """Status, config, timestamps, summary and (once finished) the full result."""
     names = parse_fields(fields)
@@ -182,8 +206,10 @@ async def stream_events(
     run_id: str,
     manager: ManagerDep,
     request: Request,
-    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,9}$")] = None,
-    after: Annotated[int | None, Query(ge=-1, le=10**9, description="resume after this id")] = None,
+    last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,9}$")] = None,  # type: ignore[assignment]
+    after: Annotated[  # type: ignore[assignment] - absent: from the start
+        int, Query(ge=-1, le=10**9, description="resume after this id")
+    ] = None,
 ) -> StreamingResponse:
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
     _found(manager.get(run_id))
@@ -203,10 +229,19 @@ async def stream_events(
     )
 
 
-@router.delete("/{run_id}", response_model=RunInfo, responses=E404)
+@router.post("/{run_id}/cancel", response_model=RunInfo, responses=E404)
 async def cancel_run(run_id: str, manager: ManagerDep) -> Any:
-    """Cancel a queued or running run (its stream ends with a final `done` event)."""
+    """Stop a queued or running run: its stream ends with a final `done` event and the run
+    stays in the history as `cancelled` (a finished run is left as it is)."""
     return {**_found(await asyncio.to_thread(manager.cancel, run_id)), "result": None}
+
+
+@router.delete("/{run_id}", response_model=RunInfo, responses=E404)
+async def delete_run(run_id: str, manager: ManagerDep) -> Any:
+    """Delete a run: a queued or running one is cancelled first (its open streams end with a
+    final `done` event), then it is removed from the history; afterwards every read is 404.
+    The answer is the run as it was, with status `cancelled` if it was still active."""
+    return {**_found(await asyncio.to_thread(manager.delete, run_id)), "result": None}
 
 
 @router.get(

@@ -48,7 +48,7 @@ def test_runs_compute_in_worker_processes_with_the_same_bytes_as_threads(pooled,
 def test_cancel_reaches_the_worker(pooled):
     run_id = create(pooled, long_race())["id"]
     time.sleep(0.05)
-    assert pooled.delete(f"/api/runs/{run_id}").status_code == 200
+    assert pooled.post(f"/api/runs/{run_id}/cancel").status_code == 200
     events = stream(pooled, run_id)
     assert events[-1]["event"] == "done" and events[-1]["data"]["status"] == "cancelled"
     assert pooled.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"

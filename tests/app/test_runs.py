@@ -145,11 +145,52 @@ def roomy(tmp_path):
 
 def test_cancel_ends_the_stream_with_a_final_event(roomy):
     run_id = create(roomy, long_race())["id"]
-    r = roomy.delete(f"/api/runs/{run_id}")
+    r = roomy.post(f"/api/runs/{run_id}/cancel")
     assert r.status_code == 200
     events = stream(roomy, run_id)
     assert events[-1]["event"] == "done" and events[-1]["data"]["status"] == "cancelled"
     assert roomy.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"
+
+
+def test_delete_of_a_finished_run_removes_it_everywhere(client):
+    kept, gone = create(client)["id"], create(client)["id"]
+    for run_id in (kept, gone):
+        stream(client, run_id)
+    total = client.get("/api/runs").json()["total"]
+    r = client.delete(f"/api/runs/{gone}")
+    assert r.status_code == 200 and r.json()["status"] == "done" and r.json()["id"] == gone
+    for path in ("", "/events", "/export"):
+        assert client.get(f"/api/runs/{gone}{path}").status_code == 404
+    assert client.post(f"/api/runs/{gone}/cancel").status_code == 404
+    assert client.delete(f"/api/runs/{gone}").status_code == 404
+    listed = client.get("/api/runs").json()
+    assert listed["total"] == total - 1 and gone not in [x["id"] for x in listed["runs"]]
+    assert client.get(f"/api/runs/{kept}").json()["status"] == "done"  # the others stay
+
+
+def test_delete_of_a_running_run_cancels_it_and_its_stream_ends(roomy):
+    run_id = create(roomy, long_race())["id"]
+    with roomy.stream("GET", f"/api/runs/{run_id}/events") as live:
+        lines = live.iter_lines()
+        assert next(line for line in lines if line.startswith("event:")) == "event: meta"
+        r = roomy.delete(f"/api/runs/{run_id}")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+        rest = "\n".join(lines)
+    assert "event: done" in rest and "deleted by a client" in rest
+    assert roomy.get(f"/api/runs/{run_id}").status_code == 404
+    deadline = time.monotonic() + 10  # its compute slot comes back once it has stopped
+    while (r := roomy.post("/api/runs", json=race())).status_code == 429:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert r.status_code == 201
+
+
+def test_cancel_of_a_finished_run_changes_nothing(client):
+    run_id = create(client)["id"]
+    stream(client, run_id)
+    r = client.post(f"/api/runs/{run_id}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    assert client.get(f"/api/runs/{run_id}").json()["result"] is not None
 
 
 def test_past_the_cap_is_429_with_retry_after(roomy):
@@ -157,7 +198,7 @@ def test_past_the_cap_is_429_with_retry_after(roomy):
     r = roomy.post("/api/runs", json=race())
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) >= 1 and "busy" in r.json()["message"]
-    roomy.delete(f"/api/runs/{first}")
+    roomy.post(f"/api/runs/{first}/cancel")
     stream(roomy, first)
     assert roomy.post("/api/runs", json=race()).status_code == 201
 
@@ -168,7 +209,7 @@ def test_per_client_cap(tmp_path):
         first = create(c, long_race())["id"]
         r = c.post("/api/runs", json=race())
         assert r.status_code == 429 and "active runs" in r.json()["message"]
-        c.delete(f"/api/runs/{first}")
+        c.post(f"/api/runs/{first}/cancel")
 
 
 def test_wall_time_limit_fails_the_run_with_an_error_event(tmp_path):
@@ -203,13 +244,14 @@ def test_unknown_run_is_404_before_any_stream(client):
         r = client.get(path)
         assert r.status_code == 404 and r.json()["message"] == "no run with this id"
     assert client.delete("/api/runs/nope").status_code == 404
+    assert client.post("/api/runs/nope/cancel").status_code == 404
 
 
 def test_export_of_an_unfinished_run_is_409(roomy):
     run_id = create(roomy, long_race())["id"]
     r = roomy.get(f"/api/runs/{run_id}/export")
     assert r.status_code == 409 and "export it when it ends" in r.json()["message"]
-    roomy.delete(f"/api/runs/{run_id}")
+    roomy.post(f"/api/runs/{run_id}/cancel")
 
 
 def test_formula_surface_runs(client):

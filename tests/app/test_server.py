@@ -113,7 +113,7 @@ def test_many_quick_disconnects_log_no_errors(server):
         with httpx.stream("GET", f"{base}/api/runs/{run_id}/events", timeout=10) as r:
             for _line in r.iter_lines():
                 break  # leave at once
-    httpx.delete(f"{base}/api/runs/{run_id}", timeout=10)
+    httpx.post(f"{base}/api/runs/{run_id}/cancel", timeout=10)
     assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok"
     time.sleep(0.5)
     out = log_text(log)
@@ -141,7 +141,7 @@ def test_x_forwarded_for_does_not_choose_the_client_address(tmp_path):
         )
         assert spoofed.status_code == 429, spoofed.text
         assert "network address" in spoofed.json()["message"]
-        httpx.delete(f"{base}/api/runs/{first}", timeout=10)
+        httpx.post(f"{base}/api/runs/{first}/cancel", timeout=10)
 
 
 def test_a_chunked_oversize_body_is_413_like_a_declared_one(server):

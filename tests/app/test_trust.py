@@ -161,7 +161,7 @@ def test_one_clients_long_runs_do_not_starve_anothers_race(tmp_path):
         assert events[0]["data"]["queue"]["ahead"] == 1  # a's next, then this one
         last = mgr.runs[firsts[2]]
         assert last.started is None or last.started >= mgr.runs[quick["id"]].finished
-        c.delete(f"/api/runs/{firsts[2]}")
+        c.post(f"/api/runs/{firsts[2]}/cancel")
         assert stream(c, firsts[2])[-1]["data"]["status"] == "cancelled"
 
 
@@ -173,12 +173,12 @@ def test_a_queued_run_cancelled_ends_at_once(tmp_path):
         running = create(c, body)["id"]
         queued = create(c, race())["id"]
         assert manager(c).runs[queued].status == "queued"
-        assert c.delete(f"/api/runs/{queued}").json()["status"] == "cancelled"
+        assert c.post(f"/api/runs/{queued}/cancel").json()["status"] == "cancelled"
         events = stream(c, queued)
         assert [e["event"] for e in events] == ["meta", "done"]
         assert events[-1]["data"]["status"] == "cancelled"
         assert manager(c).runs[running].status == "running"
-        c.delete(f"/api/runs/{running}")
+        c.post(f"/api/runs/{running}/cancel")
 
 
 def test_the_time_limit_counts_from_admission(tmp_path):
@@ -213,7 +213,7 @@ def test_an_unstored_run_nobody_watches_stops_within_seconds(tmp_path):
         stored = create(c, body)["id"]  # a stored run waits for its idle timeout (30 s)
         time.sleep(1.5)
         assert mgr.runs[stored].status == "running"
-        c.delete(f"/api/runs/{stored}")
+        c.post(f"/api/runs/{stored}/cancel")
 
 
 # ---------------------------------------------------------------- one client per browser
@@ -231,7 +231,7 @@ def test_a_class_behind_one_address_is_many_clients(tmp_path):
         r = browser("s0").post("/api/runs", json=body)
         assert r.status_code == 429 and "you already have 4" in r.json()["message"]
         for run_id in ids:
-            c.delete(f"/api/runs/{run_id}")
+            c.post(f"/api/runs/{run_id}/cancel")
 
 
 def test_the_per_address_guard_still_bounds_clients_without_cookies(tmp_path):
@@ -247,7 +247,7 @@ def test_the_per_address_guard_still_bounds_clients_without_cookies(tmp_path):
         r = c.post("/api/runs", json=body)
         assert r.status_code == 429 and "network address" in r.json()["message"]
         for run_id in ids:
-            c.delete(f"/api/runs/{run_id}")
+            c.post(f"/api/runs/{run_id}/cancel")
 
 
 def test_a_forged_cookie_is_replaced_by_a_signed_one(client):
@@ -414,3 +414,81 @@ def test_numbers_are_numbers_not_strings_or_booleans(client, path, value):
     r = client.post("/api/runs", json=body)
     assert r.status_code == 422, r.text
     assert str(path[0]) in r.json()["message"]
+
+
+# ---------------------------------------------------------------- formulas off the event loop
+
+BIG = " + ".join(f"sin({k % 7 + 1}*x+{k % 5 + 1}*y)*cos(x*y/{k % 4 + 2})" for k in range(16))
+
+
+def test_a_formulas_analysis_past_its_budget_is_a_clear_answer_not_a_wait(tmp_path):
+    s = make_settings(tmp_path, formula_budget_s=1e-4)
+    with CheckedClient(create_app(s)) as c:
+        text = BIG + " + 0.125*x"  # not in the shared cache yet
+        check = c.post("/api/formulas/check", json={"formula": text}).json()
+        assert check["ok"] is False and "longer than 0.0001 s" in check["message"]
+        r = c.post("/api/runs", json=race(surface={"formula": text + " + 0.25*y"}))
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["field"] == "surface.formula"
+        assert "analysis" in r.json()["message"]
+
+
+def test_formula_analysis_in_a_helper_process_gives_the_same_surface():
+    import asyncio
+
+    from app import formulas
+    from engine import surfaces
+
+    text = BIG + " + 0.5*x*y"
+    analyses = formulas.Analyses(1, 60.0)
+    try:
+
+        async def both():  # two asks for one formula share one analysis
+            await asyncio.gather(analyses.prepare(text), analyses.prepare(text))
+
+        asyncio.run(both())
+    finally:
+        analyses.close()
+    there = formulas.cached(text)
+    assert there is not None
+    assert there.info() == surfaces.from_formula(text).info()
+    assert asyncio.run(formulas.Analyses(0, 60.0).prepare("x +* y")) is None  # no analysis
+    with pytest.raises(Exception, match="column"):
+        formulas.surface("x +* y")  # the parse error comes from the caller's own parse
+
+
+# ---------------------------------------------------------------- methods, fields, DELETE
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/api/runs", "GET, POST"),
+        ("OPTIONS", "/api/formulas/check", "POST"),
+        ("PATCH", "/api/runs/abc", "DELETE, GET"),
+        ("POST", "/js/main.js", "GET, HEAD"),
+    ],
+)
+def test_a_wrong_method_is_405_listing_every_method_of_the_path(client, method, path, allowed):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allowed
+
+
+def test_the_page_and_its_files_are_still_served(client):
+    for path in ("/", "/index.html", "/js/main.js", "/css/app.css"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/api/nope").status_code == 404
+    assert client.get("/js/nope.js").status_code == 404
+
+
+def test_fields_follow_the_documented_pattern_exactly(client):
+    import re
+
+    spec = client.get("/openapi.json").json()
+    params = spec["paths"]["/api/runs/{run_id}"]["get"]["parameters"]
+    pattern = next(p for p in params if p["name"] == "fields")["schema"]["pattern"]
+    rid = create(client, wait="true")["id"]
+    for fields in ("xy", "xy,loss", "xy,,loss", "xy, loss", " xy", "xy,", "speed"):
+        documented = re.fullmatch(pattern, fields) is not None
+        status = client.get(f"/api/runs/{rid}", params={"fields": fields}).status_code
+        assert status == (200 if documented else 422), fields

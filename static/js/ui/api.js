@@ -82,7 +82,7 @@ export const api = {
     request("GET", `/api/runs/${encodeURIComponent(id)}?fields=${fields.join(",")}`, undefined, opts),
   /** POST /api/runs: the id and links; stream it with stream(). */
   start: (body, opts = {}) => withRetry(() => request("POST", "/api/runs", body, opts), opts),
-  cancel: (id) => request("DELETE", `/api/runs/${encodeURIComponent(id)}`).catch(() => null),
+  cancel: (id) => request("POST", `/api/runs/${encodeURIComponent(id)}/cancel`).catch(() => null),
   basins: (body, opts = {}) => withRetry(() => request("POST", "/api/basins", body, opts), opts),
 };
 
