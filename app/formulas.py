@@ -14,19 +14,17 @@ here from the plain data; with no helper processes (workers=0, the tests) a thre
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing as mp
-import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from typing import Any
 
+from app.priority import lower_priority
 from engine import formula, surfaces
 from engine.surfaces import Surface
 
 CACHE_SIZE = 128
-NICE = 10
 
 Key = tuple[str, tuple | None]
 
@@ -78,11 +76,6 @@ def _analyse(text: str, domain: tuple | None) -> dict[str, Any] | None:
         return None
 
 
-def _nice() -> None:  # pragma: no cover - runs in a helper process
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
-
-
 class Analyses:
     """Formula analyses within `budget_s`, in `processes` helper processes (0: threads)."""
 
@@ -95,7 +88,7 @@ class Analyses:
     def _executor(self) -> ProcessPoolExecutor | None:
         if self.processes and self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=mp.get_context("forkserver"), initializer=_nice
+                self.processes, mp_context=mp.get_context("forkserver"), initializer=lower_priority
             )
         return self._pool
 

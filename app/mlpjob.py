@@ -18,7 +18,7 @@ import numpy as np
 import engine
 from app.jobs import OKABE_ITO, Emit, stream_chunks
 from app.settings import Settings
-from app.validation import fail
+from app.validation import at_most, fail
 from engine import datasets, train
 
 ROW_FIELDS, IT_FIELDS = train.ROW_FIELDS, train.IT_FIELDS
@@ -58,12 +58,9 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
 def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
     """The server's limits and the trainer's own checks, as 422s naming the field."""
     hidden = config["model"]["hidden"]
-    if len(hidden) > s.max_layers:
-        raise fail(["model", "hidden"], f"at most {s.max_layers} hidden layers on this server")
-    if max(hidden, default=0) > s.max_width:
-        raise fail(["model", "hidden"], f"at most {s.max_width} units per layer on this server")
-    if config["epochs"] > s.max_epochs:
-        raise fail(["epochs"], f"at most {s.max_epochs} epochs on this server")
+    at_most(["model", "hidden"], len(hidden), s.max_layers, "hidden layers")
+    at_most(["model", "hidden"], max(hidden, default=0), s.max_width, "units per layer")
+    at_most(["epochs"], config["epochs"], s.max_epochs, "epochs")
     try:
         data = make_data(config["dataset"], config["seed"])
     except (ValueError, TypeError, KeyError) as e:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import os
 import queue
 import threading
 import time
@@ -25,17 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 from app import jobs
+from app.priority import lower_priority
 
 POLL_S = 0.02  # how often the relay looks at the stop flag while a worker computes
 PRELOAD = ["app.jobs", "app.mlpjob", "engine.simulate", "engine.train"]
 
 
-NICE = 10  # workers yield the cores to the server process: requests and streams come first
-
-
 def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a child process
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
+    lower_priority()
     while True:
         try:
             job = conn.recv()

@@ -2,8 +2,8 @@
 
     html = render_report(config, result)   # result: jobs.result_from_events(events)
 
-Surface races are drawn here; MLP runs by app.report_mlp (figures in app.report_figures),
-which shares the helpers and the page shell (`page`, `figure_block`) below.
+Surface races are drawn here; MLP runs by app.report_mlp (figures in app.report_figures);
+both build on the page shell and helpers in app.report_page, which imports neither.
 
 It works offline: Plotly.js is inlined from the installed `plotly` package, never fetched
 from a CDN. Every user-provided string (labels, formulas) is HTML-escaped, and the figure
@@ -14,71 +14,38 @@ written as \\u escapes, so no label can close a tag. Colours come from the run's
 
 from __future__ import annotations
 
-import html
 import json
-import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import plotly
 
-from app import __version__, jobs, jsonutil
+from app import jobs
+from app.report_mlp import render_mlp_report
+from app.report_page import (
+    COLOR,
+    esc,
+    fig_layout,
+    figure_block,
+    fmt,
+    line_width,
+    page,
+    params_html,
+    plot_text,
+    schedule_html,
+    sig,
+    swatch,
+)
 from app.routers.catalog import grid_of
 
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 GRID_N = 160
-FONT = {"size": 18, "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"}
 # A muted blue-grey ramp, so Okabe–Ito paths (yellow and black included) stay visible.
 SURFACE_SCALE = [[0.0, "#ffffff"], [0.35, "#dde4ec"], [0.7, "#aab6c4"], [1.0, "#6f7f91"]]
 END_SYMBOLS = ("diamond", "square", "star", "hexagon", "pentagon", "cross", "hourglass", "bowtie")
 KIND_SYMBOLS = {"min": "circle", "saddle": "x", "max": "triangle-up"}
-COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-def esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _plot_text(text: Any) -> str:
-    """Text for Plotly (which renders a subset of HTML): escaped, entities decoded back."""
-    return html.escape(str(text), quote=False)
-
-
-def _fmt(v: Any, digits: int = 4) -> str:
-    if v is None or not np.isfinite(v):
-        return "–"
-    return f"{float(v):.{digits}g}"
-
-
-def _width(i: int, n: int) -> float:
-    """Line width: earlier lanes are drawn thicker, so a later lane on top leaves them seen."""
-    return 3.5 + (3.0 * (n - 1 - i) / (n - 1) if n > 1 else 0.0)
 
 
 def _pt(xy: Any) -> str:
-    return f"({_fmt(xy[0], 3)}, {_fmt(xy[1], 3)})"
-
-
-def _sig(a: Any, digits: int = 6) -> np.ndarray:
-    """Round to significant digits (smaller files); non-finite values stay (→ null)."""
-    a = np.asarray(a, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        ok = np.isfinite(a) & (a != 0)
-        mag = np.floor(np.log10(np.abs(np.where(ok, a, 1.0))))
-        scale = 10.0 ** (digits - 1 - mag)
-        return np.where(ok, np.round(a * scale) / scale, a)
-
-
-@lru_cache(maxsize=1)
-def _plotly_bundle() -> str:
-    return PLOTLY_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
-
-
-def _json_for_script(obj: Any) -> str:
-    text = jsonutil.dumps(obj).decode("utf-8")
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"({fmt(xy[0], 3)}, {fmt(xy[1], 3)})"
 
 
 # ---------------------------------------------------------------------------- the run's data
@@ -128,35 +95,18 @@ class _Run:
             near = s.get("nearest_min") or s.get("nearest") or {}
             where = f" near the minimum at {_pt(near['xy'])}" if near else ""
             return (
-                f"{esc(lane['text'])} reached f={_fmt(loss[c], 3)} at step {c}{where}"
-                f" (final f={_fmt(s.get('final_loss'), 3)})"
+                f"{esc(lane['text'])} reached f={fmt(loss[c], 3)} at step {c}{where}"
+                f" (final f={fmt(s.get('final_loss'), 3)})"
             )
         near = s.get("nearest")
         where = f", nearest the {near['kind']} at {_pt(near['xy'])}" if near else ""
         return (
-            f"{esc(lane['text'])} ended at f={_fmt(s.get('final_loss'), 3)} after "
+            f"{esc(lane['text'])} ended at f={fmt(s.get('final_loss'), 3)} after "
             f"{self.steps} steps{where}"
         )
 
 
 # ---------------------------------------------------------------------------- figures
-
-
-def _layout(title: str, **extra: Any) -> dict[str, Any]:
-    layout = {
-        "title": {"text": title, "x": 0.01},
-        "font": FONT,
-        "height": 520,
-        "margin": {"l": 90, "r": 30, "t": 60, "b": 70},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.2},
-        **extra,
-    }
-    for axis in ("xaxis", "yaxis"):
-        layout[axis] = {"automargin": True, **layout.get(axis, {})}
-    return layout
 
 
 def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
@@ -178,9 +128,9 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
     data: list[dict[str, Any]] = [
         {
             "type": "contour",
-            "x": _sig(grid["x"]),
-            "y": _sig(grid["y"]),
-            "z": _sig(z),
+            "x": sig(grid["x"]),
+            "y": sig(grid["y"]),
+            "z": sig(z),
             "colorscale": SURFACE_SCALE,
             "ncontours": 28,
             "showlegend": False,
@@ -208,7 +158,7 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
                     "name": f"{kind} (critical point)",
                     "x": [c["xy"][0] for c in pts],
                     "y": [c["xy"][1] for c in pts],
-                    "text": [f"{kind} {_fmt(c['value'], 3)}" for c in pts],
+                    "text": [f"{kind} {fmt(c['value'], 3)}" for c in pts],
                     "textposition": "top center",
                     "textfont": {"size": 15, "color": "#111"},
                     "cliponaxis": False,
@@ -241,7 +191,7 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
         }
     )
     for lane in run.lanes:
-        i, color, name = lane["lane"], lane["color"], _plot_text(lane["text"])
+        i, color, name = lane["lane"], lane["color"], plot_text(lane["text"])
         xy = run.path(i)
         data.append(
             {
@@ -249,9 +199,9 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
                 "mode": "lines",
                 "name": name,
                 "legendgroup": f"lane{i}",
-                "x": _sig(xy[:, 0]),
-                "y": _sig(xy[:, 1]),
-                "line": {"color": color, "width": _width(i, len(run.lanes))},
+                "x": sig(xy[:, 0]),
+                "y": sig(xy[:, 1]),
+                "line": {"color": color, "width": line_width(i, len(run.lanes))},
                 "hovertemplate": "step %{pointNumber}: (%{x:.4g}, %{y:.4g})"
                 "<extra>%{fullData.name}</extra>",
             }
@@ -290,7 +240,7 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
                 "type": "scatter",
                 "mode": "markers+text",
                 "legendgroup": f"lane{ev['lane']}",
-                "name": _plot_text(lane["text"]),
+                "name": plot_text(lane["text"]),
                 "showlegend": False,
                 "cliponaxis": False,
                 "x": [shown[0]],
@@ -304,13 +254,13 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
                     "color": lane["color"],
                     "line": {"color": lane["color"], "width": 4},
                 },
-                "hovertemplate": f"%{{text}}{off}<br>{_plot_text(ev.get('reason', ''))}"
+                "hovertemplate": f"%{{text}}{off}<br>{plot_text(ev.get('reason', ''))}"
                 "<extra>%{fullData.name}</extra>",
             }
         )
     square = 1 / 3 <= (x1 - x0) / (y1 - y0) <= 3
-    layout = _layout(
-        f"{_plot_text(surface.name)}: optimizer paths",
+    layout = fig_layout(
+        f"{plot_text(surface.name)}: optimizer paths",
         height=880,
         xaxis={"title": {"text": "x"}, "range": [x0, x1], "constrain": "domain"},
         yaxis={
@@ -346,10 +296,10 @@ def _curves_figure(run: _Run, field: str, title: str, ytitle: str) -> tuple[dict
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": _plot_text(lane["text"]),
+                "name": plot_text(lane["text"]),
                 "legendgroup": f"lane{i}",
-                "y": _sig(y),
-                "line": {"color": lane["color"], "width": _width(i, len(run.lanes))},
+                "y": sig(y),
+                "line": {"color": lane["color"], "width": line_width(i, len(run.lanes))},
                 "hovertemplate": "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
             }
         )
@@ -363,7 +313,7 @@ def _curves_figure(run: _Run, field: str, title: str, ytitle: str) -> tuple[dict
                     "mode": "markers+text",
                     "showlegend": False,
                     "legendgroup": f"lane{i}",
-                    "name": _plot_text(lane["text"]),
+                    "name": plot_text(lane["text"]),
                     "x": [k],
                     "y": [y[k]],
                     "text": [f"diverged at step {d}"],
@@ -378,7 +328,7 @@ def _curves_figure(run: _Run, field: str, title: str, ytitle: str) -> tuple[dict
                     "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
                 }
             )
-    layout = _layout(
+    layout = fig_layout(
         title,
         xaxis={"title": {"text": "step"}},
         yaxis={
@@ -400,18 +350,18 @@ def _lr_figure(run: _Run) -> dict[str, Any]:
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": _plot_text(lane["label"]),
-                "y": _sig(run.series("lr", lane["lane"])),
+                "name": plot_text(lane["label"]),
+                "y": sig(run.series("lr", lane["lane"])),
                 "line": {
                     "color": lane["color"],
-                    "width": _width(lane["optimizer"], len(run.config["optimizers"])),
+                    "width": line_width(lane["optimizer"], len(run.config["optimizers"])),
                 },
                 "hovertemplate": "step %{x}: lr=%{y:.4g}<extra>%{fullData.name}</extra>",
             }
         )
     return {
         "data": data,
-        "layout": _layout(
+        "layout": fig_layout(
             "Learning rate",
             xaxis={"title": {"text": "step"}},
             yaxis={"title": {"text": "learning rate"}, "exponentformat": "power"},
@@ -429,8 +379,8 @@ def _surface_text(run: _Run, note: str) -> str:
     lanes = "; ".join(run.phrase(l) for l in run.lanes)
     return (
         f"Contour map of {esc(run.info.get('name', 'the surface'))} for x in "
-        f"[{_fmt(dom[0][0])}, {_fmt(dom[0][1])}] and y in [{_fmt(dom[1][0])}, "
-        f"{_fmt(dom[1][1])}] ({esc(note)}); critical points marked: {counts or 'none'}. "
+        f"[{fmt(dom[0][0])}, {fmt(dom[0][1])}] and y in [{fmt(dom[1][0])}, "
+        f"{fmt(dom[1][1])}] ({esc(note)}); critical points marked: {counts or 'none'}. "
         f"{lanes}."
     )
 
@@ -444,8 +394,8 @@ def _grad_text(run: _Run) -> str:
         if not ok.size:
             parts.append(f"{esc(lane['text'])}: no finite gradient norm")
             continue
-        end = f"diverged at step {d}" if d is not None else f"{_fmt(g[ok[-1]], 3)} at step {ok[-1]}"
-        parts.append(f"{esc(lane['text'])}: gradient norm {_fmt(g[ok[0]], 3)} at the start, {end}")
+        end = f"diverged at step {d}" if d is not None else f"{fmt(g[ok[-1]], 3)} at step {ok[-1]}"
+        parts.append(f"{esc(lane['text'])}: gradient norm {fmt(g[ok[0]], 3)} at the start, {end}")
     return "; ".join(parts) + "."
 
 
@@ -464,25 +414,14 @@ def _lr_text(run: _Run) -> str:
             continue
         lo, hi = np.nanmin(lr), np.nanmax(lr)
         if lo == hi:
-            parts.append(
-                f"{esc(lane['label'])}: {esc(sched)} schedule, lr {_fmt(lo, 3)} throughout"
-            )
+            parts.append(f"{esc(lane['label'])}: {esc(sched)} schedule, lr {fmt(lo, 3)} throughout")
             continue
         parts.append(
-            f"{esc(lane['label'])}: {esc(sched)} schedule, lr {_fmt(lr[0], 3)} at "
-            f"step 1 to {_fmt(lr[-1], 3)} at step {len(lr)} (between {_fmt(lo, 3)} "
-            f"and {_fmt(hi, 3)})"
+            f"{esc(lane['label'])}: {esc(sched)} schedule, lr {fmt(lr[0], 3)} at "
+            f"step 1 to {fmt(lr[-1], 3)} at step {len(lr)} (between {fmt(lo, 3)} "
+            f"and {fmt(hi, 3)})"
         )
     return "; ".join(parts) + "."
-
-
-def _params(p: dict[str, Any] | None) -> str:
-    items = [f"{k}={json.dumps(v)}" for k, v in (p or {}).items() if v is not None]
-    return esc(", ".join(items)) or "–"
-
-
-def _swatch(lane: dict[str, Any]) -> str:
-    return f'<span class="swatch" style="background:{lane["color"]}" aria-hidden="true"></span>'
 
 
 def _config_html(run: _Run) -> str:
@@ -491,11 +430,11 @@ def _config_html(run: _Run) -> str:
     for i, o in enumerate(cfg["optimizers"]):
         lane = next((l for l in run.lanes if l["optimizer"] == i), None)
         sched = o.get("schedule")
-        sched_text = f"{esc(sched['name'])} {_params(sched.get('params'))}" if sched else "constant"
+        sched_text = schedule_html(sched)
         rows.append(
-            f"<tr><td>{_swatch(lane) if lane else ''}{esc(lane['label'] if lane else o['name'])}"
-            f"</td><td>{esc(o['name'])}</td><td>{_params(o.get('params'))}</td>"
-            f"<td>{sched_text}</td><td>{_fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
+            f"<tr><td>{swatch(lane) if lane else ''}{esc(lane['label'] if lane else o['name'])}"
+            f"</td><td>{esc(o['name'])}</td><td>{params_html(o.get('params'))}</td>"
+            f"<td>{sched_text}</td><td>{fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
             "</td></tr>"
         )
     noise = cfg.get("noise") or {}
@@ -524,8 +463,8 @@ def _summary_html(run: _Run) -> str:
         near = s.get("nearest")
         near_text = (
             (
-                f"{near['kind']} at {_pt(near['xy'])}, f={_fmt(near['value'], 3)}, "
-                f"distance {_fmt(near['distance'], 3)}"
+                f"{near['kind']} at {_pt(near['xy'])}, f={fmt(near['value'], 3)}, "
+                f"distance {fmt(near['distance'], 3)}"
             )
             if near
             else "–"
@@ -533,8 +472,8 @@ def _summary_html(run: _Run) -> str:
         d = s.get("diverged_at")
         div = "–" if d is None else f"{d} ({esc(s.get('reason') or 'diverged')})"
         rows.append(
-            f"<tr><th scope=row>{_swatch(lane)}{esc(lane['text'])}</th>"
-            f"<td class=num>{_fmt(s.get('final_loss'))}</td>"
+            f"<tr><th scope=row>{swatch(lane)}{esc(lane['text'])}</th>"
+            f"<td class=num>{fmt(s.get('final_loss'))}</td>"
             f"<td>{_pt(s['final_xy']) if s.get('final_xy') else '–'}</td><td>{near_text}</td>"
             f"<td class=num>{'–' if s.get('converged_at') is None else s['converged_at']}</td>"
             f"<td class=num>{div}</td></tr>"
@@ -549,33 +488,12 @@ def _summary_html(run: _Run) -> str:
     )
 
 
-CSS = """
-body{font:20px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#111;
-background:#fff;margin:0 auto;max-width:1400px;padding:24px 32px}
-h1{font-size:2em;margin:.2em 0}h2{font-size:1.4em;margin:1.4em 0 .4em}
-code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.95em}
-.formula code{font-size:1.15em;background:#f1f3f5;padding:.1em .4em;border-radius:4px}
-table{border-collapse:collapse;margin:.6em 0 1em;width:100%}
-caption{text-align:left;font-weight:600;font-size:1.1em;padding:.3em 0}
-th,td{border:1px solid #bbb;padding:.35em .6em;text-align:left;vertical-align:top}
-thead th{background:#eef1f4}.num{text-align:right;font-variant-numeric:tabular-nums}
-.swatch{display:inline-block;width:.9em;height:.9em;border:1px solid #111;
-margin-right:.45em;vertical-align:-.1em}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}
-dl.facts dt{font-weight:600}dl.facts dd{margin:0}
-figure{margin:1.5em 0}.chart{width:100%;min-height:520px}
-.summary{font-size:1em;background:#f6f7f9;border-left:4px solid #0072B2;padding:.5em .8em}
-footer{color:#444;margin-top:2em;font-size:.9em}
-"""
-
 FIGURE_ORDER = ("surface", "loss", "grad_norm", "lr")
 
 
 def render_report(config: dict[str, Any], result: dict[str, Any]) -> str:
     """The whole report as one HTML document (Plotly inlined; works offline)."""
     if config.get("kind") == "mlp":
-        from app.report_mlp import render_mlp_report
-
         return render_mlp_report(config, result)
     run = _Run(config, result)
     surface_fig, note = _surface_figure(run)
@@ -605,9 +523,9 @@ def render_report(config: dict[str, Any], result: dict[str, Any]) -> str:
     params = info.get("params") or {}
     dom = info.get("domain") or [[0, 0], [0, 0]]
     header = f"""<p class="formula">f(x, y) = <code>{esc(formula)}</code>{
-        " with " + _params(params) if params else ""
+        " with " + params_html(params) if params else ""
     }
-on x ∈ [{_fmt(dom[0][0])}, {_fmt(dom[0][1])}], y ∈ [{_fmt(dom[1][0])}, {_fmt(dom[1][1])}]</p>
+on x ∈ [{fmt(dom[0][0])}, {fmt(dom[0][1])}], y ∈ [{fmt(dom[1][0])}, {fmt(dom[1][1])}]</p>
 """
     main = (
         f"<section><h2>Run</h2>{_config_html(run)}</section>\n"
@@ -617,43 +535,3 @@ on x ∈ [{_fmt(dom[0][0])}, {_fmt(dom[0][1])}], y ∈ [{_fmt(dom[1][0])}, {_fmt
         + "</section>"
     )
     return page(esc(name), header, main, figures)
-
-
-def figure_block(key: str, title: str, text: str) -> str:
-    """A chart's heading, its div and the text summary that describes it (text: HTML)."""
-    return (
-        f'<figure><h2 id="h-{key}">{title}</h2>'
-        f'<div class="chart" id="fig-{key}" role="img" aria-labelledby="h-{key}" '
-        f'aria-describedby="sum-{key}"></div>'
-        f'<p class="summary" id="sum-{key}">{text}</p></figure>'
-    )
-
-
-def page(name: str, header: str, main: str, figures: dict[str, Any], css: str = "") -> str:
-    """The document: `name`, `header` and `main` are HTML (escaped by the caller)."""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="DescentLab {esc(__version__)}">
-<title>DescentLab report: {name}</title><style>{CSS}{css}</style></head>
-<body><header><h1>DescentLab report: {name}</h1>
-{header}</header><main>
-{main}</main>
-<footer>Made with DescentLab {esc(__version__)}. This file works offline: Plotly.js is
-included.</footer>
-<script>{_plotly_bundle()}</script>
-<script type="application/json" id="descentlab-figures">{_json_for_script(figures)}</script>
-<script>
-(function () {{
-  var figs = JSON.parse(document.getElementById("descentlab-figures").textContent);
-  if (!window.Plotly) {{ document.body.insertAdjacentHTML("afterbegin",
-    "<p role=alert>Plotly.js did not load; the tables and summaries still hold the results.</p>");
-    return; }}
-  Object.keys(figs).forEach(function (k) {{
-    Plotly.newPlot("fig-" + k, figs[k].data, figs[k].layout,
-                   {{responsive: true, displaylogo: false}});
-  }});
-}})();
-</script>
-</body></html>
-"""

@@ -1,26 +1,111 @@
 """Plotly figures of the MLP report (see app.report_mlp): curves against epoch, gradient norms
 per layer and decision boundaries as small multiples, weight histograms, learning rate and
-the per-iteration minibatch loss. Every builder takes an `MlpRun` and returns a figure dict;
-strings shown by Plotly go through `_plot_text`.
+the per-iteration minibatch loss. Every builder takes an `MlpRun` (the result's arrays as
+NumPy, defined here) and returns a figure dict; strings shown by Plotly go through
+`plot_text`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from plotly.colors import sample_colorscale
 
-from app.report import _fmt, _layout, _plot_text, _sig, _width
-
-if TYPE_CHECKING:
-    from app.report_mlp import MlpRun
+from app.report_page import COLOR, fig_layout, fmt, line_width, plot_text, sig
 
 PLOT_WIDTH_PX = 1150  # the plotting width of a chart on a wide screen (max-width 1400 px)
 MAX_POINTS = 4000  # per trace; longer series are thinned evenly (the text says so)
 # Paul Tol's colour-blind-safe qualitative set for classes (blue and red first for binary).
 CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 GRID_LINE = "#e3e6ea"
+
+
+class MlpRun:
+    """The result's arrays as NumPy (null → NaN), lanes with checked colours, the summary."""
+
+    def __init__(self, config: dict[str, Any], result: dict[str, Any]):
+        self.config = config
+        self.meta = result.get("meta") or {}
+        arrays = dict(result.get("arrays") or {})
+        self.grids = list(arrays.pop("grids", None) or [])
+        self.a = {f: np.asarray(v, dtype=np.float64) for f, v in arrays.items()}
+        self.summary = {s["lane"]: s for s in (result.get("summary") or [])}
+        self.diverged = list(result.get("diverged") or [])
+        self.epochs = self.a.get("epochs", np.zeros(0)).astype(np.int64)
+        self.lanes = []
+        for lane in self.meta.get("lanes", []):
+            color = str(lane.get("color", ""))
+            ok = COLOR.fullmatch(color)
+            self.lanes.append({**lane, "color": color if ok else "#000000", "text": lane["label"]})
+        E = len(self.epochs)
+        for lane, sm in self.summary.items():  # a diverged lane: nothing from that epoch on
+            if sm.get("reason") == "diverged" and sm.get("stopped_epoch") is not None:
+                rows = self.epochs >= sm["stopped_epoch"]
+                for f, a in self.a.items():
+                    if a.ndim >= 2 and a.shape[0] == E and lane < a.shape[1] and f != "active":
+                        a[rows, lane] = np.nan
+        self.layers = list(self.meta.get("layers") or [])
+        self.classify = self.meta.get("task") != "regression"
+        self.has_val = bool(self.meta.get("n_val"))
+
+    def series(self, field: str, lane: int) -> np.ndarray:
+        a = self.a.get(field)
+        return np.full(0, np.nan) if a is None or a.size == 0 else a[:, lane]
+
+    def first_value(self, field: str) -> float | None:
+        """The largest finite value of a field's first row (before any update), if any."""
+        a = self.a.get(field)
+        if a is None or not len(a):
+            return None
+        row = a[0][np.isfinite(a[0])]
+        return float(row.max()) if row.size else None
+
+    def last_row(self, lane: int) -> int | None:
+        """Row of the last epoch this lane trained (its stop), or its last finite row."""
+        y = self.series("train_loss", lane)
+        ok = np.flatnonzero(np.isfinite(y))
+        return int(ok[-1]) if ok.size else None
+
+    def grad_row(self, lane: int) -> int | None:
+        """The lane's last row whose per-layer gradient norms are all finite and > 0."""
+        g = self.a.get("grad_norm")
+        if g is None or g.size == 0:
+            return None
+        rows = np.flatnonzero(np.all(np.isfinite(g[:, lane]) & (g[:, lane] > 0), axis=1))
+        return int(rows[-1]) if rows.size else None
+
+    def grad_ratio(self, lane: int) -> float | None:
+        """First layer's gradient norm over the last layer's, at `grad_row`."""
+        g, r = self.a.get("grad_norm"), self.grad_row(lane)
+        if g is None or r is None or g.shape[2] < 2:
+            return None
+        return float(g[r, lane, 0] / g[r, lane, -1])
+
+    def last_grid(self) -> dict[str, Any] | None:
+        return max(self.grids, key=lambda g: g.get("epoch", 0)) if self.grids else None
+
+    def class_name(self, k: int) -> str:
+        names = self.meta.get("class_names") or []
+        return str(names[k]) if k < len(names) else str(k)
+
+    def stop_phrase(self, lane: dict[str, Any]) -> str:
+        s = self.summary.get(lane["lane"], {})
+        ep = s.get("stopped_epoch")
+        if s.get("reason") == "early_stop":
+            patience = (self.config.get("early_stopping") or {}).get("patience")
+            restored = (
+                f"; the weights of epoch {s.get('best_epoch')} were restored"
+                if s.get("restored_best")
+                else ""
+            )
+            return f"stopped early at epoch {ep} after {patience} epochs without improvement" + (
+                restored
+            )
+        if s.get("reason") == "diverged":
+            d = s.get("diverged_at") or {}
+            return f"diverged at epoch {ep} (iteration {d.get('iteration', '?')})"
+        return f"trained all {ep} epochs"
 
 
 def lw(i: int, n: int) -> float:
@@ -131,7 +216,7 @@ def multi_layout(title: str, n: int, cols: int, row_px: float) -> tuple[dict, li
     top, bottom, gap = 115, 130, 110
     plot_h = rows * row_px + (rows - 1) * gap
     height = top + bottom + plot_h
-    layout = _layout("", height=round(height))
+    layout = fig_layout("", height=round(height))
     layout["title"] = {
         "text": title,
         "x": 0.01,
@@ -193,7 +278,7 @@ def _stop_marks(run: MlpRun, field: str, data: list, shapes: list, cap: float | 
                 "mode": "markers+text",
                 "showlegend": False,
                 "legendgroup": f"lane{lane['lane']}",
-                "name": _plot_text(lane["text"]),
+                "name": plot_text(lane["text"]),
                 "x": [run.epochs[k]],
                 "y": [y[k] if cap is None else min(y[k], cap)],
                 "text": [text],
@@ -236,10 +321,10 @@ def curves_figure(run: MlpRun, metric: str) -> tuple[dict[str, Any], bool, float
                 {
                     "type": "scatter",
                     "mode": "lines",
-                    "name": _plot_text(f"{lane['text']} · {what}"),
+                    "name": plot_text(f"{lane['text']} · {what}"),
                     "legendgroup": f"lane{i}",
                     "x": run.epochs[idx],
-                    "y": _sig(y[idx]),
+                    "y": sig(y[idx]),
                     "line": {
                         "color": lane["color"],
                         "width": lw(i, n),
@@ -265,8 +350,8 @@ def curves_figure(run: MlpRun, metric: str) -> tuple[dict[str, Any], bool, float
         yaxis.update(tickformat=".0%", rangemode="tozero")
     title = "Loss" if metric == "loss" else "Accuracy"
     title += ": train (solid) and validation (dashed)" if run.has_val else " on the training set"
-    layout = _layout(
-        _plot_text(title),
+    layout = fig_layout(
+        plot_text(title),
         xaxis=epoch_axis(run),
         yaxis=yaxis,
         shapes=shapes,
@@ -311,16 +396,16 @@ def gradient_figure(run: MlpRun) -> dict[str, Any]:
                     "legendgroup": f"layer{k}",
                     "showlegend": i == run.lanes[0]["lane"],
                     "x": run.epochs[idx],
-                    "y": _sig(y[idx]),
+                    "y": sig(y[idx]),
                     "line": {"color": colors[k], "width": 3},
                     "hovertemplate": f"layer {layer['layer']}, epoch %{{x}}: ‖∂L/∂W‖ = %{{y:.3g}}"
-                    f"<extra>{_plot_text(lane['text'])}</extra>",
+                    f"<extra>{plot_text(lane['text'])}</extra>",
                 }
             )
         ratio = run.grad_ratio(i)
-        title = _plot_text(lane["text"])
+        title = plot_text(lane["text"])
         if ratio is not None:
-            title += f"<br><sup>layer 1 / last layer: {_fmt(ratio, 2)}×</sup>"
+            title += f"<br><sup>layer 1 / last layer: {fmt(ratio, 2)}×</sup>"
         notes.append(panel_title(p, title))
         axis = {"gridcolor": GRID_LINE, "zeroline": False}
         layout[p["xkey"]] = {
@@ -373,7 +458,7 @@ def histogram_figure(run: MlpRun) -> dict[str, Any]:
                     "name": "initial (epoch 0)",
                     "legendgroup": "initial",
                     "showlegend": k == 0,
-                    "x": _sig(centres),
+                    "x": sig(centres),
                     "y": hist[0, 0, k],
                     "width": width,
                     "marker": {"color": "#c9d0d8", "line": {"width": 0}},
@@ -391,10 +476,10 @@ def histogram_figure(run: MlpRun) -> dict[str, Any]:
                     "mode": "lines",
                     "xaxis": p["x"],
                     "yaxis": p["y"],
-                    "name": _plot_text(lane["text"]),
+                    "name": plot_text(lane["text"]),
                     "legendgroup": f"lane{i}",
                     "showlegend": k == 0,
-                    "x": _sig(centres),
+                    "x": sig(centres),
                     "y": hist[row, i, k],
                     "line": {"color": lane["color"], "width": lw(i, n) - 0.5, "shape": "hvh"},
                     "hovertemplate": f"w ≈ %{{x:.3g}}: %{{y}} weights at epoch {run.epochs[row]}"
@@ -464,7 +549,7 @@ def iteration_figure(run: MlpRun, field: str) -> tuple[dict[str, Any], int, floa
         base = {
             "type": "scatter",
             "mode": "lines",
-            "name": _plot_text(lane["text"]),
+            "name": plot_text(lane["text"]),
             "legendgroup": f"lane{i}",
             "x": x[idx],
             "hovertemplate": f"iteration %{{x}}: {what} %{{y:.4g}}"
@@ -474,15 +559,15 @@ def iteration_figure(run: MlpRun, field: str) -> tuple[dict[str, Any], int, floa
             data.append(
                 {
                     **base,
-                    "y": _sig(y[idx]),
+                    "y": sig(y[idx]),
                     "showlegend": False,
                     "opacity": 0.3,
                     "line": {"color": lane["color"], "width": 1},
                 }
             )
             y = moving_average(y, window)
-        width = _width(i, n) if field == "it_lr" else lw(i, n)  # equal lr curves stay seen
-        data.append({**base, "y": _sig(y[idx]), "line": {"color": lane["color"], "width": width}})
+        width = line_width(i, n) if field == "it_lr" else lw(i, n)  # equal lr curves stay seen
+        data.append({**base, "y": sig(y[idx]), "line": {"color": lane["color"], "width": width}})
     title = "Learning rate per iteration" if field == "it_lr" else "Minibatch loss per iteration"
     if window:
         title += f" (faint: raw; bold: mean of the last {window})"
@@ -502,7 +587,7 @@ def iteration_figure(run: MlpRun, field: str) -> tuple[dict[str, Any], int, floa
             yaxis["range"] = [np.log10(lo) - 0.1, np.log10(hi) + 0.1]
         elif field == "it_lr":
             yaxis["range"] = [min(0.0, lo) * 1.08, max(hi, 0.0) * 1.08 or 1.0]
-    layout = _layout(
+    layout = fig_layout(
         title,
         xaxis={"title": {"text": f"iteration ({ipe} per epoch)"}, "rangemode": "tozero"},
         yaxis=yaxis,
@@ -547,18 +632,18 @@ def _points(run: MlpRun, p: dict[str, Any], first: bool, scale: dict | None) -> 
                     "mode": "markers",
                     "xaxis": p["x"],
                     "yaxis": p["y"],
-                    "name": _plot_text(f"{cname}{name}"),
+                    "name": plot_text(f"{cname}{name}"),
                     "legendgroup": f"{split}{k}",
                     "showlegend": first,
-                    "x": _sig(X[mask, 0]),
-                    "y": _sig(X[mask, 1]),
+                    "x": sig(X[mask, 0]),
+                    "y": sig(X[mask, 1]),
                     "marker": {
                         **color,
                         "symbol": symbol,
                         "size": 9 if hollow else 8,
                         "line": {"width": 2} if hollow else {"color": "#111", "width": 0.8},
                     },
-                    "hovertemplate": f"{_plot_text(cname + name)} point (%{{x:.3g}}, %{{y:.3g}})"
+                    "hovertemplate": f"{plot_text(cname + name)} point (%{{x:.3g}}, %{{y:.3g}})"
                     "<extra></extra>",
                 }
             )
@@ -585,8 +670,8 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
     scale = None
     heat: dict[str, Any] = {
         "type": "heatmap",
-        "x": _sig(xs),
-        "y": _sig(ys),
+        "x": sig(xs),
+        "y": sig(ys),
         "zsmooth": "best",
         "hoverinfo": "skip",
     }
@@ -597,7 +682,7 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
             zmin=0,
             zmax=1,
             colorscale=[[0, mix(c0, 0.45)], [0.5, "#ffffff"], [1, mix(c1, 0.45)]],
-            colorbar={"title": {"text": f"p(class {_plot_text(run.class_name(1))})"}, "len": 0.6},
+            colorbar={"title": {"text": f"p(class {plot_text(run.class_name(1))})"}, "len": 0.6},
         )
     elif kind == "class":
         K = max(2, int(run.meta.get("n_classes") or 2))
@@ -625,8 +710,8 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
                     "type": "contour",
                     "xaxis": p["x"],
                     "yaxis": p["y"],
-                    "x": _sig(xs),
-                    "y": _sig(ys),
+                    "x": sig(xs),
+                    "y": sig(ys),
                     "z": z,
                     "showscale": False,
                     "contours": {"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
@@ -643,14 +728,14 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
         if sm.get("reason") == "diverged":
             sub = f"diverged at epoch {sm.get('stopped_epoch')}: no boundary"
         notes.append(
-            panel_title(p, _plot_text(lane["text"]) + (f"<br><sup>{sub}</sup>" if sub else ""))
+            panel_title(p, plot_text(lane["text"]) + (f"<br><sup>{sub}</sup>" if sub else ""))
         )
         names = run.meta.get("feature_names") or ["x1", "x2"]
         layout[p["xkey"]] = {
             "domain": p["xdomain"],
             "anchor": p["y"],
             "range": [float(xs[0]), float(xs[-1])],
-            "title": {"text": _plot_text(names[0]) if p["bottom"] else ""},
+            "title": {"text": plot_text(names[0]) if p["bottom"] else ""},
             "constrain": "domain",
             "showgrid": False,
         }
@@ -658,7 +743,7 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
             "domain": p["ydomain"],
             "anchor": p["x"],
             "range": [float(ys[0]), float(ys[-1])],
-            "title": {"text": _plot_text(names[1]) if p["col"] == 0 else ""},
+            "title": {"text": plot_text(names[1]) if p["col"] == 0 else ""},
             "scaleanchor": p["x"],
             "constrain": "domain",
             "showgrid": False,
@@ -679,8 +764,8 @@ def _curve_figure(run: MlpRun, xs: np.ndarray, values: np.ndarray, g: dict) -> d
                     "type": "scatter",
                     "mode": "markers",
                     "name": "training points" if split == "train" else "validation points",
-                    "x": _sig(X[:, 0]),
-                    "y": _sig(y[:, 0]),
+                    "x": sig(X[:, 0]),
+                    "y": sig(y[:, 0]),
                     "marker": {
                         "symbol": symbol,
                         "size": 8,
@@ -696,17 +781,17 @@ def _curve_figure(run: MlpRun, xs: np.ndarray, values: np.ndarray, g: dict) -> d
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": _plot_text(lane["text"]),
-                "x": _sig(xs),
-                "y": _sig(values[i]),
+                "name": plot_text(lane["text"]),
+                "x": sig(xs),
+                "y": sig(values[i]),
                 "line": {"color": lane["color"], "width": lw(i, n)},
                 "hovertemplate": "x=%{x:.3g}: %{y:.4g}<extra>%{fullData.name}</extra>",
             }
         )
     names = run.meta.get("feature_names") or ["x"]
-    layout = _layout(
+    layout = fig_layout(
         f"Predictions after epoch {g.get('epoch')}",
-        xaxis={"title": {"text": _plot_text(names[0])}},
+        xaxis={"title": {"text": plot_text(names[0])}},
         yaxis={"title": {"text": "target"}},
         height=560,
     )

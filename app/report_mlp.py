@@ -16,97 +16,11 @@ from typing import Any
 import numpy as np
 
 from app import report_figures as rf
-from app.report import COLOR, _fmt, _params, _swatch, esc, figure_block, page
+from app.report_figures import MlpRun
+from app.report_page import esc, figure_block, fmt, page, params_html, schedule_html, swatch
 
 CLASS_WORDS = ("blue", "red", "green", "yellow", "cyan", "purple", "grey")
 REASONS = {"max_epochs": "trained every epoch", "early_stop": "early stop", "diverged": "diverged"}
-
-
-class MlpRun:
-    """The result's arrays as NumPy (null → NaN), lanes with checked colours, the summary."""
-
-    def __init__(self, config: dict[str, Any], result: dict[str, Any]):
-        self.config = config
-        self.meta = result.get("meta") or {}
-        arrays = dict(result.get("arrays") or {})
-        self.grids = list(arrays.pop("grids", None) or [])
-        self.a = {f: np.asarray(v, dtype=np.float64) for f, v in arrays.items()}
-        self.summary = {s["lane"]: s for s in (result.get("summary") or [])}
-        self.diverged = list(result.get("diverged") or [])
-        self.epochs = self.a.get("epochs", np.zeros(0)).astype(np.int64)
-        self.lanes = []
-        for lane in self.meta.get("lanes", []):
-            color = str(lane.get("color", ""))
-            ok = COLOR.fullmatch(color)
-            self.lanes.append({**lane, "color": color if ok else "#000000", "text": lane["label"]})
-        E = len(self.epochs)
-        for lane, sm in self.summary.items():  # a diverged lane: nothing from that epoch on
-            if sm.get("reason") == "diverged" and sm.get("stopped_epoch") is not None:
-                rows = self.epochs >= sm["stopped_epoch"]
-                for f, a in self.a.items():
-                    if a.ndim >= 2 and a.shape[0] == E and lane < a.shape[1] and f != "active":
-                        a[rows, lane] = np.nan
-        self.layers = list(self.meta.get("layers") or [])
-        self.classify = self.meta.get("task") != "regression"
-        self.has_val = bool(self.meta.get("n_val"))
-
-    def series(self, field: str, lane: int) -> np.ndarray:
-        a = self.a.get(field)
-        return np.full(0, np.nan) if a is None or a.size == 0 else a[:, lane]
-
-    def first_value(self, field: str) -> float | None:
-        """The largest finite value of a field's first row (before any update), if any."""
-        a = self.a.get(field)
-        if a is None or not len(a):
-            return None
-        row = a[0][np.isfinite(a[0])]
-        return float(row.max()) if row.size else None
-
-    def last_row(self, lane: int) -> int | None:
-        """Row of the last epoch this lane trained (its stop), or its last finite row."""
-        y = self.series("train_loss", lane)
-        ok = np.flatnonzero(np.isfinite(y))
-        return int(ok[-1]) if ok.size else None
-
-    def grad_row(self, lane: int) -> int | None:
-        """The lane's last row whose per-layer gradient norms are all finite and > 0."""
-        g = self.a.get("grad_norm")
-        if g is None or g.size == 0:
-            return None
-        rows = np.flatnonzero(np.all(np.isfinite(g[:, lane]) & (g[:, lane] > 0), axis=1))
-        return int(rows[-1]) if rows.size else None
-
-    def grad_ratio(self, lane: int) -> float | None:
-        """First layer's gradient norm over the last layer's, at `grad_row`."""
-        g, r = self.a.get("grad_norm"), self.grad_row(lane)
-        if g is None or r is None or g.shape[2] < 2:
-            return None
-        return float(g[r, lane, 0] / g[r, lane, -1])
-
-    def last_grid(self) -> dict[str, Any] | None:
-        return max(self.grids, key=lambda g: g.get("epoch", 0)) if self.grids else None
-
-    def class_name(self, k: int) -> str:
-        names = self.meta.get("class_names") or []
-        return str(names[k]) if k < len(names) else str(k)
-
-    def stop_phrase(self, lane: dict[str, Any]) -> str:
-        s = self.summary.get(lane["lane"], {})
-        ep = s.get("stopped_epoch")
-        if s.get("reason") == "early_stop":
-            patience = (self.config.get("early_stopping") or {}).get("patience")
-            restored = (
-                f"; the weights of epoch {s.get('best_epoch')} were restored"
-                if s.get("restored_best")
-                else ""
-            )
-            return f"stopped early at epoch {ep} after {patience} epochs without improvement" + (
-                restored
-            )
-        if s.get("reason") == "diverged":
-            d = s.get("diverged_at") or {}
-            return f"diverged at epoch {ep} (iteration {d.get('iteration', '?')})"
-        return f"trained all {ep} epochs"
 
 
 # ---------------------------------------------------------------------------- text
@@ -116,14 +30,14 @@ def _at(run: MlpRun, field: str, lane: int, row: int | None, pct: bool = False) 
     y = run.series(field, lane)
     if row is None or row >= len(y) or not np.isfinite(y[row]):
         return "–"
-    return f"{y[row]:.1%}" if pct else _fmt(y[row], 3)
+    return f"{y[row]:.1%}" if pct else fmt(y[row], 3)
 
 
 def _cut(cap: float | None) -> str:
     if cap is None:
         return ""
     return (
-        f" The y axis stops at {_fmt(cap, 3)}, far above the untrained network's loss: "
+        f" The y axis stops at {fmt(cap, 3)}, far above the untrained network's loss: "
         "higher values (a diverging lane) run off the top."
     )
 
@@ -139,7 +53,7 @@ def _loss_text(run: MlpRun, log: bool) -> str:
         if run.has_val:
             text += (
                 f"; validation loss {_at(run, 'val_loss', i, 0)} → {_at(run, 'val_loss', i, row)}"
-                f", lowest {_fmt(s.get('best_val_loss'), 3)} at epoch {s.get('best_epoch')}"
+                f", lowest {fmt(s.get('best_val_loss'), 3)} at epoch {s.get('best_epoch')}"
             )
         parts.append(f"{text}; {esc(run.stop_phrase(lane))}")
     axis = "logarithmic" if log else "linear (some losses are ≤ 0)"
@@ -168,12 +82,10 @@ def _grad_text(run: MlpRun) -> str:
         if g is None or r is None:
             parts.append(f"{esc(lane['text'])}: no finite gradient norm")
             continue
-        norms = ", ".join(
-            f"layer {k + 1} {_fmt(g[r, i, k], 3)}" for k in range(min(g.shape[2], 12))
-        )
+        norms = ", ".join(f"layer {k + 1} {fmt(g[r, i, k], 3)}" for k in range(min(g.shape[2], 12)))
         text = f"{esc(lane['text'])} at epoch {run.epochs[r]}: {norms}"
         if ratio is not None:
-            text += f"; layer 1 / last layer = {_fmt(ratio, 2)}"
+            text += f"; layer 1 / last layer = {fmt(ratio, 2)}"
             if ratio < 0.01:
                 text += " (vanishing gradients: the first layer barely learns)"
             elif ratio > 100:
@@ -190,13 +102,13 @@ def _hist_text(run: MlpRun) -> str:
             break
         size = layer["fan_in"] * layer["fan_out"]
         rms = [
-            f"{esc(lane['text'])} {_fmt(w[row, lane['lane'], k] / np.sqrt(size), 3)}"
+            f"{esc(lane['text'])} {fmt(w[row, lane['lane'], k] / np.sqrt(size), 3)}"
             for lane in run.lanes
             if (row := run.last_row(lane["lane"])) is not None
         ]
         parts.append(
             f"layer {layer['layer']} ({layer['fan_in']}×{layer['fan_out']} = {size} weights): "
-            f"RMS weight {_fmt(w[0, 0, k] / np.sqrt(size), 3)} at the start, at the end "
+            f"RMS weight {fmt(w[0, 0, k] / np.sqrt(size), 3)} at the start, at the end "
             + ", ".join(rms)
         )
     return (
@@ -222,18 +134,18 @@ def _iteration_text(run: MlpRun, field: str, window: int) -> str:
             sched = (run.config["optimizers"][i].get("schedule") or {}).get("name", "constant")
             lo, hi = np.nanmin(y[ok]), np.nanmax(y[ok])
             span = (
-                f"lr {_fmt(lo, 3)} throughout"
+                f"lr {fmt(lo, 3)} throughout"
                 if lo == hi
-                else f"lr {_fmt(y[first], 3)} at iteration {int(x[first])} to {_fmt(y[last], 3)} "
-                f"at iteration {int(x[last])} (between {_fmt(lo, 3)} and {_fmt(hi, 3)})"
+                else f"lr {fmt(y[first], 3)} at iteration {int(x[first])} to {fmt(y[last], 3)} "
+                f"at iteration {int(x[last])} (between {fmt(lo, 3)} and {fmt(hi, 3)})"
             )
             parts.append(f"{esc(lane['text'])}: {esc(sched)} schedule, {span}")
         else:
             tail = y[max(first, last - ipe + 1) : last + 1]
             parts.append(
-                f"{esc(lane['text'])}: {_fmt(y[first], 3)} at iteration {int(x[first])}; over "
-                f"its last epoch between {_fmt(np.nanmin(tail), 3)} and "
-                f"{_fmt(np.nanmax(tail), 3)} (mean {_fmt(np.nanmean(tail), 3)})"
+                f"{esc(lane['text'])}: {fmt(y[first], 3)} at iteration {int(x[first])}; over "
+                f"its last epoch between {fmt(np.nanmin(tail), 3)} and "
+                f"{fmt(np.nanmax(tail), 3)} (mean {fmt(np.nanmean(tail), 3)})"
             )
     note = f" Bold lines: the mean of the last {window} iterations." if window else ""
     if len(x) > rf.MAX_POINTS:
@@ -282,7 +194,7 @@ def _boundary_text(run: MlpRun) -> str:
         elif v is None or v != v:
             shown_v = f"{label} –"
         else:
-            shown_v = f"{label} " + (f"{v:.1%}" if run.classify else _fmt(v, 3))
+            shown_v = f"{label} " + (f"{v:.1%}" if run.classify else fmt(v, 3))
         parts.append(f"{esc(lane['text'])}: {shown_v}")
     return head + ". " + "; ".join(parts) + "."
 
@@ -353,11 +265,11 @@ def _optimizers_html(run: MlpRun) -> str:
     for i, o in enumerate(run.config["optimizers"]):
         lane = run.lanes[i] if i < len(run.lanes) else None
         sched = o.get("schedule")
-        sched_text = f"{esc(sched['name'])} {_params(sched.get('params'))}" if sched else "constant"
+        sched_text = schedule_html(sched)
         rows.append(
-            f"<tr><td>{_swatch(lane) if lane else ''}{esc(lane['text'] if lane else o['name'])}"
-            f"</td><td>{esc(o['name'])}</td><td>{_params(o.get('params'))}</td>"
-            f"<td>{sched_text}</td><td>{_fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
+            f"<tr><td>{swatch(lane) if lane else ''}{esc(lane['text'] if lane else o['name'])}"
+            f"</td><td>{esc(o['name'])}</td><td>{params_html(o.get('params'))}</td>"
+            f"<td>{sched_text}</td><td>{fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
             "</td></tr>"
         )
     return (
@@ -388,14 +300,14 @@ def _summary_html(run: MlpRun) -> str:
         if s.get("reason") == "early_stop" and s.get("restored_best"):
             reason += f" (epoch {s.get('best_epoch')} restored)"
         cells = [s["best_epoch"] if s.get("best_epoch") is not None else "–"]
-        cells += [_fmt(s.get("best_val_loss"))]
+        cells += [fmt(s.get("best_val_loss"))]
         cells += [pct(s.get("best_val_acc"))] if run.classify else []
         keys = ["train", "val"] if run.has_val else ["train"]
-        cells += [_fmt(s.get(f"final_{k}_loss")) for k in keys]
+        cells += [fmt(s.get(f"final_{k}_loss")) for k in keys]
         cells += [pct(s.get(f"final_{k}_acc")) for k in keys] if run.classify else []
         cells += [s.get("stopped_epoch", "–")]
         rows.append(
-            f"<tr><th scope=row>{_swatch(lane)}{esc(lane['text'])}</th>"
+            f"<tr><th scope=row>{swatch(lane)}{esc(lane['text'])}</th>"
             + "".join(f"<td class=num>{c}</td>" for c in cells)
             + f"<td>{esc(reason)}</td></tr>"
         )

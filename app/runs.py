@@ -468,31 +468,30 @@ class RunManager:
         loop.call_soon_threadsafe(wake)
 
     def _live(self, run_id: str) -> Run | None:
+        """The run in memory, unless it was deleted (its store row is gone too)."""
         run = self.runs.get(run_id)
         return run if run is None or not run.deleted else None
 
     def get(self, run_id: str, touch: bool = True) -> dict[str, Any] | None:
         """A run's info; `touch` counts as watching it (keeps it from the idle timeout)."""
-        run = self.runs.get(run_id)
+        run = self._live(run_id)
         if run is not None:
-            if run.deleted:
-                return None
             if touch:
                 run.last_seen = time.monotonic()
             return run.info()
         return self.store.get(run_id)
 
     def events(self, run_id: str) -> list[Event] | None:
-        run = self.runs.get(run_id)
+        run = self._live(run_id)
         if run is not None:
-            return list(run.events) if run.status not in ACTIVE and not run.deleted else None
+            return list(run.events) if run.status not in ACTIVE else None
         return self.store.events(run_id)
 
     async def log_length(self, run_id: str) -> int:
         """How many events the run has logged so far (0: unknown run)."""
-        run = self.runs.get(run_id)
+        run = self._live(run_id)
         if run is not None:
-            return 0 if run.deleted else len(run.events)
+            return len(run.events)
         return len(await asyncio.to_thread(self.store.events, run_id) or [])
 
     def cancel(self, run_id: str) -> dict[str, Any] | None:

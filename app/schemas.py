@@ -29,20 +29,21 @@ def _whole(v: Any) -> Any:
 WHOLE = BeforeValidator(_whole)  # with Field(strict=True) on every integer of a request
 
 
-def Whole(ge: int, le: int, **field: Any) -> Any:  # noqa: N802 - a type, as Annotated is
+def Whole(ge: int | None, le: int | None, **field: Any) -> Any:  # noqa: N802 - a type, as Annotated is
     """A request's integer in [ge, le]: strict (no strings, no booleans), 300.0 taken."""
     return Annotated[int, Field(strict=True, ge=ge, le=le, **field), WHOLE]
 
 
-Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+def Real(**field: Any) -> Any:  # noqa: N802 - a type, as Annotated is
+    """A request's finite number (bounds as Field's ge, gt, le): no strings, no booleans."""
+    return Annotated[float, Field(strict=True, allow_inf_nan=False, **field)]
+
+
+Finite = Real()
 
 
 def _bounded(p: Param, base: Any) -> Any:
-    return (
-        Annotated[base, Field(strict=True, ge=p.low, le=p.high, allow_inf_nan=False)]
-        if base is float
-        else Annotated[base, Field(strict=True, ge=p.low, le=p.high), WHOLE]
-    )
+    return Real(ge=p.low, le=p.high) if base is float else Whole(p.low, p.high)
 
 
 def _field_type(p: Param) -> Any:
@@ -121,7 +122,7 @@ def _optimizer_models(schedule: Any, prefix: str = "") -> list[type[BaseModel]]:
                 params=(params, Field(default_factory=params)),
                 schedule=(schedule | None, None),
                 clip_norm=(
-                    Annotated[float, Field(strict=True, gt=0, le=1e6, allow_inf_nan=False)] | None,
+                    Real(gt=0, le=1e6) | None,
                     Field(None, description="clip each lane's gradient norm (off: null)"),
                 ),
                 label=(Annotated[str, Field(max_length=60)] | None, None),
@@ -172,13 +173,13 @@ class NoiseSpec(BaseModel):
     """Gradient noise: σ, or a simulated minibatch (σ/√batch_size, σ = 1 if not given)."""
 
     model_config = STRICT
-    sigma: Annotated[float, Field(strict=True, ge=0, le=1000, allow_inf_nan=False)] | None = None
+    sigma: Real(ge=0, le=1000) | None = None
     batch_size: Whole(1, 100_000) | None = None
 
 
 Point = tuple[
-    Annotated[float, Field(strict=True, ge=-1e6, le=1e6, allow_inf_nan=False)],
-    Annotated[float, Field(strict=True, ge=-1e6, le=1e6, allow_inf_nan=False)],
+    Real(ge=-1e6, le=1e6),
+    Real(ge=-1e6, le=1e6),
 ]
 
 

@@ -27,6 +27,12 @@ def fail(loc: list[Any], msg: str) -> HTTPException:
     )
 
 
+def at_most(loc: list[Any], value: float, limit: float, unit: str = "") -> None:
+    """The server's limit on one field: `steps: at most 5000 steps on this server`."""
+    if value > limit:
+        raise fail(loc, f"at most {limit}{' ' + unit if unit else ''} on this server")
+
+
 async def prepare_surface(ref: dict[str, Any], analyses: Analyses, s: Settings) -> None:
     """A formula surface's analysis, off the event loop and within the server's budget
     (then `check_surface_run` finds it cached); a catalogue surface needs none."""
@@ -41,12 +47,9 @@ async def prepare_surface(ref: dict[str, Any], analyses: Analyses, s: Settings) 
 
 def check_surface_run(config: dict[str, Any], s: Settings) -> None:
     n_opt, n_start, steps = len(config["optimizers"]), len(config["starts"]), config["steps"]
-    if n_opt > s.max_optimizers:
-        raise fail(["optimizers"], f"at most {s.max_optimizers} optimizers on this server")
-    if n_start > s.max_starts:
-        raise fail(["starts"], f"at most {s.max_starts} start points on this server")
-    if steps > s.max_steps:
-        raise fail(["steps"], f"at most {s.max_steps} steps on this server")
+    at_most(["optimizers"], n_opt, s.max_optimizers, "optimizers")
+    at_most(["starts"], n_start, s.max_starts, "start points")
+    at_most(["steps"], steps, s.max_steps, "steps")
     if n_opt * n_start * steps > s.max_lane_steps:
         raise fail(
             ["steps"],
@@ -79,10 +82,7 @@ def check_surface_run(config: dict[str, Any], s: Settings) -> None:
 
 
 def _check_length(text: str, s: Settings) -> None:
-    if len(text) > s.max_formula_length:
-        raise fail(
-            ["surface", "formula"], f"at most {s.max_formula_length} characters on this server"
-        )
+    at_most(["surface", "formula"], len(text), s.max_formula_length, "characters")
 
 
 def _text(e: Exception) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.surfaces import Surface
+from engine.surface import Surface
 
 MAX_POINTS = 50
 KINDS = ("min", "saddle", "max")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from engine import critical, registry
-from engine.surfaces import Domain, Fn, Surface
+from engine.surface import Domain, Fn, Surface
 
 PI = np.pi
 TAU = 2.0 * np.pi

@@ -15,7 +15,7 @@ from app.deps import AnalysesDep, SettingsDep
 from app.formulas import AnalysisTooLong
 from app.jsonutil import ORJSONResponse
 from app.schemas import FormulaCheck, FormulaResult, Problem
-from app.validation import fail
+from app.validation import at_most
 from engine import critical, formula, registry, surfaces
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -129,10 +129,8 @@ async def check_formula(body: FormulaCheck, analyses: AnalysesDep, settings: Set
     `values` tells where f is usable (fractions of the domain: finite, overflow, undefined,
     clipped in the picture) and `warning` says in a sentence when it overflows somewhere.
     """
-    if body.grid_n > settings.max_grid_n:
-        raise fail(["grid_n"], f"at most {settings.max_grid_n} on this server")
-    if len(body.formula) > settings.max_formula_length:
-        raise fail(["formula"], f"at most {settings.max_formula_length} characters on this server")
+    at_most(["grid_n"], body.grid_n, settings.max_grid_n)
+    at_most(["formula"], len(body.formula), settings.max_formula_length, "characters")
     try:  # the analysis in a helper process; the grid and the report in a thread
         await analyses.prepare(body.formula, body.domain)
     except AnalysisTooLong as e:

@@ -23,7 +23,7 @@ from app import presets as preset_data
 from app.deps import SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.mlpjob import _digits_bytes, check_mlp_run, make_data
-from app.schemas import STRICT, MlpDataset, MlpRun, Problem, Whole, _params_model
+from app.schemas import STRICT, MlpDataset, MlpRun, Problem, Real, Whole, _params_model
 from app.validation import fail
 from engine import activations, lessons, losses, mlp, optimizers, registry
 
@@ -149,8 +149,8 @@ class TrainingStepRequest(BaseModel):
 
 class Ts(BaseModel):
     model_config = STRICT
-    low: Annotated[float, Field(strict=True, ge=-10, le=10, allow_inf_nan=False)] = -1.0
-    high: Annotated[float, Field(strict=True, ge=-10, le=10, allow_inf_nan=False)] = 1.0
+    low: Real(ge=-10, le=10) = -1.0
+    high: Real(ge=-10, le=10) = 1.0
     count: Whole(3, 1001) = 201
 
     @model_validator(mode="after")
@@ -189,10 +189,10 @@ class GradientCheckRequest(BaseModel):
     activation: Activation = "tanh"  # type: ignore[valid-type]
     init: Init = "xavier_normal"  # type: ignore[valid-type]
     loss: LossName = "cross_entropy"  # type: ignore[valid-type]
-    l1: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
-    l2: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 0.0
+    l1: Real(ge=0, le=1) = 0.0
+    l2: Real(ge=0, le=1) = 0.0
     n_examples: Whole(1, 64) = 16
-    eps: Annotated[float, Field(strict=True, ge=1e-8, le=1e-2, allow_inf_nan=False)] = 1e-5
+    eps: Real(ge=1e-8, le=1e-2) = 1e-5
     seed: Seed = 0
 
 

@@ -53,9 +53,9 @@ _NAME = "(?:" + "|".join(sorted(ALL_FIELDS)) + ")"
 FIELDS_PATTERN = f"^{_NAME}(?:,{_NAME})*$"
 
 
-def fields_query(description: str = FIELDS_DOC):
+def fields_query():
     return Query(
-        description=description, max_length=200, json_schema_extra={"pattern": FIELDS_PATTERN}
+        description=FIELDS_DOC, max_length=200, json_schema_extra={"pattern": FIELDS_PATTERN}
     )
 
 

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from app import jsonutil, localrun
-from app.report import PLOTLY_JS, render_report
+from app.report import render_report
+from app.report_page import PLOTLY_JS
 from app.settings import Settings
 
 EVIL = "<script>alert(1)</script>"

@@ -492,3 +492,8 @@ def test_fields_follow_the_documented_pattern_exactly(client):
         documented = re.fullmatch(pattern, fields) is not None
         status = client.get(f"/api/runs/{rid}", params={"fields": fields}).status_code
         assert status == (200 if documented else 422), fields
+
+
+def test_the_page_answers_head_like_a_static_file(client):
+    r = client.head("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
