@@ -56,6 +56,7 @@ bench-service: $(VENV)/.test
 	$(PY) bench/stream.py
 	$(PY) bench/load.py
 	$(PY) bench/memory.py
+	$(PY) bench/formulas.py
 
 bench-ui: $(VENV)/.test
 	$(PY) bench/ui.py

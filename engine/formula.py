@@ -24,6 +24,7 @@ import keyword
 import math
 import numbers
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -174,6 +175,13 @@ def _check_tokens(tokens: list[_Token]) -> None:
 # --- parsing: Python's parser, then a whitelist walk --------------------------------------
 
 
+# CPython 3.11 keeps the AST constructor's recursion depth per interpreter, not per thread, so
+# ast.parse in two threads at once can fail with "SystemError: AST constructor recursion
+# depth mismatch" (python/cpython#106905); the service parses formulas in threads (seen under
+# bench/formulas.py). Parsing is microseconds: one at a time costs nothing.
+_AST_LOCK = threading.Lock()
+
+
 def _parse(text: object) -> tuple[ast.expr, list[int]]:
     """Check `text` and parse it; also return the user's column for each parsed character."""
     if not isinstance(text, str):
@@ -188,7 +196,8 @@ def _parse(text: object) -> tuple[ast.expr, list[int]]:
     source = text[start:].replace("^", "**")  # "^" is power, with the precedence of "**"
     cols = [i + 1 for i in range(start, len(text)) for _ in range(2 if text[i] == "^" else 1)]
     try:
-        tree = ast.parse(source, mode="eval")
+        with _AST_LOCK:
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
         offset = getattr(exc, "offset", None)
         col = cols[min(max(offset - 1, 0), len(cols) - 1)] if isinstance(offset, int) else None
