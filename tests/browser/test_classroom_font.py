@@ -63,32 +63,52 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 WEB_FONT = "Noto Sans CJK KR"  # the family name inside the bundled files
 
 
+class _Redrawn(Exception):
+    """A node of the snapshot left the document while it was checked (a chart redrew)."""
+
+
+def _walk(cdp) -> tuple[int, list]:
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]
+    checked, bad = 0, []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = node.get("children", [])
+        stack.extend(kids)
+        own = "".join(k.get("nodeValue", "") for k in kids if k.get("nodeType") == 3)
+        if node.get("nodeType") != 1 or not HANGUL.search(own):
+            continue
+        try:
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+        except Exception as e:  # playwright's Error: the node was replaced after the snapshot
+            if "Could not find node" in str(e):
+                raise _Redrawn from e
+            raise
+        if not fonts:  # not laid out (hidden)
+            continue
+        checked += 1
+        if not any(f["familyName"] == WEB_FONT and f["isCustomFont"] for f in fonts):
+            bad.append((node["nodeName"], own.strip()[:40], [f["familyName"] for f in fonts]))
+    return checked, bad
+
+
 def drawn_without_the_web_font(page) -> tuple[int, list]:
     """(elements whose own text holds Hangul and is laid out, those of them drawn without the
-    bundled font), from CSS.getPlatformFontsForNode: the fonts that actually drew the text."""
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]
-        checked, bad = 0, []
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            kids = node.get("children", [])
-            stack.extend(kids)
-            own = "".join(k.get("nodeValue", "") for k in kids if k.get("nodeType") == 3)
-            if node.get("nodeType") != 1 or not HANGUL.search(own):
-                continue
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
-            if not fonts:  # not laid out (hidden)
-                continue
-            checked += 1
-            if not any(f["familyName"] == WEB_FONT and f["isCustomFont"] for f in fonts):
-                bad.append((node["nodeName"], own.strip()[:40], [f["familyName"] for f in fonts]))
-        return checked, bad
-    finally:
-        cdp.detach()
+    bundled font), from CSS.getPlatformFontsForNode: the fonts that actually drew the text.
+
+    A chart that redraws while the snapshot is walked replaces its text nodes; the walk then
+    starts again on a fresh snapshot (every node of the one that counts is checked)."""
+    for attempt in range(6):
+        cdp = page.context.new_cdp_session(page)
+        try:
+            return _walk(cdp)
+        except _Redrawn:
+            page.wait_for_timeout(250 * (attempt + 1))
+        finally:
+            cdp.detach()
+    raise AssertionError("the page kept redrawing: no stable snapshot to check in 6 tries")
 
 
 def assert_all_hangul_uses_the_web_font(page) -> None:
