@@ -1,4 +1,11 @@
-"""The FastAPI app: lifespan, routers, then the front end (static files and Plotly.js)."""
+"""The FastAPI app: lifespan, routers, then the front end (static files and Plotly.js).
+
+`create_app(settings)` builds one (tests build their own); the module-level `app` is what
+`uvicorn app.main:app` and `fastapi run app/main.py` serve, with the settings of the
+environment (DESCENTLAB_*). `descentlab serve` builds its own app and adds the graceful
+shutdown of app/server.py. Behind uvicorn's CLI, pass `--no-proxy-headers` unless a proxy
+is in front (uvicorn otherwise trusts X-Forwarded-For from 127.0.0.1: see README).
+"""
 
 from __future__ import annotations
 
@@ -141,3 +148,6 @@ def _openapi_from_settings(app: FastAPI, settings: Settings) -> None:
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+app = create_app()  # for `uvicorn app.main:app` and `fastapi run app/main.py`

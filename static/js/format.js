@@ -58,11 +58,6 @@ export function plain(v) {
   return s;
 }
 
-/** A speed factor "0.5×". */
-export function fmtSpeed(v) {
-  return `${plain(v)}\u00d7`;
-}
-
 /** Seconds "0.15 s" / milliseconds "85 ms". */
 export function fmtDuration(seconds) {
   const s = finite(seconds);

@@ -114,14 +114,6 @@ export function paramToInput(spec, value) {
   return String(value);
 }
 
-/** Clamp a number into a spec's bounds (for sliders and URL repair). */
-export function clampToSpec(spec, x) {
-  let v = x;
-  if (spec.low !== null && spec.low !== undefined) v = Math.max(spec.low, v);
-  if (spec.high !== null && spec.high !== undefined) v = Math.min(spec.high, v);
-  return spec.type === "int" ? Math.round(v) : v;
-}
-
 /** Slider position 0..1000 ↔ value, logarithmic when the spec says `log`. */
 export const SLIDER_MAX = 1000;
 

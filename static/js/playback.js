@@ -105,8 +105,3 @@ export function clampSpeed(s) {
   return Number.isFinite(x) ? Math.min(10, Math.max(0.1, x)) : 1;
 }
 
-/** The next faster/slower preset speed. */
-export function nextSpeed(current, dir) {
-  if (dir > 0) return SPEEDS.find((s) => s > current + 1e-9) ?? SPEEDS[SPEEDS.length - 1];
-  return [...SPEEDS].reverse().find((s) => s < current - 1e-9) ?? SPEEDS[0];
-}

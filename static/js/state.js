@@ -9,6 +9,7 @@ import { plain } from "./format.js";
 import { decodeEntry, decodeLane, encodeEntry, encodeLane, makeLane, q } from "./lane.js";
 import { decodeMlp, defaultMlp, encodeMlp } from "./mlp/url.js";
 import { paramDefaults } from "./params.js";
+import { inDomain } from "./surfacemath.js";
 
 export { decodeLane, encodeLane, makeLane, mlpOnly } from "./lane.js";
 
@@ -200,7 +201,7 @@ export function hasRace(query) {
 /** Whether every start lies inside a domain [[x0, x1], [y0, y1]]. */
 export function inDomainAll(starts, domain) {
   if (!domain) return true;
-  return starts.every(([x, y]) => x >= domain[0][0] && x <= domain[0][1] && y >= domain[1][0] && y <= domain[1][1]);
+  return starts.every((xy) => inDomain(xy, domain));
 }
 
 /** The key of a lane in a surface's `suggested_lr`: SGD with momentum is "momentum". */

@@ -133,12 +133,6 @@ export function inDomain(xy, domain) {
     && xy[1] >= domain[1][0] && xy[1] <= domain[1][1];
 }
 
-/** A linear map from data to pixels for one axis ([d0, d1] → [p0, p1]). */
-export function linearMap(d0, d1, p0, p1) {
-  const k = (p1 - p0) / (d1 - d0 || 1);
-  return { to: (d) => p0 + (d - d0) * k, from: (p) => d0 + (p - p0) / k };
-}
-
 /**
  * The y range of a linear chart that a diverging lane cannot squash: within `factor` × the
  * largest starting magnitude around the starting values (a lane beyond that has blown up;

@@ -24,8 +24,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(tmp_path, **extra_env: str):
-    """`python -m app.cli serve` on a free port; yields (base URL, process, log file)."""
+def running(tmp_path, command: tuple[str, ...] = ("-m", "app.cli", "serve"), **extra_env: str):
+    """`python -m app.cli serve` (or another command) on a free port; yields (base URL,
+    process, log file)."""
     port = free_port()
     env = {
         **os.environ,
@@ -36,7 +37,7 @@ def running(tmp_path, **extra_env: str):
     }
     log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        [sys.executable, *command, "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -65,6 +66,25 @@ def running(tmp_path, **extra_env: str):
 def server(tmp_path):
     with running(tmp_path) as started:
         yield started
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("-m", "uvicorn", "app.main:app", "--no-proxy-headers"),
+        ("-m", "fastapi", "run", "app/main.py", "--host", "127.0.0.1"),
+    ],
+    ids=["uvicorn app.main:app", "fastapi run app/main.py"],
+)
+def test_the_module_level_app_serves_the_dashboard_and_runs(tmp_path, command):
+    """What FastAPI users type: the module-level ASGI app serves the page, Plotly and a run."""
+    with running(tmp_path, command) as (base, _proc, _log):
+        page = httpx.get(base + "/", timeout=5)
+        assert page.status_code == 200 and "DescentLab" in page.text
+        assert httpx.get(base + "/vendor/plotly.min.js", timeout=5).status_code == 200
+        made = httpx.post(base + "/api/runs?wait=true", json=race(steps=50), timeout=30)
+        assert made.status_code == 201, made.text
+        assert made.json()["status"] == "done"
 
 
 def log_text(log) -> str:

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { rateRange } from "../../static/js/chart_fig.js";
-import { finite, fmt, fmtDuration, fmtSpeed, fmtXY, norm2, plain } from "../../static/js/format.js";
+import { finite, fmt, fmtDuration, fmtXY, norm2, plain } from "../../static/js/format.js";
 
 test("fmt keeps three significant digits with a real minus sign", () => {
   assert.equal(fmt(3.14159), "3.14");
@@ -36,7 +36,6 @@ test("finite, norm2, speed and duration helpers", () => {
   assert.equal(finite(Infinity), null);
   assert.equal(norm2([3, 4]), 5);
   assert.equal(norm2([3, null]), null);
-  assert.equal(fmtSpeed(0.5), "0.5\u00d7");
   assert.equal(fmtDuration(0.085), "85 ms");
   assert.equal(fmtDuration(2.5), "2.5 s");
 });
