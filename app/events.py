@@ -4,7 +4,7 @@ A run's log is a list of `Event`s whose ids are their positions. Stored logs are
 per event (`id<TAB>name<TAB>json`), zlib-compressed; compact JSON never holds a raw newline.
 
 A `frame` event also remembers where each of its top-level values lies in its bytes, so a
-whole result can be spliced from the frames' bytes (`jobs.result_from_events(raw=True)`)
+whole result can be spliced from the frames' bytes (`results.result_from_events(raw=True)`)
 instead of decoding and re-encoding every number.
 """
 

@@ -1,9 +1,9 @@
 """Run a config file on this machine exactly as the service would, for `descentlab run`.
 
 The file is the body of `POST /api/runs`, a surface race or an MLP training. It is validated
-by the same pydantic model and the same limit and engine checks (`check_surface_run`,
-`check_mlp_run`), computed by the same job (`app.jobs.surface_job`, `app.mlpjob.mlp_job`),
-and its events are collected into the same result document the service returns.
+by the same pydantic model and the same limit and engine checks, computed by the same job
+(each kind's `check` and `job` in app/kinds/), and its events are collected into the same
+result document the service returns.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 from fastapi import HTTPException
 from pydantic import TypeAdapter, ValidationError
 
-from app import jobs, mlpjob
+from app import results
 from app.errors import field_name
 from app.events import Event
+from app.kinds import kind_of
 from app.schemas import RunRequest
 from app.settings import Settings
-from app.validation import check_surface_run
 
 ADAPTER: TypeAdapter = TypeAdapter(RunRequest)
 NOUNS = {"optimizers": "optimizer", "schedule": "schedule", "dataset": "dataset", "": "kind"}
@@ -79,10 +79,7 @@ def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
         extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         raise ConfigError(lines[0] + extra, lines[1:]) from None
     try:
-        if config["kind"] == "mlp":
-            mlpjob.check_mlp_run(config, settings)
-        else:
-            check_surface_run(config, settings)
+        kind_of(config).check(config, settings)
     except HTTPException as e:
         detail = e.detail if isinstance(e.detail, dict) else {"message": str(e.detail)}
         raise ConfigError(_with_hint(str(detail.get("message", "invalid config")))) from None
@@ -155,24 +152,21 @@ def run_config(
     holds.
     """
     events: list[Event] = []
-    mlp = config["kind"] == "mlp"
+    kind = kind_of(config)
 
     def emit(event: str, data: dict[str, Any]) -> None:
         events.append(Event.make(len(events), event, data))
         if event == "frame" and on_step is not None:
-            if mlp:
-                if len(data["epochs"]):
-                    on_step(int(data["epochs"][-1]))
-            else:
-                on_step(data["start"] + data["rows"] - 1)
+            last = kind.last_step(data)
+            if last is not None:
+                on_step(last)
 
     t0 = time.monotonic()
-    job = mlpjob.mlp_job if mlp else jobs.surface_job
-    out = job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
+    out = kind.job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
     emit("done", {"status": "done", "summary": out["summary"], "elapsed_s": time.monotonic() - t0})
     return events
 
 
 def result_document(config: dict[str, Any], events: list[Event]) -> dict[str, Any]:
     """What `--out` writes: the config and the service's result (meta, arrays, summary)."""
-    return {"config": config, **jobs.result_from_events(events)}
+    return {"config": config, **results.result_from_events(events)}

@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app import jobs
+from app.kinds import Stop, kind_of
 from app.priority import lower_priority
 
 POLL_S = 0.02  # how often the relay looks at the stop flag while a worker computes
-PRELOAD = ["app.jobs", "app.mlpjob", "engine.simulate", "engine.train"]
+PRELOAD = ["app.kinds", "engine.simulate", "engine.train"]
 
 
 def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a child process
@@ -45,7 +45,6 @@ def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a chi
 def _one_job(conn, flags, slot, kind, run_id, config, interval, meta_sent, limit, waited):
     """One job in a worker: its events sent as they come; the last message, returned. The
     time limit counts from admission: `waited` seconds of it went by in the queue."""
-    from app import mlpjob
     from app.events import Event
 
     t0 = time.monotonic() - waited
@@ -56,15 +55,14 @@ def _one_job(conn, flags, slot, kind, run_id, config, interval, meta_sent, limit
 
     def checkpoint() -> None:
         if flags[slot]:
-            raise jobs.Stop("cancelled", "stopped")
+            raise Stop("cancelled", "stopped")
         if time.monotonic() - t0 > limit:
-            raise jobs.Stop("failed", f"the run exceeded its time limit of {limit:g} s")
+            raise Stop("failed", f"the run exceeded its time limit of {limit:g} s")
 
     try:
-        job = jobs.surface_job if kind == "surface" else mlpjob.mlp_job
-        out = job(run_id, config, emit, checkpoint, interval, meta_sent=meta_sent)
+        out = kind_of(kind).job(run_id, config, emit, checkpoint, interval, meta_sent=meta_sent)
         return ("done", out["summary"])
-    except jobs.Stop as stop:
+    except Stop as stop:
         return ("stop", stop.status, stop.message)
     except Exception as exc:  # noqa: BLE001 - the parent reports a message, no traceback
         return ("fail", type(exc).__name__)
@@ -116,11 +114,11 @@ class ComputePool:
         limit: float,
         waited: float = 0.0,
     ) -> dict[str, Any]:
-        """Run one job in a free worker; returns {"summary": ...} or raises jobs.Stop."""
+        """Run one job in a free worker; returns {"summary": ...} or raises Stop."""
         while True:  # wait for a worker, but give up if the run is stopped meanwhile
             stop = should_stop()
             if stop is not None or self.closed:
-                raise jobs.Stop(*(stop or ("interrupted", "the server is shutting down")))
+                raise Stop(*(stop or ("interrupted", "the server is shutting down")))
             try:
                 slot = self.free.get(timeout=POLL_S * 5)
                 break
@@ -164,7 +162,7 @@ class ComputePool:
                 return {"summary": msg[1]}
             elif msg[0] == "stop":
                 asked = should_stop()
-                raise jobs.Stop(*(asked or (msg[1], msg[2])))
+                raise Stop(*(asked or (msg[1], msg[2])))
             else:
                 raise WorkerError(f"the run failed: {msg[1]}")
 

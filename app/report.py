@@ -1,6 +1,6 @@
 """A standalone HTML report of a run: Plotly figures, tables and text summaries.
 
-    html = render_report(config, result)   # result: jobs.result_from_events(events)
+    html = render_report(config, result)   # result: results.result_from_events(events)
 
 Surface races are drawn here; MLP runs by app.report_mlp (figures in app.report_figures);
 both build on the page shell and helpers in app.report_page, which imports neither.
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from app import jobs
+from app.kinds import race
 from app.report_mlp import render_mlp_report
 from app.report_page import (
     COLOR,
@@ -110,7 +110,7 @@ class _Run:
 
 
 def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
-    surface = jobs.build_surface(run.config["surface"])
+    surface = race.build_surface(run.config["surface"])
     grid = grid_of(surface, GRID_N)
     z = np.asarray(grid["z"], dtype=np.float64)
     (x0, x1), (y0, y1) = surface.domain

@@ -1,7 +1,7 @@
 """The standalone HTML report of an MLP run: what was trained, how each optimizer did, and
 the charts (figures in app.report_figures), each with a text summary for screen readers.
 
-    html = render_mlp_report(config, result)   # result: jobs.result_from_events(events)
+    html = render_mlp_report(config, result)   # result: results.result_from_events(events)
 
 Same rules as the surface report (app.report): offline (Plotly inlined), every user string
 escaped, colours from the run's meta. Rows of a lane after it stopped are NaN (null in a

@@ -20,9 +20,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import jobs, jsonutil, mlpjob
+from app import jsonutil
 from app.events import Event
 from app.fairqueue import FairQueue
+from app.kinds import Stop, kind_of, race
 from app.pool import ComputePool, WorkerError
 from app.settings import Settings
 from app.store import Store
@@ -191,7 +192,7 @@ class RunManager:
         reason = ("interrupted", "the server is shutting down")
         for run in self.queue.drain():  # never started: ended at once
             run.stop = reason
-            self._end_stopped(run, jobs.Stop(*reason))
+            self._end_stopped(run, Stop(*reason))
         active = [r for r in list(self.runs.values()) if r.status in ACTIVE]
         for run in active:
             run.stop = reason
@@ -287,7 +288,7 @@ class RunManager:
             run = Run(uuid.uuid4().hex[:12], kind, config, client, time.time(), address)
             self.runs[run.id] = run
         if kind == "surface":  # the stream starts at once, even while the run is queued
-            meta = jobs.surface_meta(run.id, config, jobs.build_surface(config["surface"]))
+            meta = race.meta(run.id, config, race.build_surface(config["surface"]))
             ahead = self.queue.ahead(client)
             meta["queue"] = {"ahead": ahead, "computing": self.busy, "slots": self.n_runners}
             run.events.append(Event.make(0, "meta", meta))
@@ -351,16 +352,16 @@ class RunManager:
             return
         run.stop = reason
         if run.status == "queued" and self.queue.remove(run.client, run):
-            self._end_stopped(run, jobs.Stop(*reason))
+            self._end_stopped(run, Stop(*reason))
 
     def _work(self, run: Run) -> None:
         if run.stop is not None:  # stopped while it waited
-            self._end_stopped(run, jobs.Stop(*run.stop))
+            self._end_stopped(run, Stop(*run.stop))
             return
         limit = self.settings.run_wall_time_s
         waited = time.monotonic() - run.admitted
         if waited > limit:
-            self._end_stopped(run, jobs.Stop(*self._too_long()))
+            self._end_stopped(run, Stop(*self._too_long()))
             return
         run.status, run.started = "running", time.time()
         if run.persist:
@@ -373,9 +374,9 @@ class RunManager:
 
         def checkpoint() -> None:
             if run.stop is not None:
-                raise jobs.Stop(*run.stop)
+                raise Stop(*run.stop)
             if time.monotonic() - run.admitted > limit:
-                raise jobs.Stop(*self._too_long())
+                raise Stop(*self._too_long())
 
         def append(event: str, payload: bytes, spans: Any) -> None:  # a worker encoded it
             run.events.append(Event(len(run.events), event, payload, spans))
@@ -395,8 +396,7 @@ class RunManager:
                     waited,
                 )
             else:
-                job = jobs.surface_job if run.kind == "surface" else mlpjob.mlp_job
-                out = job(
+                out = kind_of(run.kind).job(
                     run.id,
                     run.config,
                     emit,
@@ -404,7 +404,7 @@ class RunManager:
                     self.settings.frame_interval_s,
                     meta_sent=bool(run.events),
                 )
-        except jobs.Stop as stop:
+        except Stop as stop:
             self._end_stopped(run, stop)
         except Exception as exc:  # noqa: BLE001 - a client gets a message, never a traceback
             message = (
@@ -418,7 +418,7 @@ class RunManager:
             final = {"status": "done", "summary": run.summary, "elapsed_s": time.monotonic() - t0}
             self._end(run, "done", "done", final)
 
-    def _end_stopped(self, run: Run, stop: jobs.Stop) -> None:
+    def _end_stopped(self, run: Run, stop: Stop) -> None:
         if stop.status == "cancelled":
             data = {"status": "cancelled", "summary": None, "message": stop.message}
             self._end(run, "cancelled", "done", data, stop.message)

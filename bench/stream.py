@@ -160,7 +160,7 @@ def engine_alone(body: dict, repeats: int = 3) -> float:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from app.jobs import ENGINE_CHUNK, engine_configs
+    from app.kinds.race import ENGINE_CHUNK, engine_configs
     from engine import simulate, surfaces
 
     surface = surfaces.get(body["surface"]["name"])

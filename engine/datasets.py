@@ -345,3 +345,10 @@ def make(name: str, rng: np.random.Generator, raw: bytes | None = None, **params
         tuple(str(c) for c in range(k)),
         MappingProxyType(dict(params)),
     )
+
+
+def from_spec(spec: dict[str, Any], seed: int, raw: bytes | None = None) -> Dataset:
+    """A run request's `dataset` object ({"name", ...parameters}) drawn from `seed`, as the
+    service draws it (`raw`: the digits file's bytes, for "digits")."""
+    params = {k: v for k, v in spec.items() if k != "name"}
+    return make(spec["name"], rng=np.random.default_rng(seed), raw=raw, **params)

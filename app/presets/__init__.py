@@ -3,7 +3,7 @@
 A topic file is {"topic": {"id", "order", "title": {en, ko}}, "presets": [...]}; the order of
 the presets in a file is the order of the keys 1–9 in the UI. Each preset is a named,
 versioned run with its explanation in English and Korean and a teaching claim that
-tests/engine/test_lessons.py checks against the engine (see engine/lessons.py for the
+tests/app/test_lesson_runs.py checks as the service runs it (see engine/claims/ for the
 vocabulary of checks):
 
     id           a stable slug, used in the URL: /?preset=<id>
@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from app.schemas import RunRequest
-from engine import lessons
+from engine import claims
 
 HERE = Path(__file__).resolve().parent
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -122,7 +122,7 @@ class Preset(BaseModel):
             kind = ENDPOINTS[self.lesson.endpoint]
         for i, check in enumerate(self.claim):
             try:
-                lessons.validate_check(check, kind)
+                claims.validate_check(check, kind)
             except ValueError as e:
                 raise ValueError(f"claim[{i}]: {e}") from None
         return self

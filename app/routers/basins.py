@@ -9,11 +9,11 @@ import numpy as np
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from app import jobs
 from app.deps import AnalysesDep, SettingsDep
 from app.jsonutil import ORJSONResponse
+from app.kinds import race
 from app.schemas import BasinMap, BasinRequest, Problem
-from app.validation import check_surface_run, fail, prepare_surface
+from app.validation import fail, prepare_surface
 from engine import basins, noise
 
 router = APIRouter(prefix="/api", tags=["basins"])
@@ -41,7 +41,7 @@ async def create_basin_map(
     # the same engine checks as a race (one start, so only the per-run limits below apply)
     await prepare_surface(config["surface"], analyses, settings)
     await run_in_threadpool(
-        check_surface_run,
+        race.check,
         {**config, "starts": [[0.0, 0.0]], "steps": min(config["steps"], 1)},
         settings,
     )
@@ -50,11 +50,11 @@ async def create_basin_map(
 
 def _compute(config: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
-    surface = jobs.build_surface(config["surface"])
+    surface = race.build_surface(config["surface"])
     starts = basins.grid(surface, config["n"])
     m = basins.basins(
         surface,
-        jobs.engine_configs(config["optimizers"]),
+        race.engine_configs(config["optimizers"]),
         starts,
         config["steps"],
         noise=noise.from_config(config["noise"]),

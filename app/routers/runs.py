@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app import jobs, jsonutil, mlpjob
+from app import jsonutil, results
 from app.deps import AddressDep, AnalysesDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.events import Event
-from app.mlpjob import check_mlp_run
+from app.kinds import ALL_FIELDS, kind_of, race
 from app.runs import TooManyRuns
 from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
-from app.validation import check_surface_run, prepare_surface
+from app.validation import prepare_surface
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -44,7 +42,6 @@ FIELDS_DOC = (
     "comma-separated arrays to include (e.g. xy,loss for a lean interactive re-run; the rest "
     "can be fetched later with GET /api/runs/{id}?fields=...); default: all"
 )
-ALL_FIELDS = frozenset(jobs.FRAME_FIELDS) | frozenset(mlpjob.ROW_FIELDS + mlpjob.IT_FIELDS)
 
 
 _NAME = "(?:" + "|".join(sorted(ALL_FIELDS)) + ")"
@@ -118,14 +115,12 @@ async def create_run(
     """Validate and admit a run; 201 with its id before anything streams."""
     names = parse_fields(fields)
     config = run_request.model_dump(mode="json")
-    if config["kind"] == "surface":
-        if config["surface"].get("formula") is None:  # a catalogue surface: microseconds
-            check_surface_run(config, settings)
-        else:  # a formula's analysis: in a helper process, then its checks in a thread
+    if config["kind"] == race.NAME and config["surface"].get("formula") is None:
+        race.check(config, settings)  # a catalogue surface: microseconds
+    else:  # a formula's analysis in a helper process; a dataset's build: in a thread
+        if config["kind"] == race.NAME:
             await prepare_surface(config["surface"], analyses, settings)
-            await asyncio.to_thread(check_surface_run, config, settings)
-    else:
-        await asyncio.to_thread(check_mlp_run, config, settings)
+        await asyncio.to_thread(kind_of(config).check, config, settings)
     try:
         run = await asyncio.to_thread(  # a formula's parse and the store's write
             manager.submit, config["kind"], config, client, persist, address
@@ -152,11 +147,11 @@ async def result_response(
     """`{**head, "result": the run's result}`: streamed a megabyte at a time from the event
     log's bytes (never a second whole copy in memory), or built off the event loop when the
     log came back from the store without spans."""
-    parts = jobs.result_parts(events, names) if events else None
+    parts = results.result_parts(events, names) if events else None
     if parts is None:
 
         def body() -> bytes:
-            full = jobs.result_from_events(events, raw=True) if events else None
+            full = results.result_from_events(events, raw=True) if events else None
             return jsonutil.dumps({**head, "result": only(full, names)})
 
         return Response(await asyncio.to_thread(body), status_code, headers, "application/json")
@@ -260,7 +255,7 @@ async def export_run(
     events = await asyncio.to_thread(manager.events, run_id)
     if events is None:
         raise HTTPException(409, f"run {run_id} is {info['status']}; export it when it ends")
-    result = await asyncio.to_thread(jobs.result_from_events, events)
+    result = await asyncio.to_thread(results.result_from_events, events)
     name = f"descentlab-{run_id}"
     if format == "json":
         body = await asyncio.to_thread(
@@ -273,98 +268,10 @@ async def export_run(
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
     return Response(
-        await asyncio.to_thread(to_csv, result),
+        await asyncio.to_thread(results.to_csv, result),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
-
-
-def to_csv(result: dict[str, Any]) -> str:
-    """Surface runs: one row per lane and step. MLP runs: one row per lane and epoch."""
-    meta, arrays = result["meta"], result["arrays"]
-    if meta.get("kind") == "mlp":
-        fields = (
-            "epochs",
-            "iteration",
-            "train_loss",
-            "val_loss",
-            "train_acc",
-            "val_acc",
-            "batch_loss",
-            "lr",
-        )
-        cols = [
-            "lane",
-            "optimizer",
-            "label",
-            *(f.removesuffix("s") for f in fields[:1]),
-            *fields[1:],
-        ]
-        rows = (
-            [
-                lane["lane"],
-                lane["name"],
-                lane["label"],
-                *(_scalar(arrays[f][r], lane["lane"], f) for f in fields),
-            ]
-            for lane in meta.get("lanes", [])
-            for r in range(len(arrays.get("epochs", [])))
-        )
-    else:
-        fields = ("xy", "loss", "grad_norm", "dist_min", "lr", "grad", "update", "m", "v")
-        cols = [
-            "lane",
-            "optimizer",
-            "label",
-            "start",
-            "step",
-            "x",
-            "y",
-            "loss",
-            "grad_norm",
-            "dist_min",
-            "lr",
-            "grad_x",
-            "grad_y",
-            "update_x",
-            "update_y",
-            "m_x",
-            "m_y",
-            "v_x",
-            "v_y",
-        ]
-        rows = (
-            [
-                lane["lane"],
-                lane["name"],
-                lane["label"],
-                lane["start"],
-                step,
-                *_flat(arrays[f][step][lane["lane"]] for f in fields),
-            ]
-            for lane in meta.get("lanes", [])
-            for step in range(len(arrays.get("xy", [])))
-        )
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(cols)
-    w.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue()
-
-
-def _scalar(row: Any, lane: int, field: str) -> Any:
-    return row if field in ("epochs", "iteration") else row[lane]
-
-
-def _flat(values: Any) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        out.extend(v if isinstance(v, list) else [v])
-    return out
-
-
-def _cell(v: Any) -> Any:
-    return "" if v is None or v != v or v in (float("inf"), float("-inf")) else v
 
 
 def _found(info: dict[str, Any] | None) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from app import jobs
 from app.cli import app
+from app.kinds import race
 
 runner = CliRunner()
 
@@ -157,7 +157,7 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(jobs, "surface_job", interrupted)
+    monkeypatch.setattr(race, "job", interrupted)
     out = tmp_path / "result.json"
     result = runner.invoke(app, ["run", str(write(tmp_path)), "--out", str(out)])
     assert result.exit_code == 130
@@ -202,7 +202,7 @@ def test_an_engine_failure_is_one_line_and_exit_1(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the simulation ended without a summary")
 
-    monkeypatch.setattr(jobs, "surface_job", broken)
+    monkeypatch.setattr(race, "job", broken)
     result = runner.invoke(app, ["run", str(write(tmp_path))])
     assert result.exit_code == 1
     assert "error: the run failed: RuntimeError" in result.stderr

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from app import jobs, mlpjob, presets
+from app import presets
+from app.kinds import kind_of
+from app.lesson_models import REQUESTS
 from app.main import create_app
-from app.routers.lessons import REQUESTS
 from app.schemas import RunRequest
-from app.validation import check_surface_run
-from engine import lessons, noise, simulate, train
+from engine import claims
 from tests.app.conftest import CheckedClient, make_settings
 
 HANGUL = re.compile(r"[가-힣]")
@@ -131,10 +131,7 @@ def test_every_run_validates_against_the_schema_and_the_default_limits(catalog, 
     adapter = TypeAdapter(RunRequest)
     for p in catalog["presets"]:
         config = adapter.validate_python(p["run"]).model_dump(mode="json")
-        if config["kind"] == "surface":
-            check_surface_run(config, settings)
-        else:
-            mlpjob.check_mlp_run(config, settings)
+        kind_of(config).check(config, settings)
         if p.get("lesson"):
             REQUESTS[p["lesson"]["endpoint"]].model_validate(p["lesson"]["body"])
 
@@ -150,32 +147,7 @@ def test_views_name_known_tabs_and_controls(catalog):
             assert p["view"]["tab"] == lesson_tab[p["lesson"]["endpoint"]]
         else:
             assert p["view"]["tab"] == ("race" if p["run"]["kind"] == "surface" else "mlp")
-    assert {c["type"] for c in catalog["claim_types"]} == set(lessons.CLAIM_TYPES)
-
-
-@pytest.mark.parametrize("preset", RUNS, ids=[p["id"] for p in RUNS])
-def test_the_claim_holds_for_the_run_as_the_server_executes_it(preset):
-    """The run normalized by the schema and translated by the app's own job code (presets
-    with a teaching view are checked on that view, in tests/engine and the tests below)."""
-    config = TypeAdapter(RunRequest).validate_python(preset["run"]).model_dump(mode="json")
-    context: dict = {}
-    if config["kind"] == "surface":
-        result = simulate.run(
-            jobs.build_surface(config["surface"]),
-            jobs.engine_configs(config["optimizers"]),
-            np.array(config["starts"]),
-            config["steps"],
-            noise=noise.from_config(config["noise"]),
-            seed=config["seed"],
-            chunk=jobs.ENGINE_CHUNK,
-        )
-    else:
-        data = mlpjob.make_data(config["dataset"], config["seed"])
-        engine_config = mlpjob.engine_config(config, data)
-        result = train.run(engine_config, config["seed"])
-        context = {"data": data, "config": engine_config}
-    outcomes = lessons.check_claim(preset["claim"], result, context)
-    assert [f"{c['type']}: {d}" for c, ok, d in outcomes if not ok] == []
+    assert {c["type"] for c in catalog["claim_types"]} == set(claims.CLAIM_TYPES)
 
 
 def test_one_preset_by_id_and_an_unknown_one(client, catalog):

@@ -196,7 +196,7 @@ def test_a_run_that_would_record_too_much_is_422_naming_what_to_change(client, o
 
 
 def test_output_numbers_bound_what_a_run_records():
-    from app.mlpjob import engine_config, make_data
+    from app.kinds.training import engine_config, make_data
     from engine import train
 
     config = mlp(epochs=7, batch_size=16, grid_every=2, grid_size=12)

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from app import jobs, jsonutil
+from app import jsonutil, results
 from app.events import Event, encode_spans
 from app.main import create_app
 from tests.app.conftest import CheckedClient, make_settings, race, stream
@@ -194,13 +194,13 @@ def test_a_spliced_result_equals_the_decoded_one():
         }
         events.append(Event.make(len(events), "frame", frame))
     events.append(Event.make(len(events), "done", {"status": "done", "summary": [1]}))
-    decoded = jobs.result_from_events(events)
-    spliced = jobs.result_from_events(events, raw=True)
+    decoded = results.result_from_events(events)
+    spliced = results.result_from_events(events, raw=True)
     assert jsonutil.loads(jsonutil.dumps(spliced)) == jsonutil.loads(jsonutil.dumps(decoded))
     assert len(decoded["arrays"]["xy"]) == 5
     # frames read back from the store have no spans: decoded, the same answer
     stored = [Event(e.id, e.event, e.payload) for e in events]
-    again = jobs.result_from_events(stored, raw=True)
+    again = results.result_from_events(stored, raw=True)
     assert jsonutil.dumps(again) == jsonutil.dumps(decoded)
 
 
@@ -223,7 +223,7 @@ def test_a_streamed_result_is_the_same_json_as_a_built_one(client):
     assert r.headers.get("transfer-encoding") == "chunked" or "content-length" not in r.headers
     run_id = streamed["id"]
     events = manager(client).events(run_id)
-    built = jobs.result_from_events(events)
+    built = results.result_from_events(events)
     assert jsonutil.loads(jsonutil.dumps(built)) == streamed["result"]
     lean = client.get(f"/api/runs/{run_id}", params={"fields": "xy,loss"}).json()["result"]
     assert set(lean["arrays"]) == {"xy", "loss"} and lean["arrays"]["xy"] == built["arrays"]["xy"]

@@ -1,52 +1,15 @@
-"""Lesson presets: every preset's teaching claim holds, and every check can fail.
-
-The presets are read as plain data from app/presets/*.json (the engine does no I/O) and run
-through the engine: simulate.run, train.run or a teaching tool. A preset whose claim fails is
-a bug in the preset. The second half gives each check type a counter-example on which it
-must fail, so that no check passes vacuously.
-"""
+"""The claim vocabulary (engine/claims): malformed checks are errors, and every check type
+can fail on a counter-example, so that no check passes vacuously. That every preset's claim
+holds, run as the service runs it, is tests/app/test_lesson_runs.py."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import json
-import pathlib
 
 import numpy as np
 import pytest
 
-from engine import datasets, lessons, simulate, surfaces, train
-
-PRESET_DIR = pathlib.Path(__file__).resolve().parents[2] / "app" / "presets"
-PRESETS = [
-    p
-    for f in sorted(PRESET_DIR.glob("*.json"))
-    for p in json.loads(f.read_text(encoding="utf-8"))["presets"]
-]
-BY_ID = {p["id"]: p for p in PRESETS}
-
-
-def test_the_presets_cover_all_27_concepts_with_unique_ids():
-    assert sorted({p["concept"] for p in PRESETS}) == list(range(1, 28))
-    assert len(BY_ID) == len(PRESETS)
-
-
-@pytest.mark.parametrize("preset", PRESETS, ids=[p["id"] for p in PRESETS])
-def test_every_preset_claim_holds(preset):
-    result, context = lessons.run_preset(preset)
-    outcomes = lessons.check_claim(preset["claim"], result, context)
-    failed = [f"{c['type']}: {detail}" for c, ok, detail in outcomes if not ok]
-    assert len(outcomes) == len(preset["claim"])
-    assert not failed, f"{preset['id']}: " + "; ".join(failed)
-
-
-def test_running_a_preset_leaves_it_untouched():
-    preset = BY_ID["adam-vs-amsgrad"]
-    before = copy.deepcopy(preset)
-    lessons.run_preset(preset)
-    assert preset == before
-
+from engine import claims, datasets, simulate, surfaces, teaching, train
 
 # --------------------------------------------------------------------------- malformed claims
 
@@ -86,36 +49,29 @@ LOCAL, GLOBAL, SADDLE = [0.9601, 0.0], [-1.0356, 0.0], [0.0754, 0.0]
 )
 def test_a_malformed_check_is_an_error_not_a_failure(zoo, check, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        lessons.check_claim([check], zoo)
+        claims.check_claim([check], zoo)
 
 
 def test_an_empty_claim_and_an_unknown_result_are_errors(zoo):
     with pytest.raises(ValueError, match="at least one check"):
-        lessons.check_claim([], zoo)
+        claims.check_claim([], zoo)
     with pytest.raises(TypeError, match="not a result"):
-        lessons.check_claim([{"type": "stays_finite", "lane": 0}], {"kind": "poem"})
+        claims.check_claim([{"type": "stays_finite", "lane": 0}], {"kind": "poem"})
 
 
 def test_checks_that_reread_the_data_need_the_context(fit):
     with pytest.raises(ValueError, match="needs the run's context"):
-        lessons.check_claim([{"type": "prediction_bias", "lane": 0, "at_most": 1}], fit[0])
+        claims.check_claim([{"type": "prediction_bias", "lane": 0, "at_most": 1}], fit[0])
 
 
 def test_rescoring_with_a_loss_that_does_not_fit_the_network_is_an_error(trained):
     with pytest.raises(ValueError, match="does not fit"):
-        lessons.check_claim([{"type": "same_loss_under", "lane": 0, "loss": "mse"}], *trained)
-
-
-def test_a_lesson_body_must_name_its_own_preset():
-    preset = copy.deepcopy(BY_ID["accuracy-vs-loss"])
-    preset["lesson"]["body"]["preset"] = "someone-else"
-    with pytest.raises(ValueError, match="its own preset"):
-        lessons.run_preset(preset)
+        claims.check_claim([{"type": "same_loss_under", "lane": 0, "loss": "mse"}], *trained)
 
 
 def test_the_vocabulary_is_documented():
-    for c in lessons.claim_types():
-        assert c["doc"] and c["kind"] in lessons.KINDS, c["type"]
+    for c in claims.claim_types():
+        assert c["doc"] and c["kind"] in claims.KINDS, c["type"]
 
 
 # --------------------------------------------------------------------------- counter-examples
@@ -164,7 +120,7 @@ def _with_rows(result: train.Result, field: str, rows: np.ndarray) -> train.Resu
 
 def _step(**kw):
     data = datasets.make("xor", rng=np.random.default_rng(0), n_samples=40, noise=0.05)
-    return lessons.training_step(data, **kw)
+    return teaching.training_step(data, **kw)
 
 
 def _garbled_trace():
@@ -184,7 +140,7 @@ def _gradcheck(noise: float):
     p = {"W1": rng.normal(size=(2, 3)), "b1": np.zeros(3), "W2": rng.normal(size=(3, 1))}
     p["b2"] = np.zeros(1)
     num = {k: v + noise * rng.normal(size=v.shape) for k, v in p.items()}
-    return lessons.compare_gradients(p, p, num)
+    return teaching.compare_gradients(p, p, num)
 
 
 RACE_FAILS = {
@@ -229,19 +185,19 @@ TRAIN_FAILS = {
 
 @pytest.mark.parametrize("name", sorted(RACE_FAILS))
 def test_race_checks_fail_on_a_counter_example(zoo, name):
-    ((_, ok, detail),) = lessons.check_claim([{"type": name, **RACE_FAILS[name]}], zoo)
+    ((_, ok, detail),) = claims.check_claim([{"type": name, **RACE_FAILS[name]}], zoo)
     assert not ok, detail
 
 
 def test_second_moment_checks_need_a_second_moment(zoo):
     """Plain gradient descent keeps no v: neither v check may pass on it."""
     checks = [{"type": "v_never_decreases", "lane": 0}, {"type": "v_decreases", "lane": 0}]
-    assert [ok for _, ok, _ in lessons.check_claim(checks, zoo)] == [False, False]
+    assert [ok for _, ok, _ in claims.check_claim(checks, zoo)] == [False, False]
 
 
 @pytest.mark.parametrize("name", sorted(TRAIN_FAILS))
 def test_train_checks_fail_on_a_counter_example(trained, name):
-    ((_, ok, detail),) = lessons.check_claim([{"type": name, **TRAIN_FAILS[name]}], *trained)
+    ((_, ok, detail),) = claims.check_claim([{"type": name, **TRAIN_FAILS[name]}], *trained)
     assert not ok, detail
 
 
@@ -250,18 +206,18 @@ def test_val_loss_stays_near_best_fails_when_it_climbs(trained):
     va = result.arrays["val_loss"].copy()
     va[-1, 0] = 3 * np.nanmin(va[:, 0])
     check = {"type": "val_loss_stays_near_best", "lane": 0, "ratio": 1.3}
-    ((_, ok, _),) = lessons.check_claim([check], _with_rows(result, "val_loss", va))
+    ((_, ok, _),) = claims.check_claim([check], _with_rows(result, "val_loss", va))
     assert not ok
 
 
 @pytest.mark.parametrize("name", ["smaller_weights_than", "lower_loss_than"])
 def test_comparisons_between_lanes_hold_one_way_only(trained, name):
     both = [{"type": name, "lane": 0, "other": 1}, {"type": name, "lane": 1, "other": 0}]
-    assert [ok for _, ok, _ in lessons.check_claim(both, *trained)].count(True) == 1
+    assert [ok for _, ok, _ in claims.check_claim(both, *trained)].count(True) == 1
 
 
 def test_prediction_bias_fails_outside_its_band(fit):
-    ((_, ok, detail),) = lessons.check_claim(
+    ((_, ok, detail),) = claims.check_claim(
         [{"type": "prediction_bias", "lane": 0, "at_least": -0.1, "at_most": 0.1}], *fit
     )
     assert not ok, detail
@@ -283,7 +239,7 @@ def test_teaching_tool_checks_fail_on_counter_examples():
         ({"type": "gradients_agree"}, _gradcheck(1e-3)),
     ]
     for check, result in bad:
-        ((_, ok, detail),) = lessons.check_claim([check], result)
+        ((_, ok, detail),) = claims.check_claim([check], result)
         assert not ok, (check["type"], detail)
     good = [
         ({"type": "gradients_agree"}, _gradcheck(0.0)),
@@ -291,7 +247,7 @@ def test_teaching_tool_checks_fail_on_counter_examples():
         ({"type": "loss_smooth", "min_distinct": 50}, _along()),
     ]
     for check, result in good:
-        ((_, ok, detail),) = lessons.check_claim([check], result)
+        ((_, ok, detail),) = claims.check_claim([check], result)
         assert ok, (check["type"], detail)
 
 
@@ -308,7 +264,7 @@ def test_every_check_type_has_a_counter_example():
         "loss_smooth",
         "gradients_agree",
     }
-    assert set(lessons.CLAIM_TYPES) == set(RACE_FAILS) | set(TRAIN_FAILS) | elsewhere
+    assert set(claims.CLAIM_TYPES) == set(RACE_FAILS) | set(TRAIN_FAILS) | elsewhere
 
 
 # --------------------------------------------------------------------------- teaching tools
@@ -319,9 +275,3 @@ def test_training_step_replays_the_earlier_iterations():
     new = first["trace"]["new_params"]
     assert all(np.array_equal(new[k], second["params"][k]) for k in new)
     assert not np.array_equal(first["batch"], second["batch"])
-
-
-def test_gradient_check_of_a_smooth_network_agrees_to_1e_9():
-    preset = BY_ID["gradient-check"]
-    g = lessons.run_lesson("gradient-check", preset["lesson"]["body"])
-    assert g["rel"] < 1e-9 and g["n_params"] == 2 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2

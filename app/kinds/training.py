@@ -1,4 +1,9 @@
-"""MLP runs: the request → dataset and trainer config, limits, and the stream of events.
+"""The training kind ("mlp"): small MLPs trained by several optimizers, from request to CSV.
+
+request (validated `MlpRun` dict) → `check` (the server's limits and the trainer's own
+checks, 422s naming the field) → `make_data` + `engine_config` (the trainer's config) →
+`job` (the stream) → `csv_rows` (one row per lane and epoch). The run manager, the CLI, the
+lessons and the tests all go through here.
 
 Events: `meta` (lanes, task, layer sizes, iterations per epoch, histogram edges, the
 dataset's points for 2-feature sets), `frame` (finished epochs: losses, accuracies, learning
@@ -8,7 +13,7 @@ rate, per-layer gradient norms, weight histograms, per-iteration losses, boundar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,30 +21,34 @@ from typing import Any
 import numpy as np
 
 import engine
-from app.jobs import OKABE_ITO, Emit, stream_chunks
+from app.kinds.race import engine_params
+from app.kinds.stream import Emit, color, stream_chunks
 from app.settings import Settings
-from app.validation import at_most, fail
+from app.validation import at_most, fail, field_path
 from engine import datasets, train
 
+NAME = "mlp"
 ROW_FIELDS, IT_FIELDS = train.ROW_FIELDS, train.IT_FIELDS
+FIELDS = ROW_FIELDS + IT_FIELDS
+CSV_FIELDS = ("epochs", "iteration", "train_loss", "val_loss", "train_acc", "val_acc",
+              "batch_loss", "lr")  # fmt: skip
+CSV_COLUMNS = ("lane", "optimizer", "label", "epoch", *CSV_FIELDS[1:])
+PER_RUN = ("epochs", "iteration")  # one value per row; the rest one per lane
 
 
 @lru_cache(maxsize=1)
-def _digits_bytes() -> bytes:
+def digits_bytes() -> bytes:
+    """The digits file (the engine does no I/O), read once."""
     return (Path(engine.__file__).parent / datasets.DIGITS_FILE).read_bytes()
 
 
 def make_data(spec: dict[str, Any], seed: int) -> datasets.Dataset:
-    params = {k: v for k, v in spec.items() if k != "name"}
-    raw = _digits_bytes() if spec["name"] == "digits" else None
-    return datasets.make(spec["name"], rng=np.random.default_rng(seed), raw=raw, **params)
+    """The request's dataset (the digits file read here: the engine does no I/O)."""
+    return datasets.from_spec(spec, seed, digits_bytes() if spec["name"] == "digits" else None)
 
 
 def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, Any]:
-    optimizers = [
-        {**o, "params": {k: tuple(v) if k == "betas" else v for k, v in o["params"].items()}}
-        for o in config["optimizers"]
-    ]
+    optimizers = [{**o, "params": engine_params(o["params"])} for o in config["optimizers"]]
     return {
         "data": data,
         "model": config["model"],
@@ -55,7 +64,7 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
     }
 
 
-def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
+def check(config: dict[str, Any], s: Settings) -> None:
     """The server's limits and the trainer's own checks, as 422s naming the field."""
     hidden = config["model"]["hidden"]
     at_most(["model", "hidden"], len(hidden), s.max_layers, "hidden layers")
@@ -78,8 +87,7 @@ def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
         plan = train.check(engine_config(config, data))
     except ValueError as e:
         field, _, msg = str(e).partition(": ")
-        loc = field.replace("[", ".").replace("]", "").split(".")
-        raise fail([int(p) if p.isdigit() else p for p in loc], msg or str(e)) from None
+        raise fail(field_path(field), msg or str(e)) from None
     out = train.output_numbers(plan)
     if sum(out.values()) > s.max_output_values:
         # the biggest part names the settings that shrink it
@@ -98,7 +106,7 @@ def check_mlp_run(config: dict[str, Any], s: Settings) -> None:
         )
 
 
-def mlp_job(
+def job(
     run_id: str,
     config: dict[str, Any],
     emit: Emit,
@@ -128,7 +136,7 @@ def meta(
     run_id: str, config: dict[str, Any], data: datasets.Dataset, train_meta: dict[str, Any]
 ) -> dict[str, Any]:
     lanes = [
-        {**lane, "name": lane["optimizer"], "color": OKABE_ITO[i % len(OKABE_ITO)]}
+        {**lane, "name": lane["optimizer"], "color": color(i)}
         for i, lane in enumerate(train_meta["lanes"])
     ]
     points = None
@@ -142,7 +150,7 @@ def meta(
     return {
         **train_meta,
         "run_id": run_id,
-        "kind": "mlp",
+        "kind": NAME,
         "lanes": lanes,
         "n_lanes": len(lanes),
         "dataset": config["dataset"],
@@ -166,3 +174,19 @@ def frame_payload(chunks: list[train.Chunk]) -> dict[str, Any]:
             grids.append(g)
     out["grids"] = grids
     return out
+
+
+def last_step(frame: dict[str, Any]) -> int | None:
+    """The last epoch a frame holds (for a progress bar); None for an empty frame."""
+    return int(frame["epochs"][-1]) if len(frame["epochs"]) else None
+
+
+def csv_rows(result: dict[str, Any]) -> Iterator[list[Any]]:
+    """One row per lane and epoch, in CSV_COLUMNS' order."""
+    arrays = result["arrays"]
+    for lane in result["meta"].get("lanes", []):
+        i = lane["lane"]
+        for r in range(len(arrays.get("epochs", []))):
+            row = [lane["lane"], lane["name"], lane["label"]]
+            row.extend(arrays[f][r] if f in PER_RUN else arrays[f][r][i] for f in CSV_FIELDS)
+            yield row
