@@ -18,7 +18,7 @@ from app import formulas
 from app.kinds.stream import Emit, color, stream_chunks
 from app.settings import Settings
 from app.validation import at_most, check_formula_length, error_text, fail
-from engine import formula, optimizers, schedules, simulate, surfaces
+from engine import critical, formula, optimizers, schedules, simulate, surfaces
 from engine import noise as noise_mod
 from engine.surface import Surface
 
@@ -187,3 +187,29 @@ def csv_rows(result: dict[str, Any]) -> Iterator[list[Any]]:
                 v = arrays[f][step][i]
                 row.extend(v if isinstance(v, list) else [v])
             yield row
+
+
+def contour_grid(surface: Surface, n: int) -> dict[str, Any]:
+    """The n×n grid for the contour. Values no colour scale can show next to the rest (a
+    formula that overflows, as exp(exp(x*y)) does) are clipped (`clipped`: the fraction of
+    cells, `zclip`: the caps); undefined cells (NaN) stay null."""
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    raw = surface.value(np.stack([X, Y], axis=-1))
+    z, clipped = critical.clip_for_display(raw)
+    finite = z[np.isfinite(z)]
+    return {
+        "name": surface.name,
+        "n": n,
+        "x": xs,
+        "y": ys,
+        "z": z,
+        "zmin": float(finite.min()) if finite.size else None,
+        "zmax": float(finite.max()) if finite.size else None,
+        "log_scale": surface.log_scale,
+        "domain": surface.info()["domain"],
+        "finite_fraction": float(np.isfinite(raw).mean()),
+        "clipped": clipped,
+        "zclip": list(critical.display_clip(raw)),
+    }

@@ -6,7 +6,6 @@ import asyncio
 from functools import lru_cache
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app import formulas, jsonutil
@@ -14,6 +13,7 @@ from app.bytecache import ByteCache
 from app.deps import AnalysesDep, SettingsDep
 from app.formulas import AnalysisTooLong
 from app.jsonutil import ORJSONResponse
+from app.kinds import race
 from app.schemas import FormulaCheck, FormulaResult, Problem
 from app.validation import at_most
 from engine import critical, formula, registry, surfaces
@@ -62,7 +62,7 @@ async def get_surface_grid(
     key = (name, n, tuple(sorted(params.items())))
 
     def make() -> bytes:
-        return jsonutil.dumps(grid_of(surfaces.get(name, **params), n))
+        return jsonutil.dumps(race.contour_grid(surfaces.get(name, **params), n))
 
     try:  # computed in a thread: a new grid takes milliseconds the event loop has not got
         body = await asyncio.to_thread(GRIDS.get_or_make, key, make)
@@ -72,32 +72,6 @@ async def get_surface_grid(
 
 
 GRIDS = ByteCache(16_000_000)  # encoded grids: about a hundred of the usual size, bounded
-
-
-def grid_of(surface: surfaces.Surface, n: int) -> dict[str, Any]:
-    """The n×n grid for the contour. Values no colour scale can show next to the rest (a
-    formula that overflows, as exp(exp(x*y)) does) are clipped (`clipped`: the fraction of
-    cells, `zclip`: the caps); undefined cells (NaN) stay null."""
-    (x0, x1), (y0, y1) = surface.domain
-    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-    X, Y = np.meshgrid(xs, ys)
-    raw = surface.value(np.stack([X, Y], axis=-1))
-    z, clipped = critical.clip_for_display(raw)
-    finite = z[np.isfinite(z)]
-    return {
-        "name": surface.name,
-        "n": n,
-        "x": xs,
-        "y": ys,
-        "z": z,
-        "zmin": float(finite.min()) if finite.size else None,
-        "zmax": float(finite.max()) if finite.size else None,
-        "log_scale": surface.log_scale,
-        "domain": surface.info()["domain"],
-        "finite_fraction": float(np.isfinite(raw).mean()),
-        "clipped": clipped,
-        "zclip": list(critical.display_clip(raw)),
-    }
 
 
 def _value_warning(report: dict[str, float]) -> str | None:
@@ -143,7 +117,7 @@ def _check(body: FormulaCheck) -> dict[str, Any]:
         surface = formulas.surface(body.formula, body.domain)
     except formula.FormulaError as e:
         return {"ok": False, "message": str(e), "column": e.column}
-    grid = grid_of(surface, body.grid_n) if body.grid_n >= 2 else None
+    grid = race.contour_grid(surface, body.grid_n) if body.grid_n >= 2 else None
     report = critical.value_report(surface)
     return {
         "ok": True,

@@ -7,7 +7,7 @@ import pytest
 
 from app import jsonutil, localrun
 from app.report import render_report
-from app.report_page import PLOTLY_JS
+from app.report.page import PLOTLY_JS
 from app.settings import Settings
 
 EVIL = "<script>alert(1)</script>"

@@ -1,41 +1,15 @@
-"""A standalone HTML report of a run: Plotly figures, tables and text summaries.
-
-    html = render_report(config, result)   # result: results.result_from_events(events)
-
-Surface races are drawn here; MLP runs by app.report_mlp (figures in app.report_figures);
-both build on the page shell and helpers in app.report_page, which imports neither.
-
-It works offline: Plotly.js is inlined from the installed `plotly` package, never fetched
-from a CDN. Every user-provided string (labels, formulas) is HTML-escaped, and the figure
-data travels as JSON in a `<script type="application/json">` block with `<`, `>` and `&`
-written as \\u escapes, so no label can close a tag. Colours come from the run's meta
-(Okabe–Ito), and every chart has a text summary for screen readers under it.
-"""
+"""The race report's data and figures: `RaceRun` (the result's arrays as NumPy, lanes with
+display labels), the paths on the surface, the curves against step and the learning rate.
+Strings shown by Plotly go through `plot_text`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 
 from app.kinds import race
-from app.report_mlp import render_mlp_report
-from app.report_page import (
-    COLOR,
-    esc,
-    fig_layout,
-    figure_block,
-    fmt,
-    line_width,
-    page,
-    params_html,
-    plot_text,
-    schedule_html,
-    sig,
-    swatch,
-)
-from app.routers.catalog import grid_of
+from app.report.page import COLOR, esc, fig_layout, fmt, line_width, plot_text, sig
 
 GRID_N = 160
 # A muted blue-grey ramp, so Okabe–Ito paths (yellow and black included) stay visible.
@@ -44,14 +18,14 @@ END_SYMBOLS = ("diamond", "square", "star", "hexagon", "pentagon", "cross", "hou
 KIND_SYMBOLS = {"min": "circle", "saddle": "x", "max": "triangle-up"}
 
 
-def _pt(xy: Any) -> str:
+def point_text(xy: Any) -> str:
     return f"({fmt(xy[0], 3)}, {fmt(xy[1], 3)})"
 
 
 # ---------------------------------------------------------------------------- the run's data
 
 
-class _Run:
+class RaceRun:
     """The result's arrays as NumPy, lanes with display labels, summary and divergences."""
 
     def __init__(self, config: dict[str, Any], result: dict[str, Any]):
@@ -93,13 +67,13 @@ class _Run:
         if c is not None:
             loss = self.series("loss", lane["lane"])
             near = s.get("nearest_min") or s.get("nearest") or {}
-            where = f" near the minimum at {_pt(near['xy'])}" if near else ""
+            where = f" near the minimum at {point_text(near['xy'])}" if near else ""
             return (
                 f"{esc(lane['text'])} reached f={fmt(loss[c], 3)} at step {c}{where}"
                 f" (final f={fmt(s.get('final_loss'), 3)})"
             )
         near = s.get("nearest")
-        where = f", nearest the {near['kind']} at {_pt(near['xy'])}" if near else ""
+        where = f", nearest the {near['kind']} at {point_text(near['xy'])}" if near else ""
         return (
             f"{esc(lane['text'])} ended at f={fmt(s.get('final_loss'), 3)} after "
             f"{self.steps} steps{where}"
@@ -109,9 +83,9 @@ class _Run:
 # ---------------------------------------------------------------------------- figures
 
 
-def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
+def surface_figure(run: RaceRun) -> tuple[dict[str, Any], str]:
     surface = race.build_surface(run.config["surface"])
-    grid = grid_of(surface, GRID_N)
+    grid = race.contour_grid(surface, GRID_N)
     z = np.asarray(grid["z"], dtype=np.float64)
     (x0, x1), (y0, y1) = surface.domain
     zmin, zmax = grid["zmin"], grid["zmax"]
@@ -274,7 +248,7 @@ def _surface_figure(run: _Run) -> tuple[dict[str, Any], str]:
     return {"data": data, "layout": layout}, note
 
 
-def _curves_figure(run: _Run, field: str, title: str, ytitle: str) -> tuple[dict, str]:
+def curves_figure(run: RaceRun, field: str, title: str, ytitle: str) -> tuple[dict, str]:
     """Loss or gradient norm against step for every lane, log y where the values allow."""
     values = np.concatenate([run.series(field, l["lane"]) for l in run.lanes] or [[]])
     finite = values[np.isfinite(values)]
@@ -340,7 +314,7 @@ def _curves_figure(run: _Run, field: str, title: str, ytitle: str) -> tuple[dict
     return {"data": data, "layout": layout}, note
 
 
-def _lr_figure(run: _Run) -> dict[str, Any]:
+def lr_figure(run: RaceRun) -> dict[str, Any]:
     data, seen = [], set()
     for lane in run.lanes:  # one curve per optimizer: every start shares its schedule
         if lane["optimizer"] in seen:
@@ -370,168 +344,3 @@ def _lr_figure(run: _Run) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- text
-
-
-def _surface_text(run: _Run, note: str) -> str:
-    dom = run.info.get("domain") or [[0, 0], [0, 0]]
-    kinds = [c["kind"] for c in run.info.get("critical_points", [])]
-    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("min", "saddle", "max") if k in kinds)
-    lanes = "; ".join(run.phrase(l) for l in run.lanes)
-    return (
-        f"Contour map of {esc(run.info.get('name', 'the surface'))} for x in "
-        f"[{fmt(dom[0][0])}, {fmt(dom[0][1])}] and y in [{fmt(dom[1][0])}, "
-        f"{fmt(dom[1][1])}] ({esc(note)}); critical points marked: {counts or 'none'}. "
-        f"{lanes}."
-    )
-
-
-def _grad_text(run: _Run) -> str:
-    parts = []
-    for lane in run.lanes:
-        g = run.series("grad_norm", lane["lane"])
-        ok = np.flatnonzero(np.isfinite(g))
-        d = run.summary.get(lane["lane"], {}).get("diverged_at")
-        if not ok.size:
-            parts.append(f"{esc(lane['text'])}: no finite gradient norm")
-            continue
-        end = f"diverged at step {d}" if d is not None else f"{fmt(g[ok[-1]], 3)} at step {ok[-1]}"
-        parts.append(f"{esc(lane['text'])}: gradient norm {fmt(g[ok[0]], 3)} at the start, {end}")
-    return "; ".join(parts) + "."
-
-
-def _lr_text(run: _Run) -> str:
-    parts, seen = [], set()
-    for lane in run.lanes:
-        if lane["optimizer"] in seen:
-            continue
-        seen.add(lane["optimizer"])
-        lr = run.series("lr", lane["lane"])[1:]
-        sched = (run.config["optimizers"][lane["optimizer"]].get("schedule") or {}).get(
-            "name", "constant"
-        )
-        if lr.size == 0 or not np.isfinite(lr).any():
-            parts.append(f"{esc(lane['label'])}: {esc(sched)} schedule")
-            continue
-        lo, hi = np.nanmin(lr), np.nanmax(lr)
-        if lo == hi:
-            parts.append(f"{esc(lane['label'])}: {esc(sched)} schedule, lr {fmt(lo, 3)} throughout")
-            continue
-        parts.append(
-            f"{esc(lane['label'])}: {esc(sched)} schedule, lr {fmt(lr[0], 3)} at "
-            f"step 1 to {fmt(lr[-1], 3)} at step {len(lr)} (between {fmt(lo, 3)} "
-            f"and {fmt(hi, 3)})"
-        )
-    return "; ".join(parts) + "."
-
-
-def _config_html(run: _Run) -> str:
-    cfg = run.config
-    rows = []
-    for i, o in enumerate(cfg["optimizers"]):
-        lane = next((l for l in run.lanes if l["optimizer"] == i), None)
-        sched = o.get("schedule")
-        sched_text = schedule_html(sched)
-        rows.append(
-            f"<tr><td>{swatch(lane) if lane else ''}{esc(lane['label'] if lane else o['name'])}"
-            f"</td><td>{esc(o['name'])}</td><td>{params_html(o.get('params'))}</td>"
-            f"<td>{sched_text}</td><td>{fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
-            "</td></tr>"
-        )
-    noise = cfg.get("noise") or {}
-    if noise.get("batch_size"):
-        noise_text = f"simulated minibatch of {noise['batch_size']} (σ = {noise.get('sigma') or 1})"
-    elif noise.get("sigma"):
-        noise_text = f"Gaussian, σ = {noise['sigma']}"
-    else:
-        noise_text = "none"
-    starts = ", ".join(_pt(s) for s in cfg["starts"])
-    return (
-        "<table><caption>Optimizers</caption><thead><tr><th scope=col>Label</th>"
-        "<th scope=col>Optimizer</th><th scope=col>Parameters</th><th scope=col>Schedule</th>"
-        "<th scope=col>Clipping</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        f"<dl class=facts><dt>Steps</dt><dd>{cfg['steps']}</dd><dt>Starts</dt><dd>{starts}</dd>"
-        f"<dt>Noise</dt><dd>{esc(noise_text)}</dd><dt>Seed</dt><dd>{cfg.get('seed', 0)}</dd></dl>"
-        "<details><summary>The run config as JSON (the body of POST /api/runs)</summary>"
-        f"<pre>{esc(json.dumps(cfg, indent=2, ensure_ascii=False))}</pre></details>"
-    )
-
-
-def _summary_html(run: _Run) -> str:
-    rows = []
-    for lane in run.lanes:
-        s = run.summary.get(lane["lane"], {})
-        near = s.get("nearest")
-        near_text = (
-            (
-                f"{near['kind']} at {_pt(near['xy'])}, f={fmt(near['value'], 3)}, "
-                f"distance {fmt(near['distance'], 3)}"
-            )
-            if near
-            else "–"
-        )
-        d = s.get("diverged_at")
-        div = "–" if d is None else f"{d} ({esc(s.get('reason') or 'diverged')})"
-        rows.append(
-            f"<tr><th scope=row>{swatch(lane)}{esc(lane['text'])}</th>"
-            f"<td class=num>{fmt(s.get('final_loss'))}</td>"
-            f"<td>{_pt(s['final_xy']) if s.get('final_xy') else '–'}</td><td>{near_text}</td>"
-            f"<td class=num>{'–' if s.get('converged_at') is None else s['converged_at']}</td>"
-            f"<td class=num>{div}</td></tr>"
-        )
-    return (
-        "<table><caption>Summary per lane</caption><thead><tr><th scope=col>Lane</th>"
-        "<th scope=col>Final loss</th><th scope=col>Final point</th>"
-        "<th scope=col>Nearest critical point</th><th scope=col>Converged at step</th>"
-        "<th scope=col>Diverged at step</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
-    )
-
-
-FIGURE_ORDER = ("surface", "loss", "grad_norm", "lr")
-
-
-def render_report(config: dict[str, Any], result: dict[str, Any]) -> str:
-    """The whole report as one HTML document (Plotly inlined; works offline)."""
-    if config.get("kind") == "mlp":
-        return render_mlp_report(config, result)
-    run = _Run(config, result)
-    surface_fig, note = _surface_figure(run)
-    loss_fig, loss_note = _curves_figure(run, "loss", "Loss", "f(x, y)")
-    grad_fig, _ = _curves_figure(run, "grad_norm", "Gradient norm", "‖∇f‖")
-    figures = {
-        "surface": surface_fig,
-        "loss": loss_fig,
-        "grad_norm": grad_fig,
-        "lr": _lr_figure(run),
-    }
-    texts = {
-        "surface": _surface_text(run, note),
-        "loss": "; ".join(run.phrase(l) for l in run.lanes) + "." + esc(loss_note),
-        "grad_norm": _grad_text(run),
-        "lr": _lr_text(run),
-    }
-    titles = {
-        "surface": "Paths on the surface",
-        "loss": "Loss against step",
-        "grad_norm": "Gradient norm against step",
-        "lr": "Learning rate against step",
-    }
-    info = run.info
-    name = info.get("name", "surface")
-    formula = info.get("formula") or config["surface"].get("formula") or ""
-    params = info.get("params") or {}
-    dom = info.get("domain") or [[0, 0], [0, 0]]
-    header = f"""<p class="formula">f(x, y) = <code>{esc(formula)}</code>{
-        " with " + params_html(params) if params else ""
-    }
-on x ∈ [{fmt(dom[0][0])}, {fmt(dom[0][1])}], y ∈ [{fmt(dom[1][0])}, {fmt(dom[1][1])}]</p>
-"""
-    main = (
-        f"<section><h2>Run</h2>{_config_html(run)}</section>\n"
-        f"<section><h2>Summary</h2>{_summary_html(run)}</section>\n"
-        f"<section><h2>Charts</h2>"
-        + "".join(figure_block(k, titles[k], texts[k]) for k in FIGURE_ORDER)
-        + "</section>"
-    )
-    return page(esc(name), header, main, figures)

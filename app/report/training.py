@@ -1,9 +1,10 @@
 """The standalone HTML report of an MLP run: what was trained, how each optimizer did, and
-the charts (figures in app.report_figures), each with a text summary for screen readers.
+the charts (figures in training_figures.py and training_boundary.py beside this file), each
+with a text summary for screen readers.
 
     html = render_mlp_report(config, result)   # result: results.result_from_events(events)
 
-Same rules as the surface report (app.report): offline (Plotly inlined), every user string
+Same rules as the race report (app/report/race.py): offline (Plotly inlined), every user string
 escaped, colours from the run's meta. Rows of a lane after it stopped are NaN (null in a
 saved file), so "final" means the last epoch that lane trained.
 """
@@ -15,9 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from app import report_figures as rf
-from app.report_figures import MlpRun
-from app.report_page import esc, figure_block, fmt, page, params_html, schedule_html, swatch
+from app.report.page import esc, figure_block, fmt, page, params_html, schedule_html, swatch
+from app.report.training_boundary import boundary_figure
+from app.report.training_figures import (
+    curves_figure,
+    gradient_figure,
+    histogram_figure,
+    iteration_figure,
+)
+from app.report.training_run import MAX_POINTS, MlpRun
 
 CLASS_WORDS = ("blue", "red", "green", "yellow", "cyan", "purple", "grey")
 REASONS = {"max_epochs": "trained every epoch", "early_stop": "early stop", "diverged": "diverged"}
@@ -148,8 +155,8 @@ def _iteration_text(run: MlpRun, field: str, window: int) -> str:
                 f"{fmt(np.nanmax(tail), 3)} (mean {fmt(np.nanmean(tail), 3)})"
             )
     note = f" Bold lines: the mean of the last {window} iterations." if window else ""
-    if len(x) > rf.MAX_POINTS:
-        note += f" {len(x):,} iterations, drawn with {rf.MAX_POINTS:,} evenly spaced points."
+    if len(x) > MAX_POINTS:
+        note += f" {len(x):,} iterations, drawn with {MAX_POINTS:,} evenly spaced points."
     return "; ".join(parts) + "." + note
 
 
@@ -334,20 +341,20 @@ def render_mlp_report(config: dict[str, Any], result: dict[str, Any]) -> str:
         figures[key] = fig
         blocks.append(figure_block(key, title, text))
 
-    loss_fig, log, cap = rf.curves_figure(run, "loss")
+    loss_fig, log, cap = curves_figure(run, "loss")
     add("loss", loss_fig, "Loss against epoch", _loss_text(run, log) + _cut(cap))
     if run.classify:
-        add("acc", rf.curves_figure(run, "acc")[0], "Accuracy against epoch", _acc_text(run))
-    boundary = rf.boundary_figure(run)
+        add("acc", curves_figure(run, "acc")[0], "Accuracy against epoch", _acc_text(run))
+    boundary = boundary_figure(run)
     if boundary is not None:
         planar = run.classify and run.meta["grid"].get("y") is not None
         title = "Decision boundaries" if planar else "Predictions"
         add("boundary", boundary, title, _boundary_text(run))
-    add("grad_norm", rf.gradient_figure(run), "Gradient norm per layer", _grad_text(run))
-    add("hist", rf.histogram_figure(run), "Weight histograms per layer", _hist_text(run))
-    lr_fig, _, _ = rf.iteration_figure(run, "it_lr")
+    add("grad_norm", gradient_figure(run), "Gradient norm per layer", _grad_text(run))
+    add("hist", histogram_figure(run), "Weight histograms per layer", _hist_text(run))
+    lr_fig, _, _ = iteration_figure(run, "it_lr")
     add("lr", lr_fig, "Learning rate against iteration", _iteration_text(run, "it_lr", 0))
-    it_fig, window, cap = rf.iteration_figure(run, "it_loss")
+    it_fig, window, cap = iteration_figure(run, "it_loss")
     text = _iteration_text(run, "it_loss", window) + _cut(cap)
     add("it_loss", it_fig, "Minibatch loss against iteration", text)
     name = esc(config["dataset"]["name"])
