@@ -84,10 +84,38 @@ class RaceRun:
 
 
 def surface_figure(run: RaceRun) -> tuple[dict[str, Any], str]:
+    """The paths on the surface's contour, with its critical points, the starts, each
+    lane's end marker and where a lane diverged; and a note on the colour scale."""
     surface = race.build_surface(run.config["surface"])
+    (x0, x1), (y0, y1) = surface.domain
+    contour, note = _contour(surface)
+    data = [
+        contour,
+        *_critical_markers(run, surface.domain),
+        _start_markers(run),
+        *(t for lane in run.lanes for t in _lane_traces(run, lane)),
+        *(_divergence_marker(run, ev, surface.domain) for ev in run.diverged),
+    ]
+    square = 1 / 3 <= (x1 - x0) / (y1 - y0) <= 3
+    layout = fig_layout(
+        f"{plot_text(surface.name)}: optimizer paths",
+        height=880,
+        xaxis={"title": {"text": "x"}, "range": [x0, x1], "constrain": "domain"},
+        yaxis={
+            "title": {"text": "y"},
+            "range": [y0, y1],
+            "constrain": "domain",
+            **({"scaleanchor": "x", "scaleratio": 1} if square else {}),
+        },
+        legend={"orientation": "h", "y": -0.12},
+    )
+    return {"data": data, "layout": layout}, note
+
+
+def _contour(surface: Any) -> tuple[dict[str, Any], str]:
+    """The filled contour (log-scaled for surfaces that want it) and its colour note."""
     grid = race.contour_grid(surface, GRID_N)
     z = np.asarray(grid["z"], dtype=np.float64)
-    (x0, x1), (y0, y1) = surface.domain
     zmin, zmax = grid["zmin"], grid["zmax"]
     log = bool(surface.log_scale) and zmin is not None
     note = "colour: f"
@@ -99,33 +127,38 @@ def surface_figure(run: RaceRun) -> tuple[dict[str, Any], str]:
             f"colour: log₁₀(f − f_min + ε), f_min = {zmin:.3g} (the lowest value on the "
             f"grid), ε = {eps:.2g}"
         )
-    data: list[dict[str, Any]] = [
-        {
-            "type": "contour",
-            "x": sig(grid["x"]),
-            "y": sig(grid["y"]),
-            "z": sig(z),
-            "colorscale": SURFACE_SCALE,
-            "ncontours": 28,
-            "showlegend": False,
-            "name": "surface",
-            "contours": {"coloring": "fill", "showlines": True},
-            "line": {"width": 0.6, "color": "rgba(40,50,60,0.35)"},
-            "colorbar": {"title": {"text": "log₁₀(f − f_min + ε)" if log else "f"}, "len": 0.8},
-            "hovertemplate": "x=%{x:.3f}<br>y=%{y:.3f}<br>"
-            + ("log₁₀=%{z:.3f}" if log else "f=%{z:.4g}")
-            + "<extra></extra>",
-        }
-    ]
+    trace = {
+        "type": "contour",
+        "x": sig(grid["x"]),
+        "y": sig(grid["y"]),
+        "z": sig(z),
+        "colorscale": SURFACE_SCALE,
+        "ncontours": 28,
+        "showlegend": False,
+        "name": "surface",
+        "contours": {"coloring": "fill", "showlines": True},
+        "line": {"width": 0.6, "color": "rgba(40,50,60,0.35)"},
+        "colorbar": {"title": {"text": "log₁₀(f − f_min + ε)" if log else "f"}, "len": 0.8},
+        "hovertemplate": "x=%{x:.3f}<br>y=%{y:.3f}<br>"
+        + ("log₁₀=%{z:.3f}" if log else "f=%{z:.4g}")
+        + "<extra></extra>",
+    }
+    return trace, note
+
+
+def _critical_markers(run: RaceRun, domain: Any) -> list[dict[str, Any]]:
+    """One labelled marker trace per kind of critical point inside the domain (≤ 40 each)."""
+    (x0, x1), (y0, y1) = domain
     inside = [
         c
         for c in run.info.get("critical_points", [])
         if x0 <= c["xy"][0] <= x1 and y0 <= c["xy"][1] <= y1
     ]
+    traces = []
     for kind, symbol in KIND_SYMBOLS.items():
         pts = [c for c in inside if c["kind"] == kind][:40]
         if pts:
-            data.append(
+            traces.append(
                 {
                     "type": "scatter",
                     "mode": "markers+text",
@@ -145,107 +178,101 @@ def surface_figure(run: RaceRun) -> tuple[dict[str, Any], str]:
                     "hovertemplate": "%{text} at (%{x:.3f}, %{y:.3f})<extra></extra>",
                 }
             )
+    return traces
+
+
+def _start_markers(run: RaceRun) -> dict[str, Any]:
     starts = np.asarray(run.config["starts"], dtype=np.float64)
-    data.append(
+    return {
+        "type": "scatter",
+        "mode": "markers+text",
+        "name": "start",
+        "x": starts[:, 0],
+        "y": starts[:, 1],
+        "textposition": "bottom center",
+        "text": ["start" if len(starts) == 1 else f"start {i + 1}" for i in range(len(starts))],
+        "marker": {
+            "symbol": "circle",
+            "size": 16,
+            "color": "#111111",
+            "line": {"color": "#ffffff", "width": 2},
+        },
+        "hovertemplate": "%{text} (%{x:.3f}, %{y:.3f})<extra></extra>",
+    }
+
+
+def _lane_traces(run: RaceRun, lane: dict[str, Any]) -> list[dict[str, Any]]:
+    """A lane's path, and its end marker unless it diverged."""
+    i, color, name = lane["lane"], lane["color"], plot_text(lane["text"])
+    xy = run.path(i)
+    traces = [
         {
             "type": "scatter",
-            "mode": "markers+text",
-            "name": "start",
-            "x": starts[:, 0],
-            "y": starts[:, 1],
-            "textposition": "bottom center",
-            "text": ["start" if len(starts) == 1 else f"start {i + 1}" for i in range(len(starts))],
-            "marker": {
-                "symbol": "circle",
-                "size": 16,
-                "color": "#111111",
-                "line": {"color": "#ffffff", "width": 2},
-            },
-            "hovertemplate": "%{text} (%{x:.3f}, %{y:.3f})<extra></extra>",
+            "mode": "lines",
+            "name": name,
+            "legendgroup": f"lane{i}",
+            "x": sig(xy[:, 0]),
+            "y": sig(xy[:, 1]),
+            "line": {"color": color, "width": line_width(i, len(run.lanes))},
+            "hovertemplate": "step %{pointNumber}: (%{x:.4g}, %{y:.4g})"
+            "<extra>%{fullData.name}</extra>",
         }
-    )
-    for lane in run.lanes:
-        i, color, name = lane["lane"], lane["color"], plot_text(lane["text"])
-        xy = run.path(i)
-        data.append(
+    ]
+    if len(xy) and run.summary.get(i, {}).get("diverged_at") is None:
+        traces.append(
             {
                 "type": "scatter",
-                "mode": "lines",
+                "mode": "markers",
                 "name": name,
                 "legendgroup": f"lane{i}",
-                "x": sig(xy[:, 0]),
-                "y": sig(xy[:, 1]),
-                "line": {"color": color, "width": line_width(i, len(run.lanes))},
-                "hovertemplate": "step %{pointNumber}: (%{x:.4g}, %{y:.4g})"
-                "<extra>%{fullData.name}</extra>",
-            }
-        )
-        if len(xy) and run.summary.get(i, {}).get("diverged_at") is None:
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": name,
-                    "legendgroup": f"lane{i}",
-                    "showlegend": False,
-                    "x": [xy[-1, 0]],
-                    "y": [xy[-1, 1]],
-                    "marker": {
-                        "symbol": END_SYMBOLS[lane["optimizer"] % len(END_SYMBOLS)],
-                        "size": 17,
-                        "color": color,
-                        "line": {"color": "#111", "width": 2},
-                    },
-                    "hovertemplate": "end (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
-                }
-            )
-    for ev in run.diverged:
-        lane = run.lanes[ev["lane"]]
-        last = ev.get("last_xy") or run.config["starts"][lane["start"]]
-        mx, my = 0.03 * (x1 - x0), 0.03 * (y1 - y0)  # keep the marker inside the frame
-        shown = [
-            float(np.clip(last[0], x0 + mx, x1 - mx)),
-            float(np.clip(last[1], y0 + my, y1 - my)),
-        ]
-        off = " (last point outside the view)" if shown != [last[0], last[1]] else ""
-        side = "left" if shown[0] > (x0 + x1) / 2 else "right"
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers+text",
-                "legendgroup": f"lane{ev['lane']}",
-                "name": plot_text(lane["text"]),
                 "showlegend": False,
-                "cliponaxis": False,
-                "x": [shown[0]],
-                "y": [shown[1]],
-                "textposition": f"middle {side}",
-                "text": [f"diverged at step {ev['step']}"],
-                "textfont": {"size": 16, "color": "#111"},
+                "x": [xy[-1, 0]],
+                "y": [xy[-1, 1]],
                 "marker": {
-                    "symbol": "x-thin-open",
-                    "size": 22,
-                    "color": lane["color"],
-                    "line": {"color": lane["color"], "width": 4},
+                    "symbol": END_SYMBOLS[lane["optimizer"] % len(END_SYMBOLS)],
+                    "size": 17,
+                    "color": color,
+                    "line": {"color": "#111", "width": 2},
                 },
-                "hovertemplate": f"%{{text}}{off}<br>{plot_text(ev.get('reason', ''))}"
-                "<extra>%{fullData.name}</extra>",
+                "hovertemplate": "end (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
             }
         )
-    square = 1 / 3 <= (x1 - x0) / (y1 - y0) <= 3
-    layout = fig_layout(
-        f"{plot_text(surface.name)}: optimizer paths",
-        height=880,
-        xaxis={"title": {"text": "x"}, "range": [x0, x1], "constrain": "domain"},
-        yaxis={
-            "title": {"text": "y"},
-            "range": [y0, y1],
-            "constrain": "domain",
-            **({"scaleanchor": "x", "scaleratio": 1} if square else {}),
+    return traces
+
+
+def _divergence_marker(run: RaceRun, ev: dict[str, Any], domain: Any) -> dict[str, Any]:
+    """An ✕ where a lane diverged, kept inside the frame, labelled towards the middle."""
+    (x0, x1), (y0, y1) = domain
+    lane = run.lanes[ev["lane"]]
+    last = ev.get("last_xy") or run.config["starts"][lane["start"]]
+    mx, my = 0.03 * (x1 - x0), 0.03 * (y1 - y0)  # keep the marker inside the frame
+    shown = [
+        float(np.clip(last[0], x0 + mx, x1 - mx)),
+        float(np.clip(last[1], y0 + my, y1 - my)),
+    ]
+    off = " (last point outside the view)" if shown != [last[0], last[1]] else ""
+    side = "left" if shown[0] > (x0 + x1) / 2 else "right"
+    return {
+        "type": "scatter",
+        "mode": "markers+text",
+        "legendgroup": f"lane{ev['lane']}",
+        "name": plot_text(lane["text"]),
+        "showlegend": False,
+        "cliponaxis": False,
+        "x": [shown[0]],
+        "y": [shown[1]],
+        "textposition": f"middle {side}",
+        "text": [f"diverged at step {ev['step']}"],
+        "textfont": {"size": 16, "color": "#111"},
+        "marker": {
+            "symbol": "x-thin-open",
+            "size": 22,
+            "color": lane["color"],
+            "line": {"color": lane["color"], "width": 4},
         },
-        legend={"orientation": "h", "y": -0.12},
-    )
-    return {"data": data, "layout": layout}, note
+        "hovertemplate": f"%{{text}}{off}<br>{plot_text(ev.get('reason', ''))}"
+        "<extra>%{fullData.name}</extra>",
+    }
 
 
 def curves_figure(run: RaceRun, field: str, title: str, ytitle: str) -> tuple[dict, str]:
@@ -262,46 +289,7 @@ def curves_figure(run: RaceRun, field: str, title: str, ytitle: str) -> tuple[di
             note = f" The y axis shows f − f_min on a log scale, with f_min = {ref:.4g}."
         else:
             note = " The loss takes values ≤ 0 here, so the y axis is linear."
-    data = []
-    for lane in run.lanes:
-        i = lane["lane"]
-        y = run.series(field, i) - shift
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": plot_text(lane["text"]),
-                "legendgroup": f"lane{i}",
-                "y": sig(y),
-                "line": {"color": lane["color"], "width": line_width(i, len(run.lanes))},
-                "hovertemplate": "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
-            }
-        )
-        d = run.summary.get(i, {}).get("diverged_at")
-        ok = np.flatnonzero(np.isfinite(y) & ((y > 0) if log else True))
-        if d is not None and ok.size:
-            k = int(ok[-1])
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers+text",
-                    "showlegend": False,
-                    "legendgroup": f"lane{i}",
-                    "name": plot_text(lane["text"]),
-                    "x": [k],
-                    "y": [y[k]],
-                    "text": [f"diverged at step {d}"],
-                    "textposition": "top right",
-                    "textfont": {"size": 15},
-                    "marker": {
-                        "symbol": "x-thin-open",
-                        "size": 18,
-                        "color": lane["color"],
-                        "line": {"color": lane["color"], "width": 4},
-                    },
-                    "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
-                }
-            )
+    data = [t for lane in run.lanes for t in _curve_traces(run, lane, field, shift, log)]
     layout = fig_layout(
         title,
         xaxis={"title": {"text": "step"}},
@@ -312,6 +300,51 @@ def curves_figure(run: RaceRun, field: str, title: str, ytitle: str) -> tuple[di
         },
     )
     return {"data": data, "layout": layout}, note
+
+
+def _curve_traces(
+    run: RaceRun, lane: dict[str, Any], field: str, shift: float, log: bool
+) -> list[dict[str, Any]]:
+    """A lane's curve, and an ✕ at its last drawable point if it diverged."""
+    i = lane["lane"]
+    y = run.series(field, i) - shift
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": plot_text(lane["text"]),
+            "legendgroup": f"lane{i}",
+            "y": sig(y),
+            "line": {"color": lane["color"], "width": line_width(i, len(run.lanes))},
+            "hovertemplate": "step %{x}: %{y:.4g}<extra>%{fullData.name}</extra>",
+        }
+    ]
+    d = run.summary.get(i, {}).get("diverged_at")
+    ok = np.flatnonzero(np.isfinite(y) & ((y > 0) if log else True))
+    if d is not None and ok.size:
+        k = int(ok[-1])
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "showlegend": False,
+                "legendgroup": f"lane{i}",
+                "name": plot_text(lane["text"]),
+                "x": [k],
+                "y": [y[k]],
+                "text": [f"diverged at step {d}"],
+                "textposition": "top right",
+                "textfont": {"size": 15},
+                "marker": {
+                    "symbol": "x-thin-open",
+                    "size": 18,
+                    "color": lane["color"],
+                    "line": {"color": lane["color"], "width": 4},
+                },
+                "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
+            }
+        )
+    return traces
 
 
 def lr_figure(run: RaceRun) -> dict[str, Any]:

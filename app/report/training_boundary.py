@@ -93,7 +93,27 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
     row_px = float(np.clip(PLOT_WIDTH_PX * 0.9 / cols * aspect, 240, 620))
     title = "Decision boundaries" if kind != "value" else "Predictions"
     layout, ps = multi_layout(f"{title} after epoch {g.get('epoch')}", len(run.lanes), cols, row_px)
-    scale = None
+    heat, scale = _heat_style(run, kind, values, xs, ys)
+    bar = kind != "class"  # classes are told by the points' legend
+    data: list[dict[str, Any]] = []
+    notes = []
+    for j, (lane, p) in enumerate(zip(run.lanes, ps, strict=False)):
+        z = values[lane["lane"]]
+        data.append({**heat, "xaxis": p["x"], "yaxis": p["y"], "z": z, "showscale": j == 0 and bar})
+        if kind == "probability":
+            data.append(_half_line(p, xs, ys, z, j == 0))
+        data += _points(run, p, j == 0, scale)
+        notes.append(panel_title(p, _panel_text(run, lane)))
+        layout.update(_panel_axes(run, p, xs, ys))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def _heat_style(
+    run: MlpRun, kind: str | None, values: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The heat map every panel shares (its colours by what the grid holds: a probability,
+    a class or a value), and the colour scale the points share with a value map."""
     heat: dict[str, Any] = {
         "type": "heatmap",
         "x": sig(xs),
@@ -101,7 +121,6 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
         "zsmooth": "best",
         "hoverinfo": "skip",
     }
-    bar = kind != "class"  # classes are told by the points' legend
     if kind == "probability":
         c0, c1 = class_color(0), class_color(1)
         heat.update(
@@ -110,62 +129,63 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
             colorscale=[[0, mix(c0, 0.45)], [0.5, "#ffffff"], [1, mix(c1, 0.45)]],
             colorbar={"title": {"text": f"p(class {plot_text(run.class_name(1))})"}, "len": 0.6},
         )
-    elif kind == "class":
+        return heat, None
+    if kind == "class":
         K = max(2, int(run.meta.get("n_classes") or 2))
         steps = []
         for k in range(K):
             steps += [[k / K, mix(class_color(k), 0.35)], [(k + 1) / K, mix(class_color(k), 0.35)]]
         heat.update(zmin=-0.5, zmax=K - 0.5, colorscale=steps, zsmooth=False)
-    else:
-        pts = run.meta.get("points") or {}
-        target = np.asarray([*(pts.get("y_train") or []), *(pts.get("y_val") or [])], dtype=float)
-        both = np.concatenate([values[np.isfinite(values)], target[np.isfinite(target)]])
-        lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
-        scale = {"colorscale": "Viridis", "cmin": lo, "cmax": hi}
-        heat.update(
-            zmin=lo, zmax=hi, colorscale="Viridis", colorbar={"title": {"text": "prediction"}}
-        )
-    data: list[dict[str, Any]] = []
-    notes = []
-    for j, (lane, p) in enumerate(zip(run.lanes, ps, strict=False)):
-        z = values[lane["lane"]]
-        data.append({**heat, "xaxis": p["x"], "yaxis": p["y"], "z": z, "showscale": j == 0 and bar})
-        if kind == "probability":
-            data.append(
-                {
-                    "type": "contour",
-                    "xaxis": p["x"],
-                    "yaxis": p["y"],
-                    "x": sig(xs),
-                    "y": sig(ys),
-                    "z": z,
-                    "showscale": False,
-                    "contours": {"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-                    "line": {"color": "#111", "width": 2.5},
-                    "name": "p = 0.5",
-                    "hoverinfo": "skip",
-                    "showlegend": j == 0,
-                }
-            )
-        data += _points(run, p, j == 0, scale)
-        sm = run.summary.get(lane["lane"], {})
-        acc = sm.get("final_val_acc")
-        sub = f"val acc {acc:.0%}" if run.classify and acc is not None and acc == acc else ""
-        if sm.get("reason") == "diverged":
-            sub = f"diverged at epoch {sm.get('stopped_epoch')}: no boundary"
-        notes.append(
-            panel_title(p, plot_text(lane["text"]) + (f"<br><sup>{sub}</sup>" if sub else ""))
-        )
-        names = run.meta.get("feature_names") or ["x1", "x2"]
-        layout[p["xkey"]] = {
+        return heat, None
+    pts = run.meta.get("points") or {}
+    target = np.asarray([*(pts.get("y_train") or []), *(pts.get("y_val") or [])], dtype=float)
+    both = np.concatenate([values[np.isfinite(values)], target[np.isfinite(target)]])
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    heat.update(zmin=lo, zmax=hi, colorscale="Viridis", colorbar={"title": {"text": "prediction"}})
+    return heat, {"colorscale": "Viridis", "cmin": lo, "cmax": hi}
+
+
+def _half_line(p: dict[str, Any], xs: np.ndarray, ys: np.ndarray, z: Any, first: bool) -> dict:
+    """The p = 0.5 contour: the decision boundary itself."""
+    return {
+        "type": "contour",
+        "xaxis": p["x"],
+        "yaxis": p["y"],
+        "x": sig(xs),
+        "y": sig(ys),
+        "z": z,
+        "showscale": False,
+        "contours": {"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+        "line": {"color": "#111", "width": 2.5},
+        "name": "p = 0.5",
+        "hoverinfo": "skip",
+        "showlegend": first,
+    }
+
+
+def _panel_text(run: MlpRun, lane: dict[str, Any]) -> str:
+    """A panel's title: the lane, and its validation accuracy or where it diverged."""
+    sm = run.summary.get(lane["lane"], {})
+    acc = sm.get("final_val_acc")
+    sub = f"val acc {acc:.0%}" if run.classify and acc is not None and acc == acc else ""
+    if sm.get("reason") == "diverged":
+        sub = f"diverged at epoch {sm.get('stopped_epoch')}: no boundary"
+    return plot_text(lane["text"]) + (f"<br><sup>{sub}</sup>" if sub else "")
+
+
+def _panel_axes(run: MlpRun, p: dict[str, Any], xs: np.ndarray, ys: np.ndarray) -> dict:
+    """A panel's two axes: the data's range, square cells, titles on the outer panels."""
+    names = run.meta.get("feature_names") or ["x1", "x2"]
+    return {
+        p["xkey"]: {
             "domain": p["xdomain"],
             "anchor": p["y"],
             "range": [float(xs[0]), float(xs[-1])],
             "title": {"text": plot_text(names[0]) if p["bottom"] else ""},
             "constrain": "domain",
             "showgrid": False,
-        }
-        layout[p["ykey"]] = {
+        },
+        p["ykey"]: {
             "domain": p["ydomain"],
             "anchor": p["x"],
             "range": [float(ys[0]), float(ys[-1])],
@@ -173,9 +193,8 @@ def boundary_figure(run: MlpRun) -> dict[str, Any] | None:
             "scaleanchor": p["x"],
             "constrain": "domain",
             "showgrid": False,
-        }
-    layout["annotations"] = notes
-    return {"data": data, "layout": layout}
+        },
+    }
 
 
 def _curve_figure(run: MlpRun, xs: np.ndarray, values: np.ndarray, g: dict) -> dict[str, Any]:

@@ -167,39 +167,57 @@ def gradient_figure(run: MlpRun) -> dict[str, Any]:
     notes = []
     for lane, p in zip(run.lanes, ps, strict=False):
         i = lane["lane"]
-        for k, layer in enumerate(layers):
-            y = g[:, i, k] if g.size else np.zeros(0)
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "xaxis": p["x"],
-                    "yaxis": p["y"],
-                    "name": f"{layer['layer']} ({layer['fan_in']}→{layer['fan_out']}"
-                    + (", output)" if layer["activation"] == "output" else ")"),
-                    "legendgroup": f"layer{k}",
-                    "showlegend": i == run.lanes[0]["lane"],
-                    "x": run.epochs[idx],
-                    "y": sig(y[idx]),
-                    "line": {"color": colors[k], "width": 3},
-                    "hovertemplate": f"layer {layer['layer']}, epoch %{{x}}: ‖∂L/∂W‖ = %{{y:.3g}}"
-                    f"<extra>{plot_text(lane['text'])}</extra>",
-                }
-            )
+        data += _layer_norm_traces(run, lane, p, g, colors, idx)
         ratio = run.grad_ratio(i)
         title = plot_text(lane["text"])
         if ratio is not None:
             title += f"<br><sup>layer 1 / last layer: {fmt(ratio, 2)}×</sup>"
         notes.append(panel_title(p, title))
-        axis = {"gridcolor": GRID_LINE, "zeroline": False}
-        layout[p["xkey"]] = {
+        layout.update(_norm_axes(run, p, lo, hi, pad))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def _layer_norm_traces(
+    run: MlpRun, lane: dict, p: dict, g: np.ndarray, colors: list[str], idx: np.ndarray
+) -> list[dict[str, Any]]:
+    """One line per layer in a lane's panel (the legend shows the first panel's)."""
+    i = lane["lane"]
+    traces = []
+    for k, layer in enumerate(run.layers):
+        y = g[:, i, k] if g.size else np.zeros(0)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "xaxis": p["x"],
+                "yaxis": p["y"],
+                "name": f"{layer['layer']} ({layer['fan_in']}→{layer['fan_out']}"
+                + (", output)" if layer["activation"] == "output" else ")"),
+                "legendgroup": f"layer{k}",
+                "showlegend": i == run.lanes[0]["lane"],
+                "x": run.epochs[idx],
+                "y": sig(y[idx]),
+                "line": {"color": colors[k], "width": 3},
+                "hovertemplate": f"layer {layer['layer']}, epoch %{{x}}: ‖∂L/∂W‖ = %{{y:.3g}}"
+                f"<extra>{plot_text(lane['text'])}</extra>",
+            }
+        )
+    return traces
+
+
+def _norm_axes(run: MlpRun, p: dict[str, Any], lo: float, hi: float, pad: float) -> dict:
+    """A panel's epoch axis and its log norm axis, the same range in every panel."""
+    axis = {"gridcolor": GRID_LINE, "zeroline": False}
+    return {
+        p["xkey"]: {
             **axis,
             **epoch_axis(run),
             "domain": p["xdomain"],
             "anchor": p["y"],
             "title": {"text": "epoch" if p["bottom"] else ""},
-        }
-        layout[p["ykey"]] = {
+        },
+        p["ykey"]: {
             **axis,
             "domain": p["ydomain"],
             "anchor": p["x"],
@@ -209,9 +227,8 @@ def gradient_figure(run: MlpRun) -> dict[str, Any]:
             "exponentformat": "power",
             "title": {"text": "‖∂L/∂W‖" if p["col"] == 0 else ""},
             **({"matches": "y"} if p["y"] != "y" else {}),
-        }
-    layout["annotations"] = notes
-    return {"data": data, "layout": layout}
+        },
+    }
 
 
 def histogram_figure(run: MlpRun) -> dict[str, Any]:
@@ -229,47 +246,9 @@ def histogram_figure(run: MlpRun) -> dict[str, Any]:
     data: list[dict[str, Any]] = []
     notes = []
     layout["barmode"] = "overlay"
-    n = len(run.lanes)
     for k, (layer, p) in enumerate(zip(layers, ps, strict=True)):
         e = edges[k]
-        centres, width = (e[:-1] + e[1:]) / 2, e[1] - e[0]
-        if hist.size:
-            data.append(
-                {
-                    "type": "bar",
-                    "xaxis": p["x"],
-                    "yaxis": p["y"],
-                    "name": "initial (epoch 0)",
-                    "legendgroup": "initial",
-                    "showlegend": k == 0,
-                    "x": sig(centres),
-                    "y": hist[0, 0, k],
-                    "width": width,
-                    "marker": {"color": "#c9d0d8", "line": {"width": 0}},
-                    "hovertemplate": "w ≈ %{x:.3g}: %{y} weights<extra>initial</extra>",
-                }
-            )
-        for lane in run.lanes:
-            i = lane["lane"]
-            row = run.last_row(i)
-            if not hist.size or row is None:
-                continue
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "xaxis": p["x"],
-                    "yaxis": p["y"],
-                    "name": plot_text(lane["text"]),
-                    "legendgroup": f"lane{i}",
-                    "showlegend": k == 0,
-                    "x": sig(centres),
-                    "y": hist[row, i, k],
-                    "line": {"color": lane["color"], "width": lw(i, n) - 0.5, "shape": "hvh"},
-                    "hovertemplate": f"w ≈ %{{x:.3g}}: %{{y}} weights at epoch {run.epochs[row]}"
-                    "<extra>%{fullData.name}</extra>",
-                }
-            )
+        data += _histogram_traces(run, hist, k, p, e)
         notes.append(
             panel_title(
                 p,
@@ -293,6 +272,79 @@ def histogram_figure(run: MlpRun) -> dict[str, Any]:
         }
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
+
+
+def _histogram_traces(
+    run: MlpRun, hist: np.ndarray, k: int, p: dict[str, Any], e: np.ndarray
+) -> list[dict[str, Any]]:
+    """Layer k's panel: the initial weights as grey bars, each lane's last epoch as a step
+    line (the legend shows the first panel's)."""
+    if not hist.size:
+        return []
+    centres, width = (e[:-1] + e[1:]) / 2, e[1] - e[0]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "xaxis": p["x"],
+            "yaxis": p["y"],
+            "name": "initial (epoch 0)",
+            "legendgroup": "initial",
+            "showlegend": k == 0,
+            "x": sig(centres),
+            "y": hist[0, 0, k],
+            "width": width,
+            "marker": {"color": "#c9d0d8", "line": {"width": 0}},
+            "hovertemplate": "w ≈ %{x:.3g}: %{y} weights<extra>initial</extra>",
+        }
+    ]
+    n = len(run.lanes)
+    for lane in run.lanes:
+        i = lane["lane"]
+        row = run.last_row(i)
+        if row is None:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "xaxis": p["x"],
+                "yaxis": p["y"],
+                "name": plot_text(lane["text"]),
+                "legendgroup": f"lane{i}",
+                "showlegend": k == 0,
+                "x": sig(centres),
+                "y": hist[row, i, k],
+                "line": {"color": lane["color"], "width": lw(i, n) - 0.5, "shape": "hvh"},
+                "hovertemplate": f"w ≈ %{{x:.3g}}: %{{y}} weights at epoch {run.epochs[row]}"
+                "<extra>%{fullData.name}</extra>",
+            }
+        )
+    return traces
+
+
+def _iteration_axis(
+    run: MlpRun, field: str, values: np.ndarray, log: bool, what: str
+) -> tuple[float | None, dict[str, Any]]:
+    """The y axis of a per-iteration chart: the minibatch loss cut where a lane blew up,
+    constant rates padded off the frame's edge. Returns (the cut or None, the axis)."""
+    finite = values[np.isfinite(values)]
+    yaxis: dict[str, Any] = {
+        "title": {"text": what},
+        "type": "log" if log else "linear",
+        "exponentformat": "power",
+    }
+    ref = run.first_value("it_loss") if field == "it_loss" else None
+    cap = capped(values, ref, log, 1e3 if log else 3) if field == "it_loss" else None
+    yaxis.update(log_ticks(values, cap) if log else {})
+    if cap is not None:
+        yaxis["range"] = y_range(values, cap, log)
+    elif finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        if log:
+            yaxis["range"] = [np.log10(lo) - 0.1, np.log10(hi) + 0.1]
+        elif field == "it_lr":
+            yaxis["range"] = [min(0.0, lo) * 1.08, max(hi, 0.0) * 1.08 or 1.0]
+    return cap, yaxis
 
 
 def moving_average(y: np.ndarray, window: int) -> np.ndarray:
@@ -355,22 +407,7 @@ def iteration_figure(run: MlpRun, field: str) -> tuple[dict[str, Any], int, floa
     title = "Learning rate per iteration" if field == "it_lr" else "Minibatch loss per iteration"
     if window:
         title += f" (faint: raw; bold: mean of the last {window})"
-    yaxis: dict[str, Any] = {
-        "title": {"text": what},
-        "type": "log" if log else "linear",
-        "exponentformat": "power",
-    }
-    ref = run.first_value("it_loss") if field == "it_loss" else None
-    cap = capped(values, ref, log, 1e3 if log else 3) if field == "it_loss" else None
-    yaxis.update(log_ticks(values, cap) if log else {})
-    if cap is not None:
-        yaxis["range"] = y_range(values, cap, log)
-    elif finite.size:  # constant rates would sit on the frame's edge: pad the range
-        lo, hi = float(finite.min()), float(finite.max())
-        if log:
-            yaxis["range"] = [np.log10(lo) - 0.1, np.log10(hi) + 0.1]
-        elif field == "it_lr":
-            yaxis["range"] = [min(0.0, lo) * 1.08, max(hi, 0.0) * 1.08 or 1.0]
+    cap, yaxis = _iteration_axis(run, field, values, log, what)
     layout = fig_layout(
         title,
         xaxis={"title": {"text": f"iteration ({ipe} per epoch)"}, "rangemode": "tozero"},
