@@ -1,0 +1,319 @@
+"""Rugged and flat: rastrigin, ackley, easom and levi13 (many local minima, a needle, a
+plateau); their full sets of critical points come from a search, not a list.
+
+Maths first, then each surface's description (texts in texts.py, rates in rates.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import critical
+from engine.surface import Surface
+from engine.surface_catalog.base import PI, TAU, add, cos2, full, pt, sin2, sin_cos2
+
+
+def _rastrigin_value(x, y):
+    f = cos2(PI * x)
+    f += cos2(PI * y)
+    f *= -10.0
+    f += 20.0
+    f += x * x
+    f += y * y
+    return f
+
+
+def _rastrigin_1d_grad(t):
+    g = sin2(PI * t)
+    g *= 20.0 * PI
+    g += t
+    g += t
+    return g
+
+
+def _rastrigin_grad(x, y):
+    return _rastrigin_1d_grad(x), _rastrigin_1d_grad(y)
+
+
+def _rastrigin_hess(x, y):
+    k = 40.0 * PI * PI
+    return 2.0 + k * cos2(PI * x), full(x, 0.0), 2.0 + k * cos2(PI * y)
+
+
+# Ackley's cone term −20·exp(−0.2r), r = √(½(x²+y²)), has a kink at the origin. Convention:
+# r is clamped to ACKLEY_EPS in the gradient and Hessian, so the gradient is exactly 0 at the
+# origin (x/r = 0/ε) and the Hessian there is the cone's curvature 2·exp(−0.2ε)/ε (about
+# 2e12, finite, positive definite) plus the cosine term's; nowhere a NaN.
+ACKLEY_EPS = 1e-12
+
+
+def _ackley_radius(x, y, clamp: bool):
+    r = x * x
+    r += y * y
+    r *= 0.5
+    r = np.sqrt(r)
+    return np.maximum(r, ACKLEY_EPS) if clamp else r
+
+
+def _ackley_value(x, y):
+    # 20·(1 − e^(−0.2r)) + (e − e^(½Σcos)): exactly 0 at the origin, no cancellation.
+    r = _ackley_radius(x, y, clamp=False)
+    r *= -0.2
+    f = np.expm1(r)
+    f *= -20.0
+    c = cos2(PI * x)
+    c += cos2(PI * y)
+    c *= 0.5
+    f += np.e
+    f -= np.exp(c)
+    return f
+
+
+def _ackley_grad(x, y):
+    r = _ackley_radius(x, y, clamp=True)
+    k = r * -0.2
+    k = np.exp(k)
+    k *= 2.0
+    k /= r  # 2·exp(−0.2r)/r
+    sx, cx = sin_cos2(PI * x)
+    sy, cy = sin_cos2(PI * y)
+    cx += cy
+    cx *= 0.5
+    e = np.exp(cx)
+    e *= PI
+    sx *= e
+    sy *= e
+    sx += k * x
+    sy += k * y
+    return sx, sy
+
+
+def _ackley_hess(x, y):
+    r = _ackley_radius(x, y, clamp=True)
+    e1 = np.exp(-0.2 * r)
+    k = 2.0 * e1 / r
+    m = e1 * (0.2 * r + 1.0) / (r * r * r)
+    sx, cx = sin_cos2(PI * x)
+    sy, cy = sin_cos2(PI * y)
+    e2 = PI * PI * np.exp(0.5 * (cx + cy))
+    fxx = k - m * (x * x) + e2 * (2.0 * cx - sx * sx)
+    fxy = -e2 * sx * sy - m * (x * y)
+    fyy = k - m * (y * y) + e2 * (2.0 * cy - sy * sy)
+    return fxx, fxy, fyy
+
+
+def _easom_gauss(x, y):
+    """(x − π, y − π, exp(−((x−π)² + (y−π)²)))."""
+    a = x - PI
+    b = y - PI
+    e = a * a
+    e += b * b
+    e *= -1.0
+    return a, b, np.exp(e)
+
+
+def _easom_value(x, y):
+    _, _, f = _easom_gauss(x, y)
+    f *= cos2(0.5 * x)
+    f *= cos2(0.5 * y)
+    f *= -1.0
+    return f
+
+
+def _easom_grad(x, y):
+    a, b, e = _easom_gauss(x, y)
+    sx, cx = sin_cos2(0.5 * x)
+    sy, cy = sin_cos2(0.5 * y)
+    a *= cx  # fx = cos y · e · (sin x + 2(x−π)cos x)
+    a *= 2.0
+    a += sx
+    a *= cy
+    a *= e
+    b *= cy
+    b *= 2.0
+    b += sy
+    b *= cx
+    b *= e
+    return a, b
+
+
+def _easom_hess(x, y):
+    a, b, e = _easom_gauss(x, y)
+    sx, cx = sin_cos2(0.5 * x)
+    sy, cy = sin_cos2(0.5 * y)
+    fxx = cy * e * (cx * (3.0 - 4.0 * (a * a)) - 4.0 * a * sx)
+    fxy = -e * (sx + 2.0 * a * cx) * (sy + 2.0 * b * cy)
+    fyy = cx * e * (cy * (3.0 - 4.0 * (b * b)) - 4.0 * b * sy)
+    return fxx, fxy, fyy
+
+
+# Lévi N.13 with sin²θ = (1 − cos 2θ)/2: 1 + sin²(3πy) = 1.5 − ½cos 6πy, and so on.
+def _levi_value(x, y):
+    f = cos2(3.0 * PI * x)
+    f *= -0.5
+    f += 0.5
+    t = cos2(3.0 * PI * y)
+    t *= -0.5
+    t += 1.5
+    a = x - 1.0
+    t *= a
+    t *= a
+    f += t
+    t = cos2(2.0 * PI * y)
+    t *= -0.5
+    t += 1.5
+    b = y - 1.0
+    t *= b
+    t *= b
+    f += t
+    return f
+
+
+def _levi_grad(x, y):
+    s6y, c6y = sin_cos2(3.0 * PI * y)
+    s4y, c4y = sin_cos2(2.0 * PI * y)
+    a = x - 1.0
+    b = y - 1.0
+    fx = sin2(3.0 * PI * x)  # 3π sin 6πx + (x−1)(3 − cos 6πy)
+    fx *= 3.0 * PI
+    c6y -= 3.0
+    c6y *= a
+    fx -= c6y
+    fy = s6y  # 3π(x−1)² sin 6πy + (y−1)(3 − cos 4πy) + 2π(y−1)² sin 4πy
+    fy *= a
+    fy *= a
+    fy *= 3.0 * PI
+    c4y -= 3.0
+    c4y *= b
+    fy -= c4y
+    s4y *= b
+    s4y *= b
+    s4y *= 2.0 * PI
+    fy += s4y
+    return fx, fy
+
+
+def _levi_hess(x, y):
+    a, b = x - 1.0, y - 1.0
+    s6y, c6y = sin_cos2(3.0 * PI * y)
+    s4y, c4y = sin_cos2(2.0 * PI * y)
+    k = 18.0 * PI * PI
+    fxx = k * cos2(3.0 * PI * x) + 3.0 - c6y
+    fxy = 6.0 * PI * a * s6y
+    fyy = k * (a * a) * c6y + 3.0 - c4y + 8.0 * PI * b * (s4y + PI * b * c4y)
+    return fxx, fxy, fyy
+
+
+_R1, _R2, _R4 = 0.9949586376523348, 1.989912233708550, 3.979783860300754
+
+
+def _rastrigin_every(s: Surface) -> critical.CriticalSet:
+    """Separable: 2t + 20π sin 2πt = 0 has a root near every multiple of ½ (11 minima near the
+    integers and 10 maxima near the half-integers in [−5.12, 5.12]), so 21 × 21 = 441 points:
+    121 minima, 220 saddles and 100 maxima."""
+    (lo, hi), _ = s.domain
+    roots = critical.roots_1d(
+        _rastrigin_1d_grad,
+        lambda t: 2.0 + 40.0 * PI * PI * cos2(PI * t),
+        np.arange(np.floor(2 * lo), np.ceil(2 * hi) + 1) / 2,
+        lo,
+        hi,
+    )
+    roots[np.abs(roots) < 1e-12] = 0.0
+    return critical.separable_set(s, roots, roots)
+
+
+add(
+    "rastrigin",
+    "20 + x² − 10cos(2πx) + y² − 10cos(2πy)",
+    (_rastrigin_value, _rastrigin_grad, _rastrigin_hess),
+    ((-5.12, 5.12), (-5.12, 5.12)),
+    (
+        pt(0.0, 0.0, "min", 0.0),
+        pt(_R1, 0.0, "min", 0.9949590570932898),
+        pt(-_R1, 0.0, "min", 0.9949590570932898),
+        pt(0.0, _R1, "min", 0.9949590570932898),
+        pt(0.0, -_R1, "min", 0.9949590570932898),
+        pt(-_R2, _R4, "min", 19.89907498301562),
+        pt(_R4, _R4, "min", 31.83848758492306),
+    ),
+    ((4.5, 4.5), (-2.3, 3.6), (0.45, -0.55)),
+    ("rugged", "local_minima"),
+    complete=False,
+    every=_rastrigin_every,
+)
+
+_A1, _A2 = 0.9521665459501575, 0.9684776587077222
+
+add(
+    "ackley",
+    "−20·exp(−0.2√(½(x²+y²))) − exp(½(cos 2πx + cos 2πy)) + 20 + e",
+    (_ackley_value, _ackley_grad, _ackley_hess),
+    ((-5.0, 5.0), (-5.0, 5.0)),
+    (
+        pt(0.0, 0.0, "min", 0.0),
+        pt(_A1, 0.0, "min", 2.579927557029871),
+        pt(-_A1, 0.0, "min", 2.579927557029871),
+        pt(0.0, _A1, "min", 2.579927557029871),
+        pt(0.0, -_A1, "min", 2.579927557029871),
+        pt(_A2, _A2, "min", 3.574451877257680),
+        pt(-_A2, _A2, "min", 3.574451877257680),
+        pt(_A2, -_A2, "min", 3.574451877257680),
+        pt(-_A2, -_A2, "min", 3.574451877257680),
+        pt(-3.970918315064283, 0.9927672061700447, "min", 8.813151774046890),
+        pt(2.984213738127238, 3.978924750768195, "min", 10.12035074363267),
+    ),
+    ((3.2, 3.6), (-4.0, 1.5), (0.7, -0.4)),
+    ("rugged", "local_minima"),
+    complete=False,
+    every=lambda s: critical.search_set(s, 1.0 / 8.0),
+)
+
+# Roots of tan t = 2(π − t) in [−1, 7]: E1, π and 2π − E1; plus the zero lines cos t = 0.
+_E1 = 1.3049954504376675
+_E3 = TAU - _E1
+_E_PIT, _E_RIM = -8.110223891570075e-05, 0.009005678148573861
+
+add(
+    "easom",
+    "−cos(x)cos(y)·exp(−((x−π)² + (y−π)²))",
+    (_easom_value, _easom_grad, _easom_hess),
+    ((-1.0, 7.0), (-1.0, 7.0)),
+    (
+        pt(PI, PI, "min", -1.0),
+        pt(_E1, _E1, "min", _E_PIT),
+        pt(_E1, _E3, "min", _E_PIT),
+        pt(_E3, _E1, "min", _E_PIT),
+        pt(_E3, _E3, "min", _E_PIT),
+        pt(0.5 * PI, 0.5 * PI, "saddle", 0.0),
+        pt(0.5 * PI, 1.5 * PI, "saddle", 0.0),
+        pt(1.5 * PI, 0.5 * PI, "saddle", 0.0),
+        pt(1.5 * PI, 1.5 * PI, "saddle", 0.0),
+        pt(PI, _E1, "max", _E_RIM),
+        pt(_E1, PI, "max", _E_RIM),
+        pt(PI, _E3, "max", _E_RIM),
+        pt(_E3, PI, "max", _E_RIM),
+    ),
+    ((2.0, 2.2), (1.0, 1.0), (5.5, 0.5)),
+    ("plateau",),
+)
+
+add(
+    "levi13",
+    "sin²(3πx) + (x−1)²(1+sin²(3πy)) + (y−1)²(1+sin²(2πy))",
+    (_levi_value, _levi_grad, _levi_hess),
+    ((-10.0, 10.0), (-10.0, 10.0)),
+    (
+        pt(1.0, 1.0, "min", 0.0),
+        pt(1.659177000084969, 0.6748315124946496, "min", 0.6316425103184411),
+        pt(1.659177000084969, 1.325168487505350, "min", 0.6316425103184411),
+        pt(1.0, 0.02733759788457169, "min", 0.9737115955768498),
+        pt(1.0, 1.972662402115428, "min", 0.9737115955768500),
+        pt(0.01121499657623204, 1.0, "min", 0.9888264859865039),
+        pt(1.988785003423768, 1.0, "min", 0.9888264859865041),
+    ),
+    ((-4.0, 4.0), (5.0, -5.0), (1.6, 0.6)),
+    ("rugged", "local_minima"),
+    complete=False,
+    every=lambda s: critical.search_set(s, 1.0 / 12.0, region=((-3.75, 5.75), s.domain[1])),
+)
