@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from engine.noise import Noise
-from engine.simulate import BOUND, _Group, lane_specs
+from engine.simulate.base import BOUND, Group, lane_specs
 from engine.surfaces import Surface
 
 DIVERGED = -1
@@ -61,7 +61,7 @@ def basins(
     order: dict[str, list[int]] = {}
     for i, spec in enumerate(specs):
         order.setdefault(spec["name"], []).append(i)
-    groups = [_Group(name, members, specs, steps) for name, members in order.items()]
+    groups = [Group(name, members, specs, steps) for name, members in order.items()]
     perm = np.concatenate([g.members for g in groups])
     edges = np.cumsum([0] + [len(g.members) for g in groups])
     spans = list(zip(edges[:-1], edges[1:], strict=True))

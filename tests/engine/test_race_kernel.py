@@ -8,6 +8,7 @@ import pytest
 
 from engine import simulate, surfaces
 from engine.noise import Noise
+from engine.simulate.race import Race
 
 ZOO = [
     {"name": "gd", "params": {"lr": 0.01}},
@@ -78,8 +79,8 @@ def test_same_bits_when_lanes_blow_up():
 
 def test_auto_picks_floats_for_a_few_lanes_and_arrays_for_many():
     s = surfaces.get("himmelblau")
-    few = simulate._Race(s, ZOO[:8], [[0.0, 0.0]], 10, None, 0, None, ("xy",), 1, "auto")
-    many = simulate._Race(s, ZOO[:1], np.zeros((500, 2)), 10, None, 0, None, ("xy",), 1, "auto")
+    few = Race(s, ZOO[:8], [[0.0, 0.0]], 10, None, 0, None, ("xy",), 1, "auto")
+    many = Race(s, ZOO[:1], np.zeros((500, 2)), 10, None, 0, None, ("xy",), 1, "auto")
     assert few.kernel_name == "float" and many.kernel_name == "array"
 
 

@@ -7,6 +7,7 @@ import pytest
 
 import engine.surface_catalog  # noqa: F401  (fills the registry)
 from engine import registry, simulate, surfaces
+from engine.simulate.tracker import value_floor
 
 NAMES = registry.names("surface")
 STEPS = 300  # the dashboard's default budget
@@ -78,7 +79,7 @@ def test_an_unbounded_fall_is_a_divergence_with_its_step(name, start):
     assert r.diverged[0]["step"] == k and r.diverged[0]["unbounded"] is True
     loss = r.arrays["loss"][:, 0]
     assert np.all(np.isnan(loss[k:])) and np.all(np.isfinite(loss[:k]))
-    floor = simulate._floor(s)
+    floor = value_floor(s)
     assert loss[k - 1] >= floor > -1e4  # stopped at the floor, not at f = −1e10
     # the old rule (non-finite or |x| > 1e6) would have let it fall to about −1e10 and more
     assert np.max(np.abs(r.arrays["xy"][k - 1, 0])) < simulate.BOUND
