@@ -72,7 +72,7 @@ class Layout:
 AS_SGD = {"momentum": 0.0, "dampening": 0.0, "nesterov": False}
 
 
-def rule(name: str) -> str:
+def rule_of(name: str) -> str:
     return "sgd" if name == "gd" else name
 
 

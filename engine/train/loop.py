@@ -11,7 +11,7 @@ import numpy as np
 
 from engine import losses, mlp
 from engine.train.config import DIVERGE_GRAD_NORM, DIVERGE_LOSS_FACTOR, check
-from engine.train.lanes import LANE_BUDGET, Evaluator, Group, Layout, Work, lane_schedules, rule
+from engine.train.lanes import LANE_BUDGET, Evaluator, Group, Layout, Work, lane_schedules, rule_of
 from engine.train.record import Chunk, Histograms, Rows, Status, grid_points, grid_values, run_meta
 
 Array = np.ndarray
@@ -116,7 +116,7 @@ class Trainer:
         """Lanes grouped by update rule (internal order `perm`, `inv` to undo it)."""
         by_name: dict[str, list[int]] = {}
         for i, s in enumerate(specs):
-            by_name.setdefault(rule(s["name"]), []).append(i)
+            by_name.setdefault(rule_of(s["name"]), []).append(i)
         self.perm = np.array([i for m in by_name.values() for i in m])
         self.inv = np.argsort(self.perm)
         ends = np.cumsum([0] + [len(m) for m in by_name.values()])
