@@ -1,0 +1,84 @@
+"""Learning-rate schedules: the closed forms of torch.optim.lr_scheduler as plain functions.
+
+    lr_at = schedules.create("cosine", lr=0.1, T_max=100)
+    lr_at(0)              # 0.1: the rate of the first update
+    lr_at(np.arange(200)) # the whole curve in one call (the UI's preview)
+
+`lr_at(t)` is the rate after t calls of torch's `scheduler.step()`, so update k (1-based)
+uses `lr_at(k - 1)`. Everything broadcasts: `lr` may be an array of per-lane base rates
+(then pass a scalar t, or `t[:, None]` for per-lane curves).
+
+Where torch needs the run's length (CosineAnnealingLR's T_max, OneCycleLR's total_steps)
+and none is given, `create(..., steps=N)` fills it in. CyclicLR and OneCycleLR are the
+learning-rate part only (torch's `cycle_momentum=False`); OneCycleLR holds its final rate
+after `total_steps` where torch raises an error. `reduce_on_plateau` reacts to a metric, so
+it is not a function of t: see `ReduceLROnPlateau` (MLP runs).
+
+The package: base.py (registration), closed_forms.py (every schedule that is a function of
+t, each registered with its parameters and texts), plateau.py (ReduceLROnPlateau). A new
+schedule is one `@register(...)` function in closed_forms.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engine import registry
+from engine.registry import Param
+from engine.schedules import closed_forms  # noqa: F401 - registers the schedules
+from engine.schedules.base import BUILDERS, Schedule
+from engine.schedules.plateau import PlateauState, ReduceLROnPlateau
+
+__all__ = ["PlateauState", "ReduceLROnPlateau", "Schedule", "create", "names"]
+
+
+def names(*, include_mlp_only: bool = True) -> list[str]:
+    return [
+        e.name
+        for e in registry.entries("schedule")
+        if include_mlp_only or not e.info.get("mlp_only")
+    ]
+
+
+def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any) -> Schedule:
+    """`lr_at(t)` for schedule `name` with base rate `lr`; `steps` fills run-length defaults."""
+    if name == "reduce_on_plateau":
+        raise ValueError(
+            "reduce_on_plateau follows a validation metric: use ReduceLROnPlateau (MLP runs)"
+        )
+    entry = registry.get("schedule", name)
+    values = registry.resolve("schedule", name, params)
+    for key in ("T_max", "total_steps"):
+        if key in values and values[key] is None:
+            if steps is None:
+                raise ValueError(f"schedule {name!r} needs {key} (or the run's steps)")
+            rest = steps - values.get("total_iters", 0) if name == "warmup_cosine" else steps
+            values[key] = max(int(rest), 1 if key == "T_max" else 2)
+    for p in entry.params:
+        _check(name, p, values[p.name])
+    if name == "multistep" and list(values["milestones"]) != sorted(values["milestones"]):
+        raise ValueError("schedule 'multistep': milestones must be increasing")
+    return BUILDERS[name](lr, **values)
+
+
+def _check(schedule: str, p: Param, value: Any) -> None:
+    if value is None:
+        if not p.nullable:
+            raise ValueError(f"schedule {schedule!r}: {p.name} is required")
+        return
+    if p.type == "choice":
+        if value not in p.choices:
+            raise ValueError(f"schedule {schedule!r}: {p.name} must be one of {list(p.choices)}")
+        return
+    values = list(value) if p.type == "int_list" else [value]
+    for v in values:
+        if p.type in ("int", "int_list") and (isinstance(v, bool) or int(v) != v):
+            raise ValueError(f"schedule {schedule!r}: {p.name} must be an integer")
+        if (
+            not np.isfinite(v)
+            or (p.low is not None and v < p.low)
+            or (p.high is not None and v > p.high)
+        ):
+            raise ValueError(f"schedule {schedule!r}: {p.name} must be in [{p.low}, {p.high}]")

@@ -1,0 +1,107 @@
+"""ReduceLROnPlateau: a schedule that reacts to a metric (MLP runs), stepped per epoch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from engine import registry
+from engine.schedules.base import param
+
+# reduce_on_plateau is registered for the catalog; it is driven by a metric, not by t.
+registry.register(
+    registry.Entry(
+        "schedule",
+        "reduce_on_plateau",
+        "Reduce on plateau (ReduceLROnPlateau)",
+        "정체 시 감소 (ReduceLROnPlateau)",
+        "Multiply the rate by factor when the validation loss has not improved for patience "
+        "epochs (MLP runs only).",
+        "검증 손실이 patience 에포크 동안 나아지지 않으면 학습률에 factor를 곱합니다 (MLP 전용).",
+        (
+            param(
+                "factor",
+                "float",
+                0.1,
+                1e-6,
+                0.999999,
+                en="Factor applied on a plateau.",
+                ko="정체 시 곱하는 비율.",
+            ),
+            param(
+                "patience",
+                "int",
+                10,
+                0,
+                10_000,
+                en="Epochs without improvement before reducing.",
+                ko="감소 전 기다리는 에포크 수.",
+            ),
+            param(
+                "threshold",
+                "float",
+                1e-4,
+                0.0,
+                1.0,
+                True,
+                en="Relative improvement that counts.",
+                ko="개선으로 인정하는 상대 변화.",
+            ),
+            param(
+                "cooldown",
+                "int",
+                0,
+                0,
+                10_000,
+                en="Epochs to wait after a reduction.",
+                ko="감소 후 대기 에포크 수.",
+            ),
+            param("min_lr", "float", 0.0, 0.0, 10.0, en="Lowest rate.", ko="최소 학습률."),
+        ),
+        MappingProxyType({"mlp_only": True}),
+    )
+)
+
+
+class PlateauState(NamedTuple):
+    lr: np.ndarray
+    best: np.ndarray
+    bad_epochs: np.ndarray
+    cooldown: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReduceLROnPlateau:
+    """torch's ReduceLROnPlateau (mode="min", threshold_mode="rel", eps=1e-8), per lane."""
+
+    factor: float = 0.1
+    patience: int = 10
+    threshold: float = 1e-4
+    cooldown: int = 0
+    min_lr: float = 0.0
+    eps: float = 1e-8
+
+    def init(self, lr: Any) -> PlateauState:
+        lr = np.asarray(lr, dtype=np.float64)
+        zeros = np.zeros(lr.shape, dtype=np.int64)
+        return PlateauState(lr, np.full(lr.shape, np.inf), zeros, zeros)
+
+    def update(self, state: PlateauState, metric: Any) -> PlateauState:
+        """One epoch's metric (per lane) in, the new state (with the rate to use) out."""
+        metric = np.asarray(metric, dtype=np.float64)
+        better = metric < state.best * (1.0 - self.threshold)
+        best = np.where(better, metric, state.best)
+        bad = np.where(better, 0, state.bad_epochs + 1)
+        cooling = state.cooldown > 0
+        cooldown = np.where(cooling, state.cooldown - 1, state.cooldown)
+        bad = np.where(cooling, 0, bad)
+        reduce = bad > self.patience
+        new_lr = np.maximum(state.lr * self.factor, self.min_lr)
+        apply = reduce & (state.lr - new_lr > self.eps)
+        lr = np.where(apply, new_lr, state.lr)
+        cooldown = np.where(reduce, self.cooldown, cooldown)
+        bad = np.where(reduce, 0, bad)
+        return PlateauState(lr, best, bad, cooldown)
