@@ -142,9 +142,11 @@ class ComputePool:
             self.conns[slot].send(job)
         conn = self.conns[slot]
         while True:
+            # asked on every message too: a worker streaming frames faster than POLL_S would
+            # otherwise never let a cancel through
+            if should_stop() is not None:
+                self.flags[slot] = 1
             if not conn.poll(POLL_S):
-                if should_stop() is not None:
-                    self.flags[slot] = 1
                 if not self.procs[slot].is_alive():
                     with self._lock:
                         self._start(slot)

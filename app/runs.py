@@ -15,15 +15,14 @@ import logging
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import jsonutil
 from app.events import Event
 from app.fairqueue import FairQueue
 from app.kinds import Stop, kind_of, race
+from app.lru import ResultCache
 from app.pool import ComputePool, WorkerError
 from app.settings import Settings
 from app.store import Store
@@ -89,48 +88,6 @@ class Run:
             "summary": self.summary,
             "error": self.error,
         }
-
-
-class ResultCache:
-    """Recent interactive races by request: runs are deterministic, so the same config gives
-    the same events; a repeat (a class opening the same lesson, a slider moved back) is
-    answered with a copy of them. Bounded in bytes, least recently used out first."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.size = 0
-        self.items: OrderedDict[bytes, tuple[tuple[Event, ...], Any]] = OrderedDict()
-        self.hits = self.misses = 0
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(kind: str, config: dict[str, Any]) -> bytes:
-        return kind.encode() + b":" + jsonutil.dumps(config)
-
-    def get(self, key: bytes) -> tuple[tuple[Event, ...], Any] | None:
-        with self._lock:
-            hit = self.items.get(key)
-            if hit is None:
-                self.misses += 1
-                return None
-            self.items.move_to_end(key)
-            self.hits += 1
-            return hit
-
-    def put(self, key: bytes, events: list[Event], summary: Any) -> None:
-        """Keep a finished run's events after its `meta` (which names the run)."""
-        kept = tuple(events[1:])
-        size = len(key) + sum(len(e.payload) for e in kept)
-        if size > self.limit // 4:  # a huge result would push out everything else
-            return
-        with self._lock:
-            if key in self.items:
-                return
-            self.items[key] = (kept, summary)
-            self.size += size
-            while self.size > self.limit:
-                old, (events_, _) = self.items.popitem(last=False)
-                self.size -= len(old) + sum(len(e.payload) for e in events_)
 
 
 class RunManager:
@@ -443,7 +400,7 @@ class RunManager:
             error = "the run could not be stored (the server's disk may be full)"
             final = Event.make(len(run.events), "error", {"status": status, "message": error})
         if run.cache_key is not None and status == "done" and not run.deleted:
-            self.cache.put(run.cache_key, [*run.events, final], summary)
+            self.cache.keep(run.cache_key, [*run.events, final], summary)
         run.finished, run.summary, run.error = finished, summary, error
         run.events.append(final)
         run.status = status

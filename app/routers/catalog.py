@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app import formulas, jsonutil
-from app.bytecache import ByteCache
 from app.deps import AnalysesDep, SettingsDep
 from app.formulas import AnalysisTooLong
 from app.jsonutil import ORJSONResponse
 from app.kinds import race
+from app.lru import SizedLRU
 from app.schemas import FormulaCheck, FormulaResult, Problem
 from app.validation import at_most
 from engine import critical, formula, registry, surfaces
@@ -65,13 +65,14 @@ async def get_surface_grid(
         return jsonutil.dumps(race.contour_grid(surfaces.get(name, **params), n))
 
     try:  # computed in a thread: a new grid takes milliseconds the event loop has not got
-        body = await asyncio.to_thread(GRIDS.get_or_make, key, make)
+        body = await asyncio.to_thread(GRIDS.get_or_make, key, make, len)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
     return Response(body, media_type="application/json")
 
 
-GRIDS = ByteCache(16_000_000)  # encoded grids: about a hundred of the usual size, bounded
+# encoded grids: about a hundred of the usual size, bounded
+GRIDS: SizedLRU[bytes] = SizedLRU(16_000_000)
 
 
 def _value_warning(report: dict[str, float]) -> str | None:

@@ -19,7 +19,9 @@ from tests.app.test_runs import create, long_race
 
 @pytest.fixture
 def pooled(tmp_path):
-    s = make_settings(tmp_path, workers=2, max_lane_steps=10**7, frame_interval_s=0.01)
+    s = make_settings(
+        tmp_path, workers=2, max_lane_steps=10**8, max_steps=200_000, frame_interval_s=0.01
+    )
     with CheckedClient(create_app(s)) as c:
         yield c
 
@@ -46,11 +48,16 @@ def test_runs_compute_in_worker_processes_with_the_same_bytes_as_threads(pooled,
 
 
 def test_cancel_reaches_the_worker(pooled):
-    run_id = create(pooled, long_race())["id"]
+    # 128 lanes × 100,000 steps: seconds of work (the 5,000-step race can end in 50 ms)
+    run_id = create(pooled, {**long_race(), "steps": 100_000})["id"]
     time.sleep(0.05)
+    asked = time.monotonic()
     assert pooled.post(f"/api/runs/{run_id}/cancel").status_code == 200
-    events = stream(pooled, run_id)
+    events = stream(pooled, run_id)  # ends when the worker has stopped
     assert events[-1]["event"] == "done" and events[-1]["data"]["status"] == "cancelled"
+    # a liveness bound, not a speed figure: the whole race takes 15-45 s here, and a worker
+    # streaming frames every 10 ms once never saw the cancel until it finished
+    assert time.monotonic() - asked < 10, "the worker kept computing after the cancel"
     assert pooled.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"
     again = pooled.post("/api/runs?wait=true", json=race()).json()  # the worker is free again
     assert again["status"] == "done"
