@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from app.events import Event
@@ -24,6 +23,7 @@ from app.fairqueue import FairQueue
 from app.kinds import Stop, kind_of, race
 from app.lru import ResultCache
 from app.pool import ComputePool, WorkerError
+from app.run_state import Run, TooManyRuns
 from app.settings import Settings
 from app.store import Store
 
@@ -36,58 +36,6 @@ def _release_memory() -> None:
     """Give freed heap back to the system (glibc keeps it after large results are dropped)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-class TooManyRuns(Exception):
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-@dataclass(eq=False)
-class Run:
-    id: str
-    kind: str
-    config: dict[str, Any]
-    client: str
-    created: float
-    address: str = ""  # the peer address (a coarse flood guard; `client` is the browser)
-    admitted: float = field(default_factory=time.monotonic)  # the wall-time limit counts from here
-    status: str = "queued"
-    started: float | None = None
-    finished: float | None = None
-    error: str | None = None
-    summary: Any = None
-    events: list[Event] = field(default_factory=list)
-    stop: tuple[str, str] | None = None  # (status, message) asked for by cancel/shutdown
-    watchers: int = 0
-    persist: bool = True  # False: an interactive re-run, never written to the history
-    cache_key: bytes | None = None  # an interactive race the result cache may keep
-    deleted: bool = False  # DELETE: gone for readers; it counts as active until it stops
-    last_seen: float = field(default_factory=time.monotonic)
-    done: threading.Event = field(default_factory=threading.Event)
-    _waiter: asyncio.Event | None = None
-    _size: int | None = None
-
-    def size(self) -> int:
-        """Bytes of its event log (what keeping it in memory costs)."""
-        if self._size is None or not self.done.is_set():
-            self._size = sum(len(e.payload) for e in self.events)
-        return self._size
-
-    def info(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "created": self.created,
-            "started": self.started,
-            "finished": self.finished,
-            "config": self.config,
-            "summary": self.summary,
-            "error": self.error,
-        }
 
 
 class RunManager:
@@ -324,43 +272,8 @@ class RunManager:
         if run.persist:
             self.store.set_running(run.id, run.started)
         t0 = time.monotonic()
-
-        def emit(event: str, data: dict[str, Any]) -> None:
-            run.events.append(Event.make(len(run.events), event, data))
-            self._notify(run)
-
-        def checkpoint() -> None:
-            if run.stop is not None:
-                raise Stop(*run.stop)
-            if time.monotonic() - run.admitted > limit:
-                raise Stop(*self._too_long())
-
-        def append(event: str, payload: bytes, spans: Any) -> None:  # a worker encoded it
-            run.events.append(Event(len(run.events), event, payload, spans))
-            self._notify(run)
-
         try:
-            if self.compute is not None:
-                out = self.compute.run(
-                    run.kind,
-                    run.id,
-                    run.config,
-                    append,
-                    lambda: run.stop,
-                    self.settings.frame_interval_s,
-                    bool(run.events),
-                    limit,
-                    waited,
-                )
-            else:
-                out = kind_of(run.kind).job(
-                    run.id,
-                    run.config,
-                    emit,
-                    checkpoint,
-                    self.settings.frame_interval_s,
-                    meta_sent=bool(run.events),
-                )
+            out = self._compute(run, limit, waited)
         except Stop as stop:
             self._end_stopped(run, stop)
         except Exception as exc:  # noqa: BLE001 - a client gets a message, never a traceback
@@ -374,6 +287,34 @@ class RunManager:
             run.summary = out["summary"]
             final = {"status": "done", "summary": run.summary, "elapsed_s": time.monotonic() - t0}
             self._end(run, "done", "done", final)
+
+    def _compute(self, run: Run, limit: float, waited: float) -> dict[str, Any]:
+        """The run's job, in a compute worker (its events arrive encoded) or in this thread;
+        returns {"summary": ...} or raises Stop."""
+        interval = self.settings.frame_interval_s
+        if self.compute is not None:
+
+            def append(event: str, payload: bytes, spans: Any) -> None:
+                run.events.append(Event(len(run.events), event, payload, spans))
+                self._notify(run)
+
+            return self.compute.run(
+                run.kind, run.id, run.config, append, lambda: run.stop, interval,
+                bool(run.events), limit, waited,
+            )  # fmt: skip
+
+        def emit(event: str, data: dict[str, Any]) -> None:
+            run.events.append(Event.make(len(run.events), event, data))
+            self._notify(run)
+
+        def checkpoint() -> None:
+            if run.stop is not None:
+                raise Stop(*run.stop)
+            if time.monotonic() - run.admitted > limit:
+                raise Stop(*self._too_long())
+
+        job = kind_of(run.kind).job
+        return job(run.id, run.config, emit, checkpoint, interval, meta_sent=bool(run.events))
 
     def _end_stopped(self, run: Run, stop: Stop) -> None:
         if stop.status == "cancelled":

@@ -14,7 +14,7 @@ from app.deps import AddressDep, AnalysesDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.events import Event
 from app.kinds import ALL_FIELDS, kind_of, race
-from app.runs import TooManyRuns
+from app.run_state import TooManyRuns
 from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
 from app.validation import prepare_surface
 
