@@ -94,24 +94,8 @@ export class ControlsView {
       msg.textContent = t("formula.checking");
       this.checkFormula(text, domain).then((res) => {
         if (seq !== this.formulaSeq) return;
-        if (!res.ok) {
-          box.setAttribute("aria-invalid", "true");
-          msg.className = "formula-msg bad";
-          const caret = Number.isInteger(res.column) ? `${text}\n${" ".repeat(Math.max(0, res.column - 1))}^` : null;
-          msg.replaceChildren(h("span", {}, res.message), caret ? h("pre", { class: "caret" }, caret) : "");
-          return;
-        }
-        box.setAttribute("aria-invalid", "false");
-        const v = res.values;
-        if (res.warning && v) { // valid, but f overflows (or is too large to draw) somewhere
-          const pct = (x) => `${Number((100 * x).toPrecision(3))}%`;
-          msg.className = "formula-msg bad warn";
-          msg.textContent = t("formula.overflow", { finite: pct(v.finite), clipped: pct(v.clipped) });
-        } else {
-          msg.className = "formula-msg ok";
-          msg.textContent = t("formula.ok");
-        }
-        if (apply) {
+        showFormulaCheck(box, msg, text, res);
+        if (res.ok && apply) {
           this.change((s) => { s.surface = { formula: text, domain: domain ?? null }; }, { surface: true });
         }
       }).catch((e) => {
@@ -180,5 +164,26 @@ export class ControlsView {
         else s.starts = [p.slice()];
       }, RE) }, fmtXY(p, 2)))) : null;
     this.startsRoot.replaceChildren(h("p", { class: "help" }, t("starts.hint")), list, sug ?? "");
+  }
+}
+
+/** The server's verdict on a formula under its box: the message with a caret at the column,
+ * a warning where f overflows (or is too large to draw) somewhere, or "ok". */
+function showFormulaCheck(box, msg, text, res) {
+  box.setAttribute("aria-invalid", res.ok ? "false" : "true");
+  if (!res.ok) {
+    msg.className = "formula-msg bad";
+    const caret = Number.isInteger(res.column) ? `${text}\n${" ".repeat(Math.max(0, res.column - 1))}^` : null;
+    msg.replaceChildren(h("span", {}, res.message), caret ? h("pre", { class: "caret" }, caret) : "");
+    return;
+  }
+  const v = res.values;
+  if (res.warning && v) {
+    const pct = (x) => `${Number((100 * x).toPrecision(3))}%`;
+    msg.className = "formula-msg bad warn";
+    msg.textContent = t("formula.overflow", { finite: pct(v.finite), clipped: pct(v.clipped) });
+  } else {
+    msg.className = "formula-msg ok";
+    msg.textContent = t("formula.ok");
   }
 }

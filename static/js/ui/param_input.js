@@ -31,12 +31,36 @@ export function paramField(spec, value, onChange, { testid = null } = {}) {
     // the PyTorch/Keras argument name, as a code chip after the translated label
     spec.name !== paramLabel(spec) ? h("code", { class: "pname", title: t("param.codeName", { name: spec.name }) }, spec.name) : null);
   const wrap = h("div", { class: `field field-${spec.type}`, dataset: { param: spec.name, ...(testid ? { testid } : {}) } });
+  if (spec.type === "bool" || spec.type === "choice") return pickField(spec, value, onChange, { id, help, label, wrap });
 
-  const invalid = (el, text) => {
-    el.setAttribute("aria-invalid", text ? "true" : "false");
+  const box = h("input", { type: "text", id, inputmode: "decimal", autocomplete: "off", spellcheck: false,
+    value: paramToInput(spec, value), "aria-describedby": `${id}-err`, title: help });
+  const invalid = (text) => {
+    box.setAttribute("aria-invalid", text ? "true" : "false");
     msg.textContent = text;
   };
+  const row = h("div", { class: "field-row" });
+  const slider = hasSlider(spec) ? sliderFor(spec, value, box, invalid, onChange) : null;
+  if (slider) row.append(slider);
+  const commit = (live) => {
+    const v = parseParam(spec, box.value);
+    const text = v === undefined ? t("err.must", { what: t(`err.${KIND_WORD[spec.type] ?? "number"}`) }) : errorText(spec, v);
+    invalid(text);
+    if (text) return;
+    if (slider && typeof v === "number") slider.value = toSlider(spec, v);
+    onChange(v, { live });
+  };
+  commitOnEdit(box, commit);
+  row.append(box);
+  if (spec.nullable) row.append(autoToggle(spec, value, box, slider, invalid, commit, onChange));
+  wrap.append(label, row, msg);
+  return wrap;
+}
 
+const KIND_WORD = { int: "integer", pair: "pair", int_list: "intList" };
+
+/** A checkbox (bool) or a select (choice): no text to check. */
+function pickField(spec, value, onChange, { id, help, label, wrap }) {
   if (spec.type === "bool") {
     const box = h("input", { type: "checkbox", id, checked: !!value, title: help,
       onchange: () => onChange(box.checked, { live: false }) });
@@ -44,38 +68,28 @@ export function paramField(spec, value, onChange, { testid = null } = {}) {
     wrap.append(box, label);
     return wrap;
   }
-  if (spec.type === "choice") {
-    const sel = h("select", { id, title: help, onchange: () => onChange(sel.value, { live: false }) },
-      (spec.choices ?? []).map((c) => h("option", { value: c, selected: c === value }, c)));
-    wrap.append(label, sel);
-    return wrap;
-  }
+  const sel = h("select", { id, title: help, onchange: () => onChange(sel.value, { live: false }) },
+    (spec.choices ?? []).map((c) => h("option", { value: c, selected: c === value }, c)));
+  wrap.append(label, sel);
+  return wrap;
+}
 
-  const box = h("input", { type: "text", id, inputmode: "decimal", autocomplete: "off", spellcheck: false,
-    value: paramToInput(spec, value), "aria-describedby": `${id}-err`, title: help });
-  let auto = null;
-  const row = h("div", { class: "field-row" });
-  let slider = null;
-  if (hasSlider(spec)) {
-    slider = h("input", { type: "range", min: 0, max: SLIDER_MAX, step: 1, tabindex: -1, "aria-hidden": "true",
-      value: toSlider(spec, typeof value === "number" ? value : spec.default ?? spec.low) });
-    slider.addEventListener("input", () => {
-      const v = fromSlider(spec, Number(slider.value));
-      box.value = paramToInput(spec, v);
-      invalid(box, "");
-      onChange(v, { live: true });
-    });
-    row.append(slider);
-  }
+/** The slider beside the text box: dragging writes the box and reports live values. */
+function sliderFor(spec, value, box, invalid, onChange) {
+  const slider = h("input", { type: "range", min: 0, max: SLIDER_MAX, step: 1, tabindex: -1, "aria-hidden": "true",
+    value: toSlider(spec, typeof value === "number" ? value : spec.default ?? spec.low) });
+  slider.addEventListener("input", () => {
+    const v = fromSlider(spec, Number(slider.value));
+    box.value = paramToInput(spec, v);
+    invalid("");
+    onChange(v, { live: true });
+  });
+  return slider;
+}
+
+/** Typing commits after a pause; Enter and leaving the box commit at once. */
+function commitOnEdit(box, commit) {
   let timer = null;
-  const commit = (live) => {
-    const v = parseParam(spec, box.value);
-    const text = v === undefined ? t("err.must", { what: t(`err.${spec.type === "int" ? "integer" : spec.type === "pair" ? "pair" : spec.type === "int_list" ? "intList" : "number"}`) }) : errorText(spec, v);
-    invalid(box, text);
-    if (text) return;
-    if (slider && typeof v === "number") slider.value = toSlider(spec, v);
-    onChange(v, { live });
-  };
   box.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(() => commit(false), 350);
@@ -90,25 +104,26 @@ export function paramField(spec, value, onChange, { testid = null } = {}) {
       commit(false);
     }
   });
-  row.append(box);
-  if (spec.nullable) {
-    const autoId = uid("auto");
-    auto = h("input", { type: "checkbox", id: autoId, checked: value === null || value === undefined });
+}
+
+/** "auto" for a nullable parameter: ticked, the value is null (the run's own default). */
+function autoToggle(spec, value, box, slider, invalid, commit, onChange) {
+  const autoId = uid("auto");
+  const auto = h("input", { type: "checkbox", id: autoId, checked: value === null || value === undefined });
+  const sync = () => {
     box.disabled = auto.checked;
     if (slider) slider.disabled = auto.checked;
-    auto.addEventListener("change", () => {
-      box.disabled = auto.checked;
-      if (slider) slider.disabled = auto.checked;
-      if (auto.checked) {
-        invalid(box, "");
-        onChange(null, { live: false });
-      } else {
-        if (!box.value) box.value = paramToInput(spec, spec.low ?? 1);
-        commit(false);
-      }
-    });
-    row.append(h("span", { class: "auto" }, auto, h("label", { for: autoId }, t("lane.auto"))));
-  }
-  wrap.append(label, row, msg);
-  return wrap;
+  };
+  sync();
+  auto.addEventListener("change", () => {
+    sync();
+    if (auto.checked) {
+      invalid("");
+      onChange(null, { live: false });
+    } else {
+      if (!box.value) box.value = paramToInput(spec, spec.low ?? 1);
+      commit(false);
+    }
+  });
+  return h("span", { class: "auto" }, auto, h("label", { for: autoId }, t("lane.auto")));
 }
