@@ -1,4 +1,8 @@
-"""The `descentlab` command: `serve` the dashboard, or `run` a config file locally."""
+"""The `descentlab` command: `serve` the dashboard, or `run` a config file locally.
+
+Each command imports what it needs when it runs (the server, the engine, Plotly for the
+report), so `descentlab --help` answers at once; nothing below imports this module.
+"""
 
 from __future__ import annotations
 

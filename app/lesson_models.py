@@ -5,7 +5,7 @@ Defaults are the views' own; every number is bounded so that one request stays s
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, model_validator
 
@@ -33,7 +33,6 @@ def _step_optimizers() -> Any:
                 params=(params, Field(default_factory=params)),
             )
         )
-    from typing import Union
 
     return Annotated[Union[tuple(models)], Field(discriminator="name")]  # noqa: UP007
 

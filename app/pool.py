@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.events import Event
 from app.kinds import Stop, kind_of
 from app.priority import lower_priority
 
@@ -45,7 +46,6 @@ def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a chi
 def _one_job(conn, flags, slot, kind, run_id, config, interval, meta_sent, limit, waited):
     """One job in a worker: its events sent as they come; the last message, returned. The
     time limit counts from admission: `waited` seconds of it went by in the queue."""
-    from app.events import Event
 
     t0 = time.monotonic() - waited
 

@@ -8,7 +8,7 @@ the engine appears in the schema, the catalog and the forms.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, create_model
 
@@ -100,7 +100,6 @@ def _schedule_models(include_mlp_only: bool, prefix: str = "") -> list[type[Base
 def _union(models: list[type[BaseModel]]) -> Any:
     if len(models) == 1:
         return models[0]
-    from typing import Union
 
     return Annotated[Union[tuple(models)], Field(discriminator="name")]  # noqa: UP007
 

@@ -13,6 +13,9 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
+from app.main import create_app
+from app.settings import get_settings
+
 
 class Server(uvicorn.Server):
     def __init__(
@@ -42,8 +45,6 @@ class Server(uvicorn.Server):
 
 
 def serve(host: str, port: int, log_level: str = "info") -> None:
-    from app.main import create_app
-    from app.settings import get_settings
 
     # Compute threads hold the GIL in 5 ms slices by default; shorter slices keep the event
     # loop (streams, /health) responsive while runs compute.

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import activations, losses, registry
+from engine import activations, losses, optimizers, registry
 from engine.mlp.network import (
     Array,
     Params,
@@ -141,7 +141,6 @@ def forward_trace(
     {"name", "params"} (default plain gradient descent, lr 0.1); pass the returned `state`
     back to take the next iteration.
     """
-    from engine import optimizers  # the optimizer modules need not load for plain MLP use
 
     act, lossf = activations.get(activation), losses.get(loss)
     X = np.asarray(X, dtype=np.float64)
