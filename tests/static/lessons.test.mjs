@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { runRequest } from "../../static/js/requests.js";
 import { decodeState, defaultState, encodeState, indexCatalog } from "../../static/js/state.js";
 import { presetState } from "../../static/js/ui/lessons.js";
-import catalog from "./fixtures/catalog.js";
+import catalog from "./fixtures/catalog.json" with { type: "json" };
 
 const cat = indexCatalog(catalog);
 

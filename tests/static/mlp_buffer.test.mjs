@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { epochOf, MlpBuffer } from "../../static/js/mlp/buffer.js";
-import result from "./fixtures/mlp_result.js";
+import result from "./fixtures/mlp_result.json" with { type: "json" };
 
 const meta = {
   lanes: [{ lane: 0 }, { lane: 1 }], epochs: 4, iterations_per_epoch: 2, total_iterations: 8, n_val: 10,

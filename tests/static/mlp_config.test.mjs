@@ -6,8 +6,8 @@ import {
 } from "../../static/js/mlp/config.js";
 import { decodeMlp, encodeMlp } from "../../static/js/mlp/url.js";
 import { decodeState, defaultState, encodeState, indexCatalog } from "../../static/js/state.js";
-import catalog from "./fixtures/mlp_catalog.js";
-import raceCatalog from "./fixtures/catalog.js";
+import catalog from "./fixtures/mlp_catalog.json" with { type: "json" };
+import raceCatalog from "./fixtures/catalog.json" with { type: "json" };
 
 const cat = indexCatalog(catalog);
 const params = (q) => new URLSearchParams(q);

@@ -11,7 +11,7 @@ import {
   accFigure, decimate, logTicks, lossFigure, lossRange, lrFigure, stopMarks,
 } from "../../static/js/mlp/curve_figs.js";
 import { gradEpochsFigure, gradLayersFigure, histFigure, layerNames } from "../../static/js/mlp/layer_figs.js";
-import result from "./fixtures/mlp_result.js";
+import result from "./fixtures/mlp_result.json" with { type: "json" };
 
 const opts = { theme: "light", projector: false, scale: 1 };
 const lanes = [{ label: "SGD", color: "#E69F00" }, { label: "Adam", color: "#56B4E9" }];

@@ -7,7 +7,7 @@ import {
   accSummary, boundarySummary, counters, gradRatio, gradRatioText, gradSummary, histStats, histSummary, int, ipeText,
   lossSummary, netDiagram, pct, tableRows,
 } from "../../static/js/mlp/text.js";
-import result from "./fixtures/mlp_result.js";
+import result from "./fixtures/mlp_result.json" with { type: "json" };
 
 const labels = ["SGD · lr 0.1", "Adam · lr 0.05"];
 

@@ -5,7 +5,7 @@ import { runRequest, stateFromRequest, surfaceRef } from "../../static/js/reques
 import {
   decodeLane, decodeState, defaultState, encodeLane, encodeState, indexCatalog, inDomainAll, makeLane,
 } from "../../static/js/state.js";
-import catalog from "./fixtures/catalog.js";
+import catalog from "./fixtures/catalog.json" with { type: "json" };
 
 const cat = indexCatalog(catalog);
 

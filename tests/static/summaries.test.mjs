@@ -7,7 +7,7 @@ import { indexCatalog, makeLane } from "../../static/js/state.js";
 import {
   distinctLabels, laneLabel, lrSummary, metricSummary, momentUsed, outcome, surfaceSummary, tableRows,
 } from "../../static/js/summaries.js";
-import catalog from "./fixtures/catalog.js";
+import catalog from "./fixtures/catalog.json" with { type: "json" };
 
 const cat = indexCatalog(catalog);
 
