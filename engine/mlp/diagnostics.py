@@ -5,20 +5,22 @@ and accuracy along one direction in weight space."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from engine import activations, losses, optimizers, registry
 from engine.mlp.network import (
     Array,
+    Options,
     Params,
-    _full,
-    _setup,
+    evaluate,
     forward_layers,
     layers,
     loss_value,
     n_layers,
+    options,
+    prepare,
 )
 
 
@@ -27,22 +29,17 @@ def numerical_grad(
     X: Array,
     y: Array,
     *,
-    activation: Any = "relu",
-    loss: Any = "mse",
-    l1: float = 0.0,
-    l2: float = 0.0,
-    mode: str = "train",
-    running: Mapping[str, Array] | None = None,
     masks: Sequence[Array] | None = None,
     eps: float = 1e-5,
+    **opts: Unpack[Options],
 ) -> dict[str, Array]:
     """Central differences (L(p + ε) − L(p − ε))/2ε, one parameter at a time, as course notes
     write it: 2 forward passes per parameter (that is the point of the comparison).
 
     Dropout only through fixed `masks`; lanes are summed, which leaves each lane's own
-    derivative.
+    derivative. `opts`: the loss's options (network.Options).
     """
-    kw = dict(activation=activation, loss=loss, l1=l1, l2=l2, mode=mode, running=running)
+    kw = options(opts)
     work = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     out = {}
     for key, p in work.items():
@@ -65,15 +62,10 @@ def gradient_check(
     X: Array,
     y: Array,
     *,
-    activation: Any = "relu",
-    loss: Any = "mse",
-    l1: float = 0.0,
-    l2: float = 0.0,
-    mode: str = "train",
-    running: Mapping[str, Array] | None = None,
     dropout: float = 0.0,
     rng: np.random.Generator | None = None,
     eps: float = 1e-5,
+    **opts: Unpack[Options],
 ) -> dict[str, Any]:
     """Backprop against central differences, per parameter array (concept 15).
 
@@ -83,41 +75,35 @@ def gradient_check(
     show that backprop is faster, time `loss_and_grad` and `numerical_grad` yourself.
     With dropout, one set of masks is drawn from `rng` and used by both.
     """
-    act, lossf, X, run, masks = _setup(params, X, activation, loss, mode, running, dropout, rng)
-    bp = _full(params, X, y, act, lossf, l1, l2, run, masks)[1]
-    num = numerical_grad(
-        params,
-        X,
-        y,
-        activation=act,
-        loss=lossf,
-        l1=l1,
-        l2=l2,
-        mode=mode,
-        running=running,
-        masks=masks,
-        eps=eps,
+    o = options(opts)
+    act, lossf, X, run, masks = prepare(
+        params, X, o["activation"], o["loss"], o["mode"], o["running"], dropout, rng
     )
-    rows = []
-    for i in range(1, n_layers(params) + 1):
-        keys = [k for k in ("W", "b", "gamma", "beta") if f"{k}{i}" in params]
-        a = np.concatenate([np.ravel(bp[f"{k}{i}"]) for k in keys])
-        b = np.concatenate([np.ravel(num[f"{k}{i}"]) for k in keys])
-        denom = np.linalg.norm(a) + np.linalg.norm(b)
-        rows.append(
-            {
-                "layer": i,
-                "params": [f"{k}{i}" for k in keys],
-                "max_abs": float(np.max(np.abs(a - b))),
-                "rel": float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0,
-            }
-        )
+    bp = evaluate(params, X, y, act, lossf, o["l1"], o["l2"], run, masks)[1]
+    num = numerical_grad(
+        params, X, y, masks=masks, eps=eps, **{**o, "activation": act, "loss": lossf}
+    )
+    rows = [_layer_row(i, params, bp, num) for i in range(1, n_layers(params) + 1)]
     return {
         "layers": rows,
         "max_abs": max(r["max_abs"] for r in rows),
         "rel": max(r["rel"] for r in rows),
         "backprop": bp,
         "numerical": num,
+    }
+
+
+def _layer_row(i: int, params: Params, bp: Params, num: Params) -> dict[str, Any]:
+    """Layer i's arrays (W, b and γ, β together): largest difference and relative error."""
+    keys = [k for k in ("W", "b", "gamma", "beta") if f"{k}{i}" in params]
+    a = np.concatenate([np.ravel(bp[f"{k}{i}"]) for k in keys])
+    b = np.concatenate([np.ravel(num[f"{k}{i}"]) for k in keys])
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return {
+        "layer": i,
+        "params": [f"{k}{i}" for k in keys],
+        "max_abs": float(np.max(np.abs(a - b))),
+        "rel": float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0,
     }
 
 
@@ -147,7 +133,7 @@ def forward_trace(
     ls = layers(params)
     if any(g is not None for _, _, g, _ in ls):
         raise ValueError("forward_trace shows plain layers: no batch normalization")
-    value, g, (trace, deltas) = _full(params, X, y, act, lossf, l1, l2, None, None)
+    value, g, (trace, deltas) = evaluate(params, X, y, act, lossf, l1, l2, None, None)
     spec = optimizer or {"name": "gd", "params": {"lr": 0.1}}
     opt = optimizers.create(spec["name"], **dict(spec.get("params") or {}))
     state = dict(state) if state else {k: opt.init(v) for k, v in params.items()}

@@ -4,7 +4,7 @@ the penalty, the loss and its gradient, the running statistics."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 
@@ -226,7 +226,8 @@ def penalty(params: Params, l1: float = 0.0, l2: float = 0.0) -> Array:
     return total
 
 
-def _setup(params, X, activation, loss, mode, running, dropout, rng):
+def prepare(params, X, activation, loss, mode, running, dropout, rng):
+    """(activation, loss, X as float64, the running statistics to use, dropout masks)."""
     if mode not in ("train", "eval"):
         raise ValueError("mode must be 'train' or 'eval'")
     act, lossf = activations.get(activation), losses.get(loss)
@@ -253,7 +254,7 @@ def forward(
     rng: np.random.Generator | None = None,
 ) -> Trace:
     """The forward pass; `trace.out` is the last layer's raw output (no link)."""
-    act, _, X, run, masks = _setup(params, X, activation, "mse", mode, running, dropout, rng)
+    act, _, X, run, masks = prepare(params, X, activation, "mse", mode, running, dropout, rng)
     return forward_layers(layers(params), X, act, running=run, masks=masks)
 
 
@@ -265,27 +266,54 @@ def predict(
     return losses.output(losses.get(loss).name, out)
 
 
+class Options(TypedDict, total=False):
+    """The keyword options of every function that evaluates the loss (defaults: DEFAULTS)."""
+
+    activation: Any  # of the hidden layers: a name or an activations entry
+    loss: Any  # a name or a losses entry
+    l1: float  # penalty l1·Σ|W|
+    l2: float  # penalty l2·ΣW²
+    mode: str  # "train" (batch statistics) or "eval" (`running` statistics)
+    running: Mapping[str, Array] | None
+
+
+DEFAULTS: Options = {
+    "activation": "relu",
+    "loss": "mse",
+    "l1": 0.0,
+    "l2": 0.0,
+    "mode": "train",
+    "running": None,
+}
+
+
+def options(given: Mapping[str, Any]) -> dict[str, Any]:
+    """`given` over the defaults; an unknown option is a TypeError, as for any keyword."""
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    return {**DEFAULTS, **given}
+
+
 def loss_and_grad(
     params: Params,
     X: Array,
     y: Array,
     *,
-    activation: Any = "relu",
-    loss: Any = "mse",
-    l1: float = 0.0,
-    l2: float = 0.0,
     dropout: float = 0.0,
     rng: np.random.Generator | None = None,
-    mode: str = "train",
-    running: Mapping[str, Array] | None = None,
+    **opts: Unpack[Options],
 ) -> tuple[Array, dict[str, Array]]:
     """The loss (data loss + penalty; one per lane) and its gradient under the same keys."""
-    act, lossf, X, run, masks = _setup(params, X, activation, loss, mode, running, dropout, rng)
-    value, grads, _ = _full(params, X, y, act, lossf, l1, l2, run, masks)
+    o = options(opts)
+    act, lossf, X, run, masks = prepare(
+        params, X, o["activation"], o["loss"], o["mode"], o["running"], dropout, rng
+    )
+    value, grads, _ = evaluate(params, X, y, act, lossf, o["l1"], o["l2"], run, masks)
     return value, grads
 
 
-def _full(params, X, y, act, lossf, l1, l2, running, masks):
+def evaluate(params, X, y, act, lossf, l1, l2, running, masks):
     """Forward, loss (+ penalty) and backward: (value, grads dict, (trace, deltas))."""
     ls = layers(params)
     trace = forward_layers(ls, X, act, running=running, masks=masks)
@@ -305,18 +333,16 @@ def loss_value(
     X: Array,
     y: Array,
     *,
-    activation: Any = "relu",
-    loss: Any = "mse",
-    l1: float = 0.0,
-    l2: float = 0.0,
-    mode: str = "train",
-    running: Mapping[str, Array] | None = None,
     masks: Sequence[Array] | None = None,
+    **opts: Unpack[Options],
 ) -> Array:
     """The loss of `loss_and_grad` without a backward pass; dropout only through `masks`."""
-    act, lossf, X, run, _ = _setup(params, X, activation, loss, mode, running, 0.0, None)
+    o = options(opts)
+    act, lossf, X, run, _ = prepare(
+        params, X, o["activation"], o["loss"], o["mode"], o["running"], 0.0, None
+    )
     trace = forward_layers(layers(params), X, act, running=run, masks=masks)
-    return lossf(trace.out, y, grad=False)[0] + penalty(params, l1, l2)
+    return lossf(trace.out, y, grad=False)[0] + penalty(params, o["l1"], o["l2"])
 
 
 def update_running(
