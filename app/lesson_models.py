@@ -5,12 +5,12 @@ Defaults are the views' own; every number is bounded so that one request stays s
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from app import presets as preset_data
-from app.schemas import STRICT, MlpDataset, MlpRun, Real, Whole, _params_model
+from app.schemas import STRICT, MlpDataset, MlpRun, Real, Whole, by_name
 from engine import activations, registry
 
 Activation = Literal[tuple(activations.names(hidden_only=True))]  # type: ignore[valid-type]
@@ -19,25 +19,8 @@ LossName = Literal[tuple(registry.names("loss"))]  # type: ignore[valid-type]
 Seed = Whole(0, 2**32 - 1)
 
 
-def _step_optimizers() -> Any:
-    """Optimizer specs without schedule or clipping: one update, as the registry describes."""
-    models = []
-    for e in registry.entries("optimizer"):
-        params = _params_model("optimizer", e, "Lesson")
-        name = "".join(part.title() for part in e.name.split("_"))
-        models.append(
-            create_model(
-                f"Lesson{name}Optimizer",
-                __config__=STRICT,
-                name=(Literal[e.name], ...),  # type: ignore[valid-type]
-                params=(params, Field(default_factory=params)),
-            )
-        )
-
-    return Annotated[Union[tuple(models)], Field(discriminator="name")]  # noqa: UP007
-
-
-StepOptimizer = _step_optimizers()
+# optimizer specs without schedule or clipping: one update, as the registry describes
+StepOptimizer = by_name("optimizer", "Optimizer", "Lesson")
 _dataset = TypeAdapter(MlpDataset)
 
 

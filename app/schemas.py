@@ -78,59 +78,65 @@ def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[Ba
     return create_model(f"{prefix}{name}{kind.title()}Params", __config__=STRICT, **fields)
 
 
-def _schedule_models(include_mlp_only: bool, prefix: str = "") -> list[type[BaseModel]]:
+def by_name(
+    kind: str,
+    suffix: str,
+    prefix: str = "",
+    keep: Any = None,
+    params: bool = True,
+    **extra: Any,
+) -> Any:
+    """One strict model per registry entry of `kind` (those `keep(entry)` admits), told apart
+    by `name`: {"name": ..., "params": {...}} (or the parameters as fields with
+    `params=False`) plus the `extra` fields; their discriminated union (one model alone)."""
     models = []
-    for e in registry.entries("schedule"):
-        if e.info.get("mlp_only") and not include_mlp_only:
+    for e in registry.entries(kind):
+        if keep is not None and not keep(e):
             continue
-        params = _params_model("schedule", e, prefix)
+        if params:
+            model = _params_model(kind, e, prefix)
+            fields = {"params": (model, Field(default_factory=model))}
+        else:
+            fields = {
+                p.name: (_field_type(p), Field(default=p.default, description=p.help_en))
+                for p in e.params
+            }
         name = "".join(part.title() for part in e.name.split("_"))
         models.append(
             create_model(
-                f"{prefix}{name}Schedule",
+                f"{prefix}{name}{suffix}",
                 __config__=STRICT,
                 __doc__=e.help_en,
                 name=(Literal[e.name], ...),  # type: ignore[valid-type]
-                params=(params, Field(default_factory=params)),
+                **fields,
+                **extra,
             )
         )
-    return models
-
-
-def _union(models: list[type[BaseModel]]) -> Any:
     if len(models) == 1:
         return models[0]
-
     return Annotated[Union[tuple(models)], Field(discriminator="name")]  # noqa: UP007
 
 
-SurfaceSchedule = _union(_schedule_models(include_mlp_only=False))
+def _surface_run_only(entry: Any) -> bool:
+    return not entry.info.get("mlp_only")
 
 
-def _optimizer_models(schedule: Any, prefix: str = "") -> list[type[BaseModel]]:
-    models = []
-    for e in registry.entries("optimizer"):
-        params = _params_model("optimizer", e, prefix)
-        name = "".join(part.title() for part in e.name.split("_"))
-        models.append(
-            create_model(
-                f"{prefix}{name}Optimizer",
-                __config__=STRICT,
-                __doc__=e.help_en,
-                name=(Literal[e.name], ...),  # type: ignore[valid-type]
-                params=(params, Field(default_factory=params)),
-                schedule=(schedule | None, None),
-                clip_norm=(
-                    Real(gt=0, le=1e6) | None,
-                    Field(None, description="clip each lane's gradient norm (off: null)"),
-                ),
-                label=(Annotated[str, Field(max_length=60)] | None, None),
-            )
-        )
-    return models
+def _optimizer_fields(schedule: Any) -> dict[str, Any]:
+    """What a race or MLP lane adds to an optimizer: its schedule, clipping and label."""
+    return {
+        "schedule": (schedule | None, None),
+        "clip_norm": (
+            Real(gt=0, le=1e6) | None,
+            Field(None, description="clip each lane's gradient norm (off: null)"),
+        ),
+        "label": (Annotated[str, Field(max_length=60)] | None, None),
+    }
 
 
-SurfaceOptimizer = _union(_optimizer_models(SurfaceSchedule))
+SurfaceSchedule = by_name("schedule", "Schedule", keep=_surface_run_only)
+
+
+SurfaceOptimizer = by_name("optimizer", "Optimizer", **_optimizer_fields(SurfaceSchedule))
 
 
 SurfaceName = Literal[tuple(registry.names("surface"))]  # type: ignore[valid-type]
@@ -195,31 +201,11 @@ class SurfaceRun(BaseModel):
     seed: Whole(0, 2**32 - 1) = 0
 
 
-MlpSchedule = _union(_schedule_models(include_mlp_only=True, prefix="Mlp"))
-MlpOptimizer = _union(_optimizer_models(MlpSchedule, prefix="Mlp"))
+MlpSchedule = by_name("schedule", "Schedule", "Mlp")
+MlpOptimizer = by_name("optimizer", "Optimizer", "Mlp", **_optimizer_fields(MlpSchedule))
 
 
-def _dataset_models() -> list[type[BaseModel]]:
-    models = []
-    for e in registry.entries("dataset"):
-        fields = {
-            p.name: (_field_type(p), Field(default=p.default, description=p.help_en))
-            for p in e.params
-        }
-        name = "".join(part.title() for part in e.name.split("_"))
-        models.append(
-            create_model(
-                f"{name}Dataset",
-                __config__=STRICT,
-                __doc__=e.help_en,
-                name=(Literal[e.name], ...),  # type: ignore[valid-type]
-                **fields,
-            )
-        )
-    return models
-
-
-MlpDataset = _union(_dataset_models())
+MlpDataset = by_name("dataset", "Dataset", params=False)
 MlpModel = _params_model("", registry.get("mlp_setting", "model"), "Mlp")
 EarlyStopping = _params_model("", registry.get("mlp_setting", "early_stopping"))
 _TRAINING = {p.name: p for p in registry.get("mlp_setting", "training").params}
