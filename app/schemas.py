@@ -278,6 +278,14 @@ class Problem(BaseModel):
     detail: Any = None
 
 
+INVALID = "invalid request; the message names the field"
+
+
+def problems(**described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI error responses with the Problem body: problems(e404="no run with this id")."""
+    return {int(code[1:]): {"model": Problem, "description": d} for code, d in described.items()}
+
+
 class FormulaCheck(BaseModel):
     model_config = STRICT
     formula: Annotated[str, Field(max_length=2000)]

@@ -9,13 +9,13 @@ tests all go through here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from app import formulas
-from app.kinds.stream import Emit, color, stream_chunks
+from app.kinds.stream import Checkpoint, Config, Emit, color, stream_chunks
 from app.settings import Settings
 from app.validation import at_most, check_formula_length, error_text, fail
 from engine import critical, formula, optimizers, schedules, simulate, surfaces
@@ -137,12 +137,7 @@ def meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[str, Any
 
 
 def job(
-    run_id: str,
-    config: dict[str, Any],
-    emit: Emit,
-    checkpoint: Callable[[], None],
-    interval: float,
-    meta_sent: bool = False,
+    run_id: str, config: Config, emit: Emit, check: Checkpoint, interval: float, meta_sent=False
 ) -> dict[str, Any]:
     """Run the race; returns the summary (also sent in the `done` event).
 
@@ -156,7 +151,7 @@ def job(
     return stream_chunks(
         chunks,
         emit,
-        checkpoint,
+        check,
         interval,
         frame_payload,
         lambda c: [("diverged", e) for e in c.diverged],

@@ -18,6 +18,8 @@ from typing import Any
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000")
 
 Emit = Callable[[str, dict[str, Any]], None]
+Checkpoint = Callable[[], None]  # raises Stop
+Config = dict[str, Any]  # a validated run request
 
 
 def color(i: int) -> str:

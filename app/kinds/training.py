@@ -13,7 +13,7 @@ rate, per-layer gradient norms, weight histograms, per-iteration losses, boundar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import numpy as np
 
 import engine
 from app.kinds.race import engine_params
-from app.kinds.stream import Emit, color, stream_chunks
+from app.kinds.stream import Checkpoint, Config, Emit, color, stream_chunks
 from app.settings import Settings
 from app.validation import at_most, fail, field_path
 from engine import datasets, train
@@ -107,12 +107,7 @@ def check(config: dict[str, Any], s: Settings) -> None:
 
 
 def job(
-    run_id: str,
-    config: dict[str, Any],
-    emit: Emit,
-    checkpoint: Callable[[], None],
-    interval: float,
-    meta_sent: bool = False,
+    run_id: str, config: Config, emit: Emit, check: Checkpoint, interval: float, meta_sent=False
 ) -> dict[str, Any]:
     """Train; emit meta, frames (≤ ~30/s), stopped/diverged events; return the summary."""
     data = make_data(config["dataset"], config["seed"])
@@ -129,7 +124,7 @@ def job(
         ]
 
     chunks = train.train(engine_config(config, data), rng_seed=config["seed"])
-    return stream_chunks(with_meta(chunks), emit, checkpoint, interval, frame_payload, events_of)
+    return stream_chunks(with_meta(chunks), emit, check, interval, frame_payload, events_of)
 
 
 def meta(

@@ -70,15 +70,18 @@ def _loss_text(run: MlpRun, log: bool) -> str:
 def _acc_text(run: MlpRun) -> str:
     field = "val_acc" if run.has_val else "train_acc"
     what = "validation" if run.has_val else "training"
-    parts = []
-    for lane in run.lanes:
-        i, row = lane["lane"], run.last_row(lane["lane"])
-        parts.append(
-            f"{esc(lane['text'])}: {what} accuracy {_at(run, field, i, 0, True)} at epoch 0, "
+
+    def one(i: int, row: int | None) -> str:
+        return (
+            f"{what} accuracy {_at(run, field, i, 0, True)} at epoch 0, "
             f"{_at(run, field, i, row, True)} at its last epoch "
             f"(train {_at(run, 'train_acc', i, row, True)})"
         )
-    return "; ".join(parts) + "."
+
+    return (
+        "; ".join(f"{esc(l['text'])}: {one(l['lane'], run.last_row(l['lane']))}" for l in run.lanes)
+        + "."
+    )
 
 
 def _grad_text(run: MlpRun) -> str:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import AnalysesDep, SettingsDep
 from app.jsonutil import ORJSONResponse
 from app.kinds import race
-from app.schemas import BasinMap, BasinRequest, Problem
+from app.schemas import INVALID, BasinMap, BasinRequest, problems
 from app.validation import fail, prepare_surface
 from engine import basins, noise
 
@@ -22,9 +22,7 @@ router = APIRouter(prefix="/api", tags=["basins"])
 @router.post(
     "/basins",
     response_model=BasinMap,
-    responses={
-        422: {"model": Problem, "description": "invalid request; the message names the field"}
-    },
+    responses=problems(e422=INVALID),
 )
 async def create_basin_map(
     request: BasinRequest, settings: SettingsDep, analyses: AnalysesDep

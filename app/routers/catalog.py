@@ -14,7 +14,7 @@ from app.formulas import AnalysisTooLong
 from app.jsonutil import ORJSONResponse
 from app.kinds import race
 from app.lru import SizedLRU
-from app.schemas import FormulaCheck, FormulaResult, Problem
+from app.schemas import FormulaCheck, FormulaResult, problems
 from app.validation import at_most
 from engine import critical, formula, registry, surfaces
 
@@ -34,10 +34,7 @@ def _catalog() -> dict[str, Any]:
 
 @router.get(
     "/surfaces/{name}/grid",
-    responses={
-        404: {"model": Problem, "description": "unknown surface"},
-        422: {"model": Problem, "description": "bad grid size or surface parameter"},
-    },
+    responses=problems(e404="unknown surface", e422="bad grid size or surface parameter"),
 )
 async def get_surface_grid(
     name: str,
@@ -94,9 +91,7 @@ def _value_warning(report: dict[str, float]) -> str | None:
 @router.post(
     "/formulas/check",
     response_model=FormulaResult,
-    responses={
-        422: {"model": Problem, "description": "malformed request (not a malformed formula)"}
-    },
+    responses=problems(e422="malformed request (not a malformed formula)"),
 )
 async def check_formula(body: FormulaCheck, analyses: AnalysesDep, settings: SettingsDep) -> Any:
     """A formula's validity and, if valid, its critical points, log-scale hint and grid.

@@ -32,17 +32,14 @@ from app.lesson_models import (
     TrainingStep,
     TrainingStepRequest,
 )
-from app.schemas import MlpRun, Problem
+from app.schemas import INVALID, MlpRun, problems
 from app.validation import fail
 from engine import claims, optimizers
 
 router = APIRouter(tags=["lessons"])
 
-E404 = {404: {"model": Problem, "description": "no preset with this id"}}
-E4XX = {
-    413: {"model": Problem, "description": "body too large"},
-    422: {"model": Problem, "description": "invalid request; the message names the field"},
-}
+E404 = problems(e404="no preset with this id")
+E4XX = problems(e413="body too large", e422=INVALID)
 MAX_LESSON_EPOCHS = 300
 MAX_LESSON_WORK = 2e8  # epochs × samples × weights of the lane accuracy-vs-loss trains
 

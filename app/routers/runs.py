@@ -15,13 +15,13 @@ from app.errors import problem
 from app.events import Event
 from app.kinds import ALL_FIELDS, kind_of, race
 from app.run_state import TooManyRuns
-from app.schemas import Problem, RunCreated, RunInfo, RunList, RunRequest
+from app.schemas import INVALID, RunCreated, RunInfo, RunList, RunRequest, problems
 from app.validation import prepare_surface
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
-E404 = {404: {"model": Problem, "description": "no run with this id"}}
-E422 = {422: {"model": Problem, "description": "invalid request; the message names the field"}}
+E404 = problems(e404="no run with this id")
+E422 = problems(e422=INVALID)
 SSE_EVENT = {  # one event of the stream (OpenAPI before 3.2: `schema` describes each event)
     "type": "object",
     "properties": {
@@ -90,9 +90,9 @@ def links(run_id: str) -> dict[str, str]:
     status_code=201,
     response_model=RunCreated,
     responses={
-        **E422,
-        413: {"model": Problem, "description": "body too large"},
-        429: {"model": Problem, "description": "too many active runs; see Retry-After"},
+        **problems(
+            e413="body too large", e422=INVALID, e429="too many active runs; see Retry-After"
+        ),
     },
 )
 async def create_run(
@@ -243,7 +243,7 @@ async def delete_run(run_id: str, manager: ManagerDep) -> Any:
     "/{run_id}/export",
     responses={
         **E404,
-        409: {"model": Problem, "description": "the run has not finished yet"},
+        **problems(e409="the run has not finished yet"),
         200: {"content": {"text/csv": {}, "application/json": {}}},
     },
 )
