@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -79,11 +78,7 @@ def _p(name, type_, default, low=None, high=None, log=False, en="", ko=""):
 
 
 def _act(name, en, ko, help_en, help_ko, params=(), **info):
-    registry.register(
-        registry.Entry(
-            "activation", name, en, ko, help_en, help_ko, tuple(params), MappingProxyType(info)
-        )
-    )
+    registry.add("activation", name, en, ko, help_en, help_ko, params, **info)
 
 
 _act(
@@ -218,10 +213,7 @@ def _bound(kind: str, fan_in: int, fan_out: int, **p: float) -> float:
 
 
 def _init(name, en, ko, help_en, help_ko, formula, params=()):
-    info = MappingProxyType({"formula": formula})
-    registry.register(
-        registry.Entry("initializer", name, en, ko, help_en, help_ko, tuple(params), info)
-    )
+    registry.add("initializer", name, en, ko, help_en, help_ko, params, formula=formula)
 
 
 _init(

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from engine.noise import Noise
-from engine.simulate.base import BOUND, Group, lane_specs
+from engine.simulate.base import BOUND, Configs, Group, lane_specs
 from engine.surfaces import Surface
 
 DIVERGED = -1
@@ -42,16 +42,9 @@ def grid(surface: Surface, n: int) -> np.ndarray:
 
 
 def basins(
-    surface: Surface,
-    configs: Sequence[Mapping[str, Any]],
-    starts: Any,
-    steps: int,
-    *,
-    tol: float | None = None,
-    noise: Noise | None = None,
-    seed: int = 0,
-    block: int = 8192,
-) -> BasinMap:
+    surface: Surface, configs: Configs, starts: Any, steps: int, *, tol: float | None = None,
+    noise: Noise | None = None, seed: int = 0, block: int = 8192,
+) -> BasinMap:  # fmt: skip
     """Label each start by the minimum each optimizer reaches from it within `steps`."""
     specs = lane_specs(configs)
     starts = np.asarray(starts, dtype=np.float64).reshape(-1, 2)

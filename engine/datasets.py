@@ -104,18 +104,7 @@ _GENERATORS: dict[str, Any] = {}
 
 def _register(name, en, ko, help_en, help_ko, task, params, **info):
     def deco(fn):
-        registry.register(
-            registry.Entry(
-                "dataset",
-                name,
-                en,
-                ko,
-                help_en,
-                help_ko,
-                tuple(params),
-                MappingProxyType({"task": task, **info}),
-            )
-        )
+        registry.add("dataset", name, en, ko, help_en, help_ko, params, task=task, **info)
         _GENERATORS[name] = fn
         return fn
 
@@ -252,32 +241,31 @@ def _sine(rng, n_samples, noise):
     return x[:, None], np.sin(x) + rng.normal(0, noise, n_samples)
 
 
-registry.register(
-    registry.Entry(
-        "dataset",
-        "digits",
-        "Handwritten digits 8×8",
-        "손글씨 숫자 8×8",
-        "1797 real 8×8 images of the digits 0–9 (UCI optdigits, as in scikit-learn's "
-        "load_digits): 64 features, 10 classes.",
-        "0–9 숫자를 손으로 쓴 실제 8×8 이미지 1797장 (UCI optdigits, scikit-learn의 "
-        "load_digits와 같은 데이터): 특성 64개, 클래스 10개.",
-        (
-            _p(
-                "n_samples",
-                "int",
-                1797,
-                100,
-                1797,
-                "Images used (a random subset if fewer).",
-                "사용할 이미지 수 (적으면 무작위 일부).",
-            ),
-            _VAL,
+registry.add(
+    "dataset",
+    "digits",
+    "Handwritten digits 8×8",
+    "손글씨 숫자 8×8",
+    "1797 real 8×8 images of the digits 0–9 (UCI optdigits, as in scikit-learn's "
+    "load_digits): 64 features, 10 classes.",
+    "0–9 숫자를 손으로 쓴 실제 8×8 이미지 1797장 (UCI optdigits, scikit-learn의 "
+    "load_digits와 같은 데이터): 특성 64개, 클래스 10개.",
+    (
+        _p(
+            "n_samples",
+            "int",
+            1797,
+            100,
+            1797,
+            "Images used (a random subset if fewer).",
+            "사용할 이미지 수 (적으면 무작위 일부).",
         ),
-        MappingProxyType(
-            {"task": "multiclass", "n_features": 64, "real": True, "file": DIGITS_FILE}
-        ),
-    )
+        _VAL,
+    ),
+    task="multiclass",
+    n_features=64,
+    real=True,
+    file=DIGITS_FILE,
 )
 
 

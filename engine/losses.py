@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -207,11 +206,7 @@ _RULES: dict[str, Callable[..., tuple]] = {
 
 def _loss(name, en, ko, help_en, help_ko, link, tasks, labels, params=()):
     info = {"link": link, "tasks": list(tasks), "labels": labels}
-    registry.register(
-        registry.Entry(
-            "loss", name, en, ko, help_en, help_ko, tuple(params), MappingProxyType(info)
-        )
-    )
+    registry.add("loss", name, en, ko, help_en, help_ko, params, **info)
 
 
 _ANY = TASKS

@@ -117,6 +117,17 @@ def register(entry: Entry) -> Entry:
     return entry
 
 
+def add(
+    kind: str, name: str, label_en: str, label_ko: str, help_en: str, help_ko: str,
+    params: Any = (), **info: Any,
+) -> Entry:  # fmt: skip
+    """Register one entry: the one way every module adds to the registry (texts in English
+    and Korean, parameters, and whatever else the catalog should say about it as `info`)."""
+    entry = Entry(kind, name, label_en, label_ko, help_en, help_ko, tuple(params),
+                  MappingProxyType(dict(info)))  # fmt: skip
+    return register(entry)
+
+
 def kinds() -> list[str]:
     return sorted(_REGISTRY)
 

@@ -25,14 +25,9 @@ from engine.mlp.network import (
 
 
 def numerical_grad(
-    params: Params,
-    X: Array,
-    y: Array,
-    *,
-    masks: Sequence[Array] | None = None,
-    eps: float = 1e-5,
-    **opts: Unpack[Options],
-) -> dict[str, Array]:
+    params: Params, X: Array, y: Array, *, masks: Sequence[Array] | None = None,
+    eps: float = 1e-5, **opts: Unpack[Options],
+) -> dict[str, Array]:  # fmt: skip
     """Central differences (L(p + ε) − L(p − ε))/2ε, one parameter at a time, as course notes
     write it: 2 forward passes per parameter (that is the point of the comparison).
 
@@ -58,15 +53,9 @@ def numerical_grad(
 
 
 def gradient_check(
-    params: Params,
-    X: Array,
-    y: Array,
-    *,
-    dropout: float = 0.0,
-    rng: np.random.Generator | None = None,
-    eps: float = 1e-5,
-    **opts: Unpack[Options],
-) -> dict[str, Any]:
+    params: Params, X: Array, y: Array, *, dropout: float = 0.0,
+    rng: np.random.Generator | None = None, eps: float = 1e-5, **opts: Unpack[Options],
+) -> dict[str, Any]:  # fmt: skip
     """Backprop against central differences, per parameter array (concept 15).
 
     Returns {"layers": [{"layer", "params", "max_abs", "rel"}], "max_abs", "rel",
@@ -108,17 +97,10 @@ def _layer_row(i: int, params: Params, bp: Params, num: Params) -> dict[str, Any
 
 
 def forward_trace(
-    params: Params,
-    X: Array,
-    y: Array,
-    *,
-    activation: Any = "relu",
-    loss: Any = "mse",
-    optimizer: Mapping[str, Any] | None = None,
-    state: Mapping[str, Any] | None = None,
-    l1: float = 0.0,
-    l2: float = 0.0,
-) -> dict[str, Any]:
+    params: Params, X: Array, y: Array, *, activation: Any = "relu", loss: Any = "mse",
+    optimizer: Mapping[str, Any] | None = None, state: Mapping[str, Any] | None = None,
+    l1: float = 0.0, l2: float = 0.0,
+) -> dict[str, Any]:  # fmt: skip
     """One training iteration, stage by stage (concept 1), for a tiny network.
 
     Returns {"layers": [{"input", "W", "b", "z", "a"}] (a: the activation; the output layer's

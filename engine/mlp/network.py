@@ -296,14 +296,9 @@ def options(given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def loss_and_grad(
-    params: Params,
-    X: Array,
-    y: Array,
-    *,
-    dropout: float = 0.0,
-    rng: np.random.Generator | None = None,
-    **opts: Unpack[Options],
-) -> tuple[Array, dict[str, Array]]:
+    params: Params, X: Array, y: Array, *, dropout: float = 0.0,
+    rng: np.random.Generator | None = None, **opts: Unpack[Options],
+) -> tuple[Array, dict[str, Array]]:  # fmt: skip
     """The loss (data loss + penalty; one per lane) and its gradient under the same keys."""
     o = options(opts)
     act, lossf, X, run, masks = prepare(
@@ -329,13 +324,9 @@ def evaluate(params, X, y, act, lossf, l1, l2, running, masks):
 
 
 def loss_value(
-    params: Params,
-    X: Array,
-    y: Array,
-    *,
-    masks: Sequence[Array] | None = None,
+    params: Params, X: Array, y: Array, *, masks: Sequence[Array] | None = None,
     **opts: Unpack[Options],
-) -> Array:
+) -> Array:  # fmt: skip
     """The loss of `loss_and_grad` without a backward pass; dropout only through `masks`."""
     o = options(opts)
     act, lossf, X, run, _ = prepare(

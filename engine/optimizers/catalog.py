@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from engine import registry
@@ -93,19 +92,11 @@ SPECS: dict[str, Spec] = {}
 
 
 def register(name, label_en, label_ko, help_en, help_ko, params, rule, slots, moments, keras):
-    info = {"keras_defaults": dict(keras) if keras is not None else None, "slots": list(slots)}
-    registry.register(
-        registry.Entry(
-            "optimizer",
-            name,
-            label_en,
-            label_ko,
-            help_en,
-            help_ko,
-            tuple(params),
-            MappingProxyType(info),
-        )
-    )
+    keras_defaults = dict(keras) if keras is not None else None
+    registry.add(
+        "optimizer", name, label_en, label_ko, help_en, help_ko, params,
+        keras_defaults=keras_defaults, slots=list(slots),
+    )  # fmt: skip
     SPECS[name] = Spec(rule, tuple(slots), moments, keras)
 
 

@@ -4,7 +4,6 @@ and its builder; the parameters several schedules share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -56,18 +55,7 @@ BUILDERS: dict[str, Callable[..., Schedule]] = {}
 
 def register(name, label_en, label_ko, help_en, help_ko, params, info=None):
     def deco(builder):
-        registry.register(
-            registry.Entry(
-                "schedule",
-                name,
-                label_en,
-                label_ko,
-                help_en,
-                help_ko,
-                tuple(params),
-                MappingProxyType(info or {}),
-            )
-        )
+        registry.add("schedule", name, label_en, label_ko, help_en, help_ko, params, **(info or {}))
         BUILDERS[name] = builder
         return builder
 

@@ -39,8 +39,8 @@ divergence and convergence from the recorded rows).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -52,6 +52,7 @@ from engine.simulate.base import (
     UNBOUNDED,
     VECTOR_FIELDS,
     Chunk,
+    Configs,
     RaceResult,
     lane_specs,
     stack_hyperparams,
@@ -62,7 +63,9 @@ from engine.surfaces import Surface
 __all__ = [
     "BOUND",
     "FIELDS",
+    "RACE_DEFAULTS",
     "KERNELS",
+    "RaceOptions",
     "UNBOUNDED",
     "VECTOR_FIELDS",
     "Chunk",
@@ -74,24 +77,46 @@ __all__ = [
 ]
 
 
+class RaceOptions(TypedDict, total=False):
+    """How a race runs, beyond what races (defaults: RACE_DEFAULTS)."""
+
+    noise: Noise | None  # gradient noise, the same sequence for every optimizer
+    seed: int
+    tol: float | None  # the convergence tolerance (None: the surface's own)
+    record: Sequence[str]  # the fields to keep
+    stride: int  # record every n-th step (and the last)
+    kernel: str  # "auto", "array" or "float"
+
+
+RACE_DEFAULTS: RaceOptions = {
+    "noise": None,
+    "seed": 0,
+    "tol": None,
+    "record": FIELDS,
+    "stride": 1,
+    "kernel": "auto",
+}
+
+
+def _race(surface: Surface, configs: Configs, starts: Any, steps: int, opts: Any) -> Race:
+    unknown = sorted(set(opts) - set(RACE_DEFAULTS))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    o = {**RACE_DEFAULTS, **opts}
+    return Race(
+        surface, configs, starts, steps,
+        o["noise"], o["seed"], o["tol"], o["record"], o["stride"], o["kernel"],
+    )  # fmt: skip
+
+
 def simulate(
-    surface: Surface,
-    configs: Sequence[Mapping[str, Any]],
-    starts: Any,
-    steps: int,
-    *,
-    noise: Noise | None = None,
-    seed: int = 0,
-    chunk: int = 50,
-    tol: float | None = None,
-    record: Sequence[str] = FIELDS,
-    stride: int = 1,
-    kernel: str = "auto",
-) -> Iterator[Chunk]:
+    surface: Surface, configs: Configs, starts: Any, steps: int, *, chunk: int = 50,
+    **opts: Unpack[RaceOptions],
+) -> Iterator[Chunk]:  # fmt: skip
     """Run the race and yield it in chunks of at most `chunk` rows (the first holds row 0)."""
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
-    race = Race(surface, configs, starts, steps, noise, seed, tol, record, stride, kernel)
+    race = _race(surface, configs, starts, steps, opts)
     for r0, r1 in race.spans(chunk):
         out = race.alloc(r1 - r0)
         events = race.block(r0, r1, out)
@@ -106,24 +131,14 @@ def simulate(
 
 
 def run(
-    surface: Surface,
-    configs: Sequence[Mapping[str, Any]],
-    starts: Any,
-    steps: int,
-    *,
-    noise: Noise | None = None,
-    seed: int = 0,
-    chunk: int | None = None,
-    tol: float | None = None,
-    record: Sequence[str] = FIELDS,
-    stride: int = 1,
-    kernel: str = "auto",
-) -> RaceResult:
+    surface: Surface, configs: Configs, starts: Any, steps: int, *, chunk: int | None = None,
+    **opts: Unpack[RaceOptions],
+) -> RaceResult:  # fmt: skip
     """The whole race at once: the recorded arrays, preallocated and filled in place.
 
     `chunk` is the rows per block of the whole-array passes (by default about 64k lane-rows:
     few blocks for a few lanes, bounded temporaries for many)."""
-    race = Race(surface, configs, starts, steps, noise, seed, tol, record, stride, kernel)
+    race = _race(surface, configs, starts, steps, opts)
     whole = race.alloc(race.n_rows)
     diverged: list[dict[str, Any]] = []
     size = chunk or int(np.clip(65536 // race.n_lanes, 16, 2048))

@@ -33,6 +33,9 @@ KERNELS = ("auto", "array", "float")
 _FLOAT_LANE_US, _GROUP_US, _ARRAY_BASE_US = 6.5, 24.0, 50.0  # measured on Himmelblau
 
 
+Configs = Sequence[Mapping[str, Any]]  # one optimizer config per lane group
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Consecutive rows of a race, for every lane; fields not recorded are None."""

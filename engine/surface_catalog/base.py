@@ -15,7 +15,6 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -84,7 +83,7 @@ class _Spec:
 
 
 _SPECS: dict[str, _Spec] = {}
-_ENTRIES: dict[str, registry.Entry] = {}
+_ENTRIES: dict[str, tuple[tuple[registry.Param, ...], dict[str, Any]]] = {}
 
 
 def pt(x: float, y: float, kind: str, value: float, degenerate: bool = False) -> dict[str, Any]:
@@ -126,17 +125,7 @@ def add(
         "tags": list(tags),
         "suggested_lr": suggested_lr(name),
     }
-    text = TEXTS[name]
-    _ENTRIES[name] = registry.Entry(
-        kind="surface",
-        name=name,
-        label_en=text["label"]["en"],
-        label_ko=text["label"]["ko"],
-        help_en=text["help"]["en"],
-        help_ko=text["help"]["ko"],
-        params=params,
-        info=MappingProxyType(info),
-    )
+    _ENTRIES[name] = (params, info)
     _SPECS[name] = _Spec(make, domain, points, log_scale, starts, complete, every)
 
 
@@ -145,7 +134,11 @@ def register_all(order: tuple[str, ...]) -> None:
     if sorted(order) != sorted(_ENTRIES):
         raise ValueError("the catalogue's order must name every surface once")
     for name in order:
-        registry.register(_ENTRIES[name])
+        params, info = _ENTRIES[name]
+        label, help_ = TEXTS[name]["label"], TEXTS[name]["help"]
+        registry.add(
+            "surface", name, label["en"], label["ko"], help_["en"], help_["ko"], params, **info
+        )
 
 
 def build(name: str, **params: Any) -> Surface:

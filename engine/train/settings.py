@@ -107,4 +107,4 @@ for _name, ((_en, _ko), (_hen, _hko), _rows) in _SETTINGS.items():
         Param(n, t, d, lo, hi, False, tuple(_CHOICES.get(n, ())), en, ko, nullable=d is None)
         for n, t, d, lo, hi, en, ko in _rows
     )
-    registry.register(registry.Entry("mlp_setting", _name, _en, _ko, _hen, _hko, _params))
+    registry.add("mlp_setting", _name, _en, _ko, _hen, _hko, _params)
