@@ -21,6 +21,7 @@ import numpy as np
 
 from engine import critical, registry
 from engine.surface import Domain, Fn, Surface
+from engine.surface_catalog.points import ROWS
 from engine.surface_catalog.rates import SUGGESTED_LR
 from engine.surface_catalog.texts import TEXTS
 
@@ -98,9 +99,10 @@ def add(
     formula: str,
     fns: tuple[Fn, Fn, Fn] | Callable[..., tuple[Fn, Fn, Fn, str]],
     domain: Domain,
-    points: tuple[dict[str, Any], ...],
+    *,
     starts: tuple[tuple[float, float], ...],
     tags: tuple[str, ...],
+    points: tuple[dict[str, Any], ...] | None = None,
     log_scale: bool = False,
     complete: bool = True,
     params: tuple[registry.Param, ...] = (),
@@ -109,9 +111,12 @@ def add(
     """Describe one surface (its texts come from texts.py, its rates from rates.py) and
     remember how to build it; `register_all` enters the descriptions in the registry.
 
-    `points` are the critical points shown (all of them when `complete`); `every` builds the
+    `points` are the critical points shown (all of them when `complete`): by default the
+    surface's rows of points.py; `every` builds the
     set of every critical point in the domain where that list is not complete.
     """
+    if points is None:
+        points = tuple(pt(x, y, kind, v, deg) for n, kind, x, y, v, deg in ROWS if n == name)
     if not complete and every is None:
         raise ValueError(f"surface {name!r}: an incomplete list needs a way to find every point")
     make = fns if callable(fns) else (lambda: (*fns, formula))

@@ -10,6 +10,7 @@ import numpy as np
 
 from engine import critical
 from engine.surface_catalog.base import SQUARE2, TAU, add, cos2, full, pt, sin2
+from engine.surface_catalog.points import ST_HI, ST_LO, ST_MID
 
 
 def _himmelblau_value(x, y):
@@ -304,114 +305,31 @@ def _two_minima_hess(x, y):
     return full(x, 2.0), full(x, 0.0), 3.0 * (y * y) - 1.0
 
 
-add(
-    "himmelblau",
-    "(x²+y−11)² + (x+y²−7)²",
-    (_himmelblau_value, _himmelblau_grad, _himmelblau_hess),
-    ((-5.0, 5.0), (-5.0, 5.0)),
-    (
-        pt(3.0, 2.0, "min", 0.0),
-        pt(-2.805118086952745, 3.131312518250573, "min", 0.0),
-        pt(-3.779310253377747, -3.283185991286170, "min", 0.0),
-        pt(3.584428340330492, -1.848126526964404, "min", 0.0),
-        pt(3.385154183607021, 0.07385187983774931, "saddle", 13.31192627040559),
-        pt(0.08667750455539634, 2.884254701174776, "saddle", 67.71915008752613),
-        pt(-3.073025750764390, -0.08135304428796748, "saddle", 104.0151629175581),
-        pt(-0.1279613467306800, -1.953714980244577, "saddle", 178.3372392019275),
-        pt(-0.2708445906673476, -0.9230385564799815, "max", 181.6165215225827),
-    ),
-    ((-0.27, -0.92), (0.0, 0.0), (-4.0, 0.5)),
-    ("local_minima", "saddle"),
-)
+# fmt: off
+add("himmelblau", "(x²+y−11)² + (x+y²−7)²",
+    (_himmelblau_value, _himmelblau_grad, _himmelblau_hess), ((-5.0, 5.0), (-5.0, 5.0)),
+    starts=((-0.27, -0.92), (0.0, 0.0), (-4.0, 0.5)), tags=("local_minima", "saddle"))
 
-add(
-    "goldstein_price",
+add("goldstein_price",
     "[1+(x+y+1)²(19−14x+3x²−14y+6xy+3y²)]·[30+(2x−3y)²(18−32x+12x²+48y−36xy+27y²)]",
-    (_gp_value, _gp_grad, _gp_hess),
-    SQUARE2,
-    (
-        pt(0.0, -1.0, "min", 3.0),
-        pt(-0.6, -0.4, "min", 30.0),
-        pt(1.8, 0.2, "min", 84.0),
-        pt(1.2, 0.8, "min", 840.0),
-        pt(-0.4, -0.6, "saddle", 35.0),
-        pt(1.2, -0.2, "saddle", 99.0),
-        pt(1.4, 0.6, "saddle", 980.0),
-        pt(0.6, 0.4, "saddle", 990.0),
-        pt(0.8, 0.2, "max", 1155.0),
-    ),
-    ((-1.5, 1.5), (1.5, 1.5), (0.85, 0.25)),
-    ("local_minima", "saddle"),
-    log_scale=True,
-)
+    (_gp_value, _gp_grad, _gp_hess), SQUARE2, starts=((-1.5, 1.5), (1.5, 1.5), (0.85, 0.25)),
+    tags=("local_minima", "saddle"), log_scale=True)
 
-add(
-    "six_hump_camel",
-    "(4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²",
-    (_six_hump_value, _six_hump_grad, _six_hump_hess),
-    ((-3.0, 3.0), (-2.0, 2.0)),
-    (
-        pt(0.08984201310031807, -0.7126564030207396, "min", -1.031628453489877),
-        pt(-0.08984201310031807, 0.7126564030207396, "min", -1.031628453489877),
-        pt(1.703606714969981, -0.7960835686726251, "min", -0.2154638243837173),
-        pt(-1.703606714969981, 0.7960835686726251, "min", -0.2154638243837173),
-        pt(1.607104752920197, 0.5686514548841314, "min", 2.104250310311258),
-        pt(-1.607104752920197, -0.5686514548841314, "min", 2.104250310311258),
-        pt(0.0, 0.0, "saddle", 0.0),
-        pt(1.109205336804787, -0.7682680925095399, "saddle", 0.5437186009781853),
-        pt(-1.109205336804787, 0.7682680925095399, "saddle", 0.5437186009781853),
-        pt(1.638067984189779, 0.2286740690443941, "saddle", 2.229357197530714),
-        pt(-1.638067984189779, -0.2286740690443941, "saddle", 2.229357197530714),
-        pt(1.296070267167109, 0.6050843880386585, "saddle", 2.229470818029860),
-        pt(-1.296070267167109, -0.6050843880386585, "saddle", 2.229470818029860),
-        pt(1.230229876516653, 0.1623345844589950, "max", 2.496295351023577),
-        pt(-1.230229876516653, -0.1623345844589950, "max", 2.496295351023577),
-    ),
-    ((-1.5, 1.5), (2.0, -1.0), (0.0, 0.05)),
-    ("local_minima", "saddle"),
-    log_scale=True,
-)
+add("six_hump_camel", "(4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²",
+    (_six_hump_value, _six_hump_grad, _six_hump_hess), ((-3.0, 3.0), (-2.0, 2.0)),
+    starts=((-1.5, 1.5), (2.0, -1.0), (0.0, 0.05)), tags=("local_minima", "saddle"),
+    log_scale=True)
 
-add(
-    "three_hump_camel",
-    "2x² − 1.05x⁴ + x⁶/6 + xy + y²",
-    (_three_hump_value, _three_hump_grad, _three_hump_hess),
-    ((-5.0, 5.0), (-5.0, 5.0)),
-    (
-        pt(0.0, 0.0, "min", 0.0),
-        pt(1.747552345830289, -0.8737761729151444, "min", 0.2986384422368597),
-        pt(-1.747552345830289, 0.8737761729151444, "min", 0.2986384422368597),
-        pt(1.070542291823660, -0.5352711459118300, "saddle", 0.8773615577631402),
-        pt(-1.070542291823660, 0.5352711459118300, "saddle", 0.8773615577631402),
-    ),
-    ((2.5, -2.0), (-1.5, 1.5), (-4.0, 4.0)),
-    ("local_minima", "saddle"),
-    log_scale=True,
-)
+add("three_hump_camel", "2x² − 1.05x⁴ + x⁶/6 + xy + y²",
+    (_three_hump_value, _three_hump_grad, _three_hump_hess), ((-5.0, 5.0), (-5.0, 5.0)),
+    starts=((2.5, -2.0), (-1.5, 1.5), (-4.0, 4.0)), tags=("local_minima", "saddle"),
+    log_scale=True)
 
-# Roots of 2t³ − 16t + 2.5 = 0 (the gradient is separable).
-_ST_LO, _ST_MID, _ST_HI = -2.903534027771177, 0.1567312567803401, 2.746802770990837
 
-add(
-    "styblinski_tang",
-    "½(x⁴ − 16x² + 5x + y⁴ − 16y² + 5y)",
-    (_styblinski_value, _styblinski_grad, _styblinski_hess),
-    ((-5.0, 5.0), (-5.0, 5.0)),
-    (
-        pt(_ST_LO, _ST_LO, "min", -78.33233140754282),
-        pt(_ST_HI, _ST_LO, "min", -64.19561235905536),
-        pt(_ST_LO, _ST_HI, "min", -64.19561235905536),
-        pt(_ST_HI, _ST_HI, "min", -50.05889331056789),
-        pt(_ST_MID, _ST_LO, "saddle", -38.97055334471606),
-        pt(_ST_LO, _ST_MID, "saddle", -38.97055334471606),
-        pt(_ST_MID, _ST_HI, "saddle", -24.83383429622858),
-        pt(_ST_HI, _ST_MID, "saddle", -24.83383429622858),
-        pt(_ST_MID, _ST_MID, "max", 0.3912247181107161),
-    ),
-    ((0.3, 0.2), (4.5, 4.5), (-4.5, 4.5)),
-    ("local_minima", "saddle"),
-    every=lambda s: critical.separable_set(s, (_ST_LO, _ST_MID, _ST_HI), (_ST_LO, _ST_MID, _ST_HI)),
-)
+add("styblinski_tang", "½(x⁴ − 16x² + 5x + y⁴ − 16y² + 5y)",
+    (_styblinski_value, _styblinski_grad, _styblinski_hess), ((-5.0, 5.0), (-5.0, 5.0)),
+    starts=((0.3, 0.2), (4.5, 4.5), (-4.5, 4.5)), tags=("local_minima", "saddle"),
+    every=lambda s: critical.separable_set(s, (ST_LO, ST_MID, ST_HI), (ST_LO, ST_MID, ST_HI)))
 
 # Exact: ∇f = 0 iff x − y = 1 and cos(x + y) = −½; with s = x + y, f = sin s + s/2.
 add(
@@ -419,45 +337,22 @@ add(
     "sin(x+y) + (x−y)² − 1.5x + 2.5y + 1",
     (_mccormick_value, _mccormick_grad, _mccormick_hess),
     ((-1.5, 4.0), (-3.0, 4.0)),
-    tuple(
+    points=tuple(
         pt(0.5 * (s + 1.0), 0.5 * (s - 1.0), kind, np.sin(s) + 0.5 * s)
         for s, kind in ((-TAU / 3, "min"), (2 * TAU / 3, "min"), (TAU / 3, "saddle"))
     ),
-    ((1.6, 0.6), (-1.0, 3.0), (3.5, -2.5)),
-    ("local_minima", "saddle"),
+    starts=((1.6, 0.6), (-1.0, 3.0), (3.5, -2.5)),
+    tags=("local_minima", "saddle"),
 )
 
-add(
-    "double_well",
-    "(x²−1)² + y²",
-    (_well_value, _well_grad, _well_hess),
-    SQUARE2,
-    (pt(-1.0, 0.0, "min", 0.0), pt(1.0, 0.0, "min", 0.0), pt(0.0, 0.0, "saddle", 1.0)),
-    ((0.001, 1.5), (0.0, 1.5), (1.8, -1.5)),
-    ("saddle",),
-)
+add("double_well", "(x²−1)² + y²", (_well_value, _well_grad, _well_hess), SQUARE2,
+    starts=((0.001, 1.5), (0.0, 1.5), (1.8, -1.5)), tags=("saddle",))
 
-add(
-    "saddle_two_minima",
-    "x² + y⁴/4 − y²/2",
-    (_two_minima_value, _two_minima_grad, _two_minima_hess),
-    SQUARE2,
-    (pt(0.0, -1.0, "min", -0.25), pt(0.0, 1.0, "min", -0.25), pt(0.0, 0.0, "saddle", 0.0)),
-    ((1.5, 0.001), (1.5, 0.0), (-1.8, 1.8)),
-    ("saddle",),
-)
+add("saddle_two_minima", "x² + y⁴/4 − y²/2",
+    (_two_minima_value, _two_minima_grad, _two_minima_hess), SQUARE2,
+    starts=((1.5, 0.001), (1.5, 0.0), (-1.8, 1.8)), tags=("saddle",))
 
 # Roots of 4x³ − 4x + 0.3 = 0, polished with Newton.
-add(
-    "tilted_double_well",
-    "(x²−1)² + 0.3x + y²",
-    (_tilted_value, _tilted_grad, _well_hess),
-    SQUARE2,
-    (
-        pt(-1.035578714088854, 0.0, "min", -0.3054284837439160),
-        pt(0.9601495555191055, 0.0, "min", 0.2941464810282629),
-        pt(0.07542915856974822, 0.0, "saddle", 1.011282002715653),
-    ),
-    ((1.8, 0.5), (1.5, 1.0), (-1.8, -0.5)),
-    ("local_minima", "saddle"),
-)
+add("tilted_double_well", "(x²−1)² + 0.3x + y²", (_tilted_value, _tilted_grad, _well_hess),
+    SQUARE2, starts=((1.8, 0.5), (1.5, 1.0), (-1.8, -0.5)), tags=("local_minima", "saddle"))
+# fmt: on

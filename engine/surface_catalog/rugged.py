@@ -10,7 +10,7 @@ import numpy as np
 
 from engine import critical
 from engine.surface import Surface
-from engine.surface_catalog.base import PI, TAU, add, cos2, full, pt, sin2, sin_cos2
+from engine.surface_catalog.base import PI, add, cos2, full, sin2, sin_cos2
 
 
 def _rastrigin_value(x, y):
@@ -204,9 +204,6 @@ def _levi_hess(x, y):
     return fxx, fxy, fyy
 
 
-_R1, _R2, _R4 = 0.9949586376523348, 1.989912233708550, 3.979783860300754
-
-
 def _rastrigin_every(s: Surface) -> critical.CriticalSet:
     """Separable: 2t + 20π sin 2πt = 0 has a root near every multiple of ½ (11 minima near the
     integers and 10 maxima near the half-integers in [−5.12, 5.12]), so 21 × 21 = 441 points:
@@ -223,97 +220,25 @@ def _rastrigin_every(s: Surface) -> critical.CriticalSet:
     return critical.separable_set(s, roots, roots)
 
 
-add(
-    "rastrigin",
-    "20 + x² − 10cos(2πx) + y² − 10cos(2πy)",
-    (_rastrigin_value, _rastrigin_grad, _rastrigin_hess),
-    ((-5.12, 5.12), (-5.12, 5.12)),
-    (
-        pt(0.0, 0.0, "min", 0.0),
-        pt(_R1, 0.0, "min", 0.9949590570932898),
-        pt(-_R1, 0.0, "min", 0.9949590570932898),
-        pt(0.0, _R1, "min", 0.9949590570932898),
-        pt(0.0, -_R1, "min", 0.9949590570932898),
-        pt(-_R2, _R4, "min", 19.89907498301562),
-        pt(_R4, _R4, "min", 31.83848758492306),
-    ),
-    ((4.5, 4.5), (-2.3, 3.6), (0.45, -0.55)),
-    ("rugged", "local_minima"),
+# fmt: off
+add("rastrigin", "20 + x² − 10cos(2πx) + y² − 10cos(2πy)",
+    (_rastrigin_value, _rastrigin_grad, _rastrigin_hess), ((-5.12, 5.12), (-5.12, 5.12)),
+    starts=((4.5, 4.5), (-2.3, 3.6), (0.45, -0.55)), tags=("rugged", "local_minima"),
+    complete=False, every=_rastrigin_every)
+
+
+add("ackley", "−20·exp(−0.2√(½(x²+y²))) − exp(½(cos 2πx + cos 2πy)) + 20 + e",
+    (_ackley_value, _ackley_grad, _ackley_hess), ((-5.0, 5.0), (-5.0, 5.0)),
+    starts=((3.2, 3.6), (-4.0, 1.5), (0.7, -0.4)), tags=("rugged", "local_minima"),
+    complete=False, every=lambda s: critical.search_set(s, 1.0 / 8.0))
+
+
+add("easom", "−cos(x)cos(y)·exp(−((x−π)² + (y−π)²))", (_easom_value, _easom_grad, _easom_hess),
+    ((-1.0, 7.0), (-1.0, 7.0)), starts=((2.0, 2.2), (1.0, 1.0), (5.5, 0.5)), tags=("plateau",))
+
+add("levi13", "sin²(3πx) + (x−1)²(1+sin²(3πy)) + (y−1)²(1+sin²(2πy))",
+    (_levi_value, _levi_grad, _levi_hess), ((-10.0, 10.0), (-10.0, 10.0)),
+    starts=((-4.0, 4.0), (5.0, -5.0), (1.6, 0.6)), tags=("rugged", "local_minima"),
     complete=False,
-    every=_rastrigin_every,
-)
-
-_A1, _A2 = 0.9521665459501575, 0.9684776587077222
-
-add(
-    "ackley",
-    "−20·exp(−0.2√(½(x²+y²))) − exp(½(cos 2πx + cos 2πy)) + 20 + e",
-    (_ackley_value, _ackley_grad, _ackley_hess),
-    ((-5.0, 5.0), (-5.0, 5.0)),
-    (
-        pt(0.0, 0.0, "min", 0.0),
-        pt(_A1, 0.0, "min", 2.579927557029871),
-        pt(-_A1, 0.0, "min", 2.579927557029871),
-        pt(0.0, _A1, "min", 2.579927557029871),
-        pt(0.0, -_A1, "min", 2.579927557029871),
-        pt(_A2, _A2, "min", 3.574451877257680),
-        pt(-_A2, _A2, "min", 3.574451877257680),
-        pt(_A2, -_A2, "min", 3.574451877257680),
-        pt(-_A2, -_A2, "min", 3.574451877257680),
-        pt(-3.970918315064283, 0.9927672061700447, "min", 8.813151774046890),
-        pt(2.984213738127238, 3.978924750768195, "min", 10.12035074363267),
-    ),
-    ((3.2, 3.6), (-4.0, 1.5), (0.7, -0.4)),
-    ("rugged", "local_minima"),
-    complete=False,
-    every=lambda s: critical.search_set(s, 1.0 / 8.0),
-)
-
-# Roots of tan t = 2(π − t) in [−1, 7]: E1, π and 2π − E1; plus the zero lines cos t = 0.
-_E1 = 1.3049954504376675
-_E3 = TAU - _E1
-_E_PIT, _E_RIM = -8.110223891570075e-05, 0.009005678148573861
-
-add(
-    "easom",
-    "−cos(x)cos(y)·exp(−((x−π)² + (y−π)²))",
-    (_easom_value, _easom_grad, _easom_hess),
-    ((-1.0, 7.0), (-1.0, 7.0)),
-    (
-        pt(PI, PI, "min", -1.0),
-        pt(_E1, _E1, "min", _E_PIT),
-        pt(_E1, _E3, "min", _E_PIT),
-        pt(_E3, _E1, "min", _E_PIT),
-        pt(_E3, _E3, "min", _E_PIT),
-        pt(0.5 * PI, 0.5 * PI, "saddle", 0.0),
-        pt(0.5 * PI, 1.5 * PI, "saddle", 0.0),
-        pt(1.5 * PI, 0.5 * PI, "saddle", 0.0),
-        pt(1.5 * PI, 1.5 * PI, "saddle", 0.0),
-        pt(PI, _E1, "max", _E_RIM),
-        pt(_E1, PI, "max", _E_RIM),
-        pt(PI, _E3, "max", _E_RIM),
-        pt(_E3, PI, "max", _E_RIM),
-    ),
-    ((2.0, 2.2), (1.0, 1.0), (5.5, 0.5)),
-    ("plateau",),
-)
-
-add(
-    "levi13",
-    "sin²(3πx) + (x−1)²(1+sin²(3πy)) + (y−1)²(1+sin²(2πy))",
-    (_levi_value, _levi_grad, _levi_hess),
-    ((-10.0, 10.0), (-10.0, 10.0)),
-    (
-        pt(1.0, 1.0, "min", 0.0),
-        pt(1.659177000084969, 0.6748315124946496, "min", 0.6316425103184411),
-        pt(1.659177000084969, 1.325168487505350, "min", 0.6316425103184411),
-        pt(1.0, 0.02733759788457169, "min", 0.9737115955768498),
-        pt(1.0, 1.972662402115428, "min", 0.9737115955768500),
-        pt(0.01121499657623204, 1.0, "min", 0.9888264859865039),
-        pt(1.988785003423768, 1.0, "min", 0.9888264859865041),
-    ),
-    ((-4.0, 4.0), (5.0, -5.0), (1.6, 0.6)),
-    ("rugged", "local_minima"),
-    complete=False,
-    every=lambda s: critical.search_set(s, 1.0 / 12.0, region=((-3.75, 5.75), s.domain[1])),
-)
+    every=lambda s: critical.search_set(s, 1.0 / 12.0, region=((-3.75, 5.75), s.domain[1])))
+# fmt: on

@@ -5,7 +5,7 @@ Maths first, then each surface's description (texts in texts.py, rates in rates.
 
 from __future__ import annotations
 
-from engine.surface_catalog.base import SQUARE2, add, full, pt
+from engine.surface_catalog.base import SQUARE2, add, full
 
 
 def _saddle_value(x, y):
@@ -43,22 +43,10 @@ def _monkey_hess(x, y):
     return 6.0 * x, -6.0 * y, -6.0 * x
 
 
-add(
-    "saddle",
-    "x² − y²",
-    (_saddle_value, _saddle_grad, _saddle_hess),
-    SQUARE2,
-    (pt(0.0, 0.0, "saddle", 0.0),),
-    ((-1.5, 0.001), (1.5, 0.0), (-1.0, 0.5)),
-    ("saddle", "unbounded"),
-)
+# fmt: off
+add("saddle", "x² − y²", (_saddle_value, _saddle_grad, _saddle_hess), SQUARE2,
+    starts=((-1.5, 0.001), (1.5, 0.0), (-1.0, 0.5)), tags=("saddle", "unbounded"))
 
-add(
-    "monkey_saddle",
-    "x³ − 3xy²",
-    (_monkey_value, _monkey_grad, _monkey_hess),
-    SQUARE2,
-    (pt(0.0, 0.0, "saddle", 0.0, degenerate=True),),
-    ((1.0, 0.001), (1.0, 0.5), (-0.5, 1.0)),
-    ("saddle", "unbounded"),
-)
+add("monkey_saddle", "x³ − 3xy²", (_monkey_value, _monkey_grad, _monkey_hess), SQUARE2,
+    starts=((1.0, 0.001), (1.0, 0.5), (-0.5, 1.0)), tags=("saddle", "unbounded"))
+# fmt: on

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine import registry
 from engine.surface import Fn
-from engine.surface_catalog.base import add, full, pt
+from engine.surface_catalog.base import add, full
 
 
 def _rosenbrock_value(x, y):
@@ -201,60 +201,24 @@ def _make_ill_conditioned(kappa: float = 10.0) -> tuple[Fn, Fn, Fn, str]:
     return (*_ill_conditioned(float(kappa)), f"½(x² + {float(kappa):g}y²)")
 
 
-add(
-    "rosenbrock",
-    "(1−x)² + 100(y−x²)²",
-    (_rosenbrock_value, _rosenbrock_grad, _rosenbrock_hess),
-    ((-2.0, 2.0), (-1.0, 3.0)),
-    (pt(1.0, 1.0, "min", 0.0),),
-    ((-1.5, 2.0), (-1.2, 1.0), (0.5, -0.5)),
-    ("valley",),
-    log_scale=True,
-)
+# fmt: off
+add("rosenbrock", "(1−x)² + 100(y−x²)²",
+    (_rosenbrock_value, _rosenbrock_grad, _rosenbrock_hess), ((-2.0, 2.0), (-1.0, 3.0)),
+    starts=((-1.5, 2.0), (-1.2, 1.0), (0.5, -0.5)), tags=("valley",), log_scale=True)
 
-add(
-    "beale",
-    "(1.5−x+xy)² + (2.25−x+xy²)² + (2.625−x+xy³)²",
-    (_beale_value, _beale_grad, _beale_hess),
-    ((-4.5, 4.5), (-4.5, 4.5)),
-    (
-        pt(3.0, 0.5, "min", 0.0),
-        pt(0.10053793732415830, -2.644513585023126, "saddle", 9.864512284755560),
-        pt(0.0, 1.0, "saddle", 14.203125),
-    ),
-    ((1.0, 1.5), (-2.0, -2.0), (2.0, -2.5)),
-    ("valley", "saddle"),
-    log_scale=True,
-)
+add("beale", "(1.5−x+xy)² + (2.25−x+xy²)² + (2.625−x+xy³)²",
+    (_beale_value, _beale_grad, _beale_hess), ((-4.5, 4.5), (-4.5, 4.5)),
+    starts=((1.0, 1.5), (-2.0, -2.0), (2.0, -2.5)), tags=("valley", "saddle"), log_scale=True)
 
-add(
-    "booth",
-    "(x+2y−7)² + (2x+y−5)²",
-    (_booth_value, _booth_grad, _booth_hess),
-    ((-10.0, 10.0), (-10.0, 10.0)),
-    (pt(1.0, 3.0, "min", 0.0),),
-    ((-8.0, 8.0), (8.0, -8.0)),
-    ("convex",),
-)
+add("booth", "(x+2y−7)² + (2x+y−5)²", (_booth_value, _booth_grad, _booth_hess),
+    ((-10.0, 10.0), (-10.0, 10.0)), starts=((-8.0, 8.0), (8.0, -8.0)), tags=("convex",))
 
-add(
-    "matyas",
-    "0.26(x²+y²) − 0.48xy",
-    (_matyas_value, _matyas_grad, _matyas_hess),
-    ((-10.0, 10.0), (-10.0, 10.0)),
-    (pt(0.0, 0.0, "min", 0.0),),
-    ((8.0, 6.0), (-8.0, 8.0)),
-    ("convex", "plateau"),
-)
+add("matyas", "0.26(x²+y²) − 0.48xy", (_matyas_value, _matyas_grad, _matyas_hess),
+    ((-10.0, 10.0), (-10.0, 10.0)), starts=((8.0, 6.0), (-8.0, 8.0)),
+    tags=("convex", "plateau"))
 
-add(
-    "ill_conditioned",
-    "½(x² + κy²)",
-    _make_ill_conditioned,
-    ((-3.0, 3.0), (-3.0, 3.0)),
-    (pt(0.0, 0.0, "min", 0.0),),
-    ((-2.5, 2.0), (2.5, 0.5)),
-    ("convex", "valley"),
+add("ill_conditioned", "½(x² + κy²)", _make_ill_conditioned, ((-3.0, 3.0), (-3.0, 3.0)),
+    starts=((-2.5, 2.0), (2.5, 0.5)), tags=("convex", "valley"),
     params=(
         registry.Param(
             name="kappa",
@@ -266,16 +230,9 @@ add(
             help_en="Condition number: the ratio of the largest to the smallest curvature.",
             help_ko="조건수: 가장 큰 곡률과 가장 작은 곡률의 비율입니다.",
         ),
-    ),
-)
+    ))
 
-add(
-    "distill_banana",
-    "(1−x)² + 20(3y − x²)²",
-    (_banana_value, _banana_grad, _banana_hess),
-    ((-2.0, 2.0), (-1.0, 2.0)),
-    (pt(1.0, 1.0 / 3.0, "min", 0.0),),
-    ((-1.5, 1.5), (-1.0, -0.5), (1.8, 0.0)),
-    ("valley",),
-    log_scale=True,
-)
+add("distill_banana", "(1−x)² + 20(3y − x²)²", (_banana_value, _banana_grad, _banana_hess),
+    ((-2.0, 2.0), (-1.0, 2.0)), starts=((-1.5, 1.5), (-1.0, -0.5), (1.8, 0.0)),
+    tags=("valley",), log_scale=True)
+# fmt: on
