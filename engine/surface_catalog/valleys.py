@@ -10,58 +10,40 @@ from engine.surface import Fn
 from engine.surface_catalog.base import add, full
 
 
-def _rosenbrock_value(x, y):
-    b = x * x
-    b -= y
-    b *= b
-    b *= 100.0
-    a = 1.0 - x
-    a *= a
-    a += b
-    return a
+def _valley(a: float, b: float) -> tuple[Fn, Fn, Fn]:
+    """(1 − x)² + a(b·y − x²)²: Rosenbrock (a = 100, b = 1) and Distill's banana (20, 3)."""
+    k, c = 2.0 * a * b, -2.0 / b
+    h_xx, h_xy, h_yy = 12.0 * a, 4.0 * a * b, 2.0 * a * b * b
+
+    def value(x, y):
+        t = y * b
+        t -= x * x
+        t *= t
+        t *= a
+        s = 1.0 - x
+        s *= s
+        s += t
+        return s
+
+    def grad(x, y):
+        fy = y * b
+        fy -= x * x
+        fy *= k  # 2ab(b·y − x²)
+        fx = x * fy
+        fx *= c
+        t = x - 1.0
+        t *= 2.0
+        fx += t
+        return fx, fy
+
+    def hess(x, y):
+        return h_xx * (x * x) - h_xy * y + 2.0, -h_xy * x, full(x, h_yy)
+
+    return value, grad, hess
 
 
-def _rosenbrock_grad(x, y):
-    fy = x * x
-    fy -= y
-    fy *= -200.0  # 200(y − x²)
-    fx = x * fy
-    fx *= -2.0
-    t = x - 1.0
-    t *= 2.0
-    fx += t
-    return fx, fy
-
-
-def _rosenbrock_hess(x, y):
-    return 1200.0 * (x * x) - 400.0 * y + 2.0, -400.0 * x, full(x, 200.0)
-
-
-def _banana_value(x, y):
-    b = y * 3.0
-    b -= x * x
-    b *= b
-    b *= 20.0
-    a = 1.0 - x
-    a *= a
-    a += b
-    return a
-
-
-def _banana_grad(x, y):
-    fy = y * 3.0
-    fy -= x * x
-    fy *= 120.0  # 120(3y − x²)
-    fx = x * fy
-    fx *= -2.0 / 3.0
-    t = x - 1.0
-    t *= 2.0
-    fx += t
-    return fx, fy
-
-
-def _banana_hess(x, y):
-    return 240.0 * (x * x) - 240.0 * y + 2.0, -240.0 * x, full(x, 360.0)
+_ROSENBROCK = _valley(100.0, 1.0)
+_BANANA = _valley(20.0, 3.0)
 
 
 # Beale: tᵢ = cᵢ + x(yⁱ − 1) with c = 1.5, 2.25, 2.625 and f = Σ tᵢ².
@@ -203,7 +185,7 @@ def _make_ill_conditioned(kappa: float = 10.0) -> tuple[Fn, Fn, Fn, str]:
 
 # fmt: off
 add("rosenbrock", "(1−x)² + 100(y−x²)²",
-    (_rosenbrock_value, _rosenbrock_grad, _rosenbrock_hess), ((-2.0, 2.0), (-1.0, 3.0)),
+    _ROSENBROCK, ((-2.0, 2.0), (-1.0, 3.0)),
     starts=((-1.5, 2.0), (-1.2, 1.0), (0.5, -0.5)), tags=("valley",), log_scale=True)
 
 add("beale", "(1.5−x+xy)² + (2.25−x+xy²)² + (2.625−x+xy³)²",
@@ -232,7 +214,7 @@ add("ill_conditioned", "½(x² + κy²)", _make_ill_conditioned, ((-3.0, 3.0), (
         ),
     ))
 
-add("distill_banana", "(1−x)² + 20(3y − x²)²", (_banana_value, _banana_grad, _banana_hess),
+add("distill_banana", "(1−x)² + 20(3y − x²)²", _BANANA,
     ((-2.0, 2.0), (-1.0, 2.0)), starts=((-1.5, 1.5), (-1.0, -0.5), (1.8, 0.0)),
     tags=("valley",), log_scale=True)
 # fmt: on
