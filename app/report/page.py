@@ -91,6 +91,17 @@ def schedule_html(sched: dict[str, Any] | None) -> str:
     return f"{esc(sched['name'])} {params_html(sched.get('params'))}" if sched else "constant"
 
 
+def optimizer_row(o: dict[str, Any], lane: dict[str, Any] | None, text: str) -> str:
+    """A row of the optimizers table: lane (swatch and text), name, parameters, schedule,
+    clipping."""
+    clip = fmt(o["clip_norm"]) if o.get("clip_norm") else "off"
+    return (
+        f"<tr><td>{swatch(lane) if lane else ''}{esc(text)}</td><td>{esc(o['name'])}</td>"
+        f"<td>{params_html(o.get('params'))}</td><td>{schedule_html(o.get('schedule'))}</td>"
+        f"<td>{clip}</td></tr>"
+    )
+
+
 def swatch(lane: dict[str, Any]) -> str:
     return f'<span class="swatch" style="background:{lane["color"]}" aria-hidden="true"></span>'
 

@@ -18,9 +18,9 @@ from app.report.page import (
     esc,
     figure_block,
     fmt,
+    optimizer_row,
     page,
     params_html,
-    schedule_html,
     swatch,
 )
 from app.report.race_figures import RaceRun, curves_figure, lr_figure, point_text, surface_figure
@@ -83,14 +83,7 @@ def _config_html(run: RaceRun) -> str:
     rows = []
     for i, o in enumerate(cfg["optimizers"]):
         lane = next((l for l in run.lanes if l["optimizer"] == i), None)
-        sched = o.get("schedule")
-        sched_text = schedule_html(sched)
-        rows.append(
-            f"<tr><td>{swatch(lane) if lane else ''}{esc(lane['label'] if lane else o['name'])}"
-            f"</td><td>{esc(o['name'])}</td><td>{params_html(o.get('params'))}</td>"
-            f"<td>{sched_text}</td><td>{fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
-            "</td></tr>"
-        )
+        rows.append(optimizer_row(o, lane, lane["label"] if lane else o["name"]))
     noise = cfg.get("noise") or {}
     if noise.get("batch_size"):
         noise_text = f"simulated minibatch of {noise['batch_size']} (σ = {noise.get('sigma') or 1})"

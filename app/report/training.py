@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from app.report.page import esc, figure_block, fmt, page, params_html, schedule_html, swatch
+from app.report.page import (
+    esc,
+    figure_block,
+    fmt,
+    optimizer_row,
+    page,
+    swatch,
+)
 from app.report.training_boundary import boundary_figure
 from app.report.training_figures import (
     curves_figure,
@@ -274,14 +281,7 @@ def _optimizers_html(run: MlpRun) -> str:
     rows = []
     for i, o in enumerate(run.config["optimizers"]):
         lane = run.lanes[i] if i < len(run.lanes) else None
-        sched = o.get("schedule")
-        sched_text = schedule_html(sched)
-        rows.append(
-            f"<tr><td>{swatch(lane) if lane else ''}{esc(lane['text'] if lane else o['name'])}"
-            f"</td><td>{esc(o['name'])}</td><td>{params_html(o.get('params'))}</td>"
-            f"<td>{sched_text}</td><td>{fmt(o['clip_norm']) if o.get('clip_norm') else 'off'}"
-            "</td></tr>"
-        )
+        rows.append(optimizer_row(o, lane, lane["text"] if lane else o["name"]))
     return (
         "<table><caption>Optimizers</caption><thead><tr><th scope=col>Label</th>"
         "<th scope=col>Optimizer</th><th scope=col>Parameters</th><th scope=col>Schedule</th>"
