@@ -49,14 +49,17 @@ from engine import datasets, train  # noqa: E402
 
 SEED = 0
 EIGHT = [
-    {"name": "gd", "params": {"lr": 0.1}},
-    {"name": "sgd", "params": {"lr": 0.05, "momentum": 0.9}},
-    {"name": "adagrad", "params": {"lr": 0.05}},
-    {"name": "rmsprop", "params": {"lr": 0.005}},
-    {"name": "adadelta", "params": {"lr": 1.0}},
-    {"name": "adam", "params": {"lr": 0.01}},
-    {"name": "adamw", "params": {"lr": 0.01}},
-    {"name": "nadam", "params": {"lr": 0.01}},
+    {"name": name, "params": params}
+    for name, params in (
+        ("gd", {"lr": 0.1}),
+        ("sgd", {"lr": 0.05, "momentum": 0.9}),
+        ("adagrad", {"lr": 0.05}),
+        ("rmsprop", {"lr": 0.005}),
+        ("adadelta", {"lr": 1.0}),
+        ("adam", {"lr": 0.01}),
+        ("adamw", {"lr": 0.01}),
+        ("nadam", {"lr": 0.01}),
+    )
 ]
 
 

@@ -109,6 +109,26 @@ def race(**over: Any) -> dict[str, Any]:
     return {**json.loads(json.dumps(RACE)), **over}
 
 
+MLP_RUN = {
+    "kind": "mlp",
+    "dataset": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.25},
+    "model": {"hidden": [8, 8], "activation": "relu", "init": "he_normal"},
+    "loss": "cross_entropy",
+    "optimizers": [
+        {"name": "adam", "params": {"lr": 0.01}},
+        {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+    ],
+    "batch_size": 32,
+    "epochs": 20,
+    "seed": 0,
+}
+
+
+def mlp_run(**over: Any) -> dict[str, Any]:
+    """A small MLP run request (moons, 8-8 relu, Adam against SGD with momentum)."""
+    return {**json.loads(json.dumps(MLP_RUN)), **over}
+
+
 def stream(client: TestClient, run_id: str, headers: dict | None = None) -> list[dict]:
     r = client.get(f"/api/runs/{run_id}/events", headers=headers or {})
     assert r.status_code == 200, r.text

@@ -81,34 +81,21 @@ def test_presets_and_health(client):
     assert h["status"] == "ok" and h["active_runs"] == 0
 
 
+def basins(client, surface: str, n: int, steps: int, *optimizers: dict):
+    body = {"surface": {"name": surface}, "n": n, "steps": steps, "optimizers": list(optimizers)}
+    return client.post("/api/basins", json=body)
+
+
 def test_basin_map_labels_every_start_per_optimizer(client):
-    r = client.post(
-        "/api/basins",
-        json={
-            "surface": {"name": "himmelblau"},
-            "n": 15,
-            "steps": 200,
-            "optimizers": [
-                {"name": "gd", "params": {"lr": 0.01}},
-                {"name": "adam", "params": {"lr": 0.05}},
-            ],
-        },
-    )
+    gd, adam = {"name": "gd", "params": {"lr": 0.01}}, {"name": "adam", "params": {"lr": 0.05}}
+    r = basins(client, "himmelblau", 15, 200, gd, adam)
     body = r.json()
     assert r.status_code == 200 and len(body["labels"]) == 2 and len(body["labels"][0]) == 225
     assert len(body["minima"]) == 4 and set(body["labels"][0]) >= {0, 1, 2, 3}
 
 
 def test_basin_map_limits(client):
-    r = client.post(
-        "/api/basins",
-        json={
-            "surface": {"name": "booth"},
-            "n": 400,
-            "steps": 100_000,
-            "optimizers": [{"name": "gd"}],
-        },
-    )
+    r = basins(client, "booth", 400, 100_000, {"name": "gd"})
     assert r.status_code == 422 and r.json()["message"].startswith("n:")
 
 

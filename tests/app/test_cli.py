@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.kinds import race
+from tests.app.conftest import mlp_run
 
 runner = CliRunner()
 
@@ -212,18 +213,14 @@ def test_an_engine_failure_is_one_line_and_exit_1(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------- MLP runs
 
 EVIL = "<script>alert(1)</script>"
-MOONS = {
-    "kind": "mlp",
-    "dataset": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.25},
-    "model": {"hidden": [8, 8]},
-    "optimizers": [
+MOONS = mlp_run(
+    model={"hidden": [8, 8]},
+    optimizers=[
         {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
         {"name": "adam", "params": {"lr": 0.01}, "label": EVIL},
     ],
-    "batch_size": 32,
-    "epochs": 10,
-    "seed": 0,
-}
+    epochs=10,
+)
 
 
 def mlp(**changes):

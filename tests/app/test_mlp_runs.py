@@ -8,25 +8,11 @@ import io
 import pytest
 
 from app.main import create_app
-from tests.app.conftest import CheckedClient, make_settings, stream
-
-MLP = {
-    "kind": "mlp",
-    "dataset": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.25},
-    "model": {"hidden": [8, 8], "activation": "relu", "init": "he_normal"},
-    "loss": "cross_entropy",
-    "optimizers": [
-        {"name": "adam", "params": {"lr": 0.01}},
-        {"name": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
-    ],
-    "batch_size": 32,
-    "epochs": 20,
-    "seed": 0,
-}
+from tests.app.conftest import CheckedClient, make_settings, mlp_run, stream
 
 
 def mlp(**over):
-    return {**MLP, **over}
+    return mlp_run(**over)
 
 
 def test_an_mlp_run_streams_meta_frames_and_done(client):

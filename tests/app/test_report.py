@@ -23,8 +23,12 @@ def race(**changes):
         ],
         "starts": [[-0.27, -0.92]],
         "steps": 150,
-        **changes,
     }
+    return computed({**config, **changes})
+
+
+def computed(config: dict) -> tuple[dict, dict]:
+    """The request as the service normalizes it, and its result document."""
     config = localrun.validate_config(config, Settings())
     return config, localrun.result_document(config, localrun.run_config(config))
 
@@ -164,10 +168,8 @@ def train(**changes):
         ],
         "epochs": 40,
         "early_stopping": {"patience": 3, "restore_best": True},
-        **changes,
     }
-    config = localrun.validate_config(config, Settings())
-    return config, localrun.result_document(config, localrun.run_config(config))
+    return computed({**config, **changes})
 
 
 @pytest.fixture(scope="module")

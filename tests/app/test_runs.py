@@ -212,8 +212,9 @@ def test_per_client_cap(tmp_path):
         c.post(f"/api/runs/{first}/cancel")
 
 
-def test_wall_time_limit_fails_the_run_with_an_error_event(tmp_path):
-    s = make_settings(tmp_path, max_lane_steps=10**7, run_wall_time_s=0.05)
+@pytest.mark.parametrize("workers", [0, 1], ids=["thread", "worker process"])
+def test_wall_time_limit_fails_the_run_with_an_error_event(tmp_path, workers):
+    s = make_settings(tmp_path, workers=workers, max_lane_steps=10**7, run_wall_time_s=0.05)
     with CheckedClient(create_app(s)) as c:
         events = stream(c, create(c, long_race())["id"])
         assert events[-1]["event"] == "error"

@@ -26,38 +26,19 @@ def assert_problem(r, status: int, field: str | None = None):
     return body
 
 
+def opt(name: str, params: dict) -> dict:
+    """A request change: one optimizer with these parameters."""
+    return {"optimizers": [{"name": name, "params": params}]}
+
+
 BAD = [
-    ("unknown optimizer", {"optimizers": [{"name": "adamm", "params": {}}]}, "optimizers.0"),
-    (
-        "lr too big",
-        {"optimizers": [{"name": "sgd", "params": {"lr": 50}}]},
-        "optimizers.0.params.lr",
-    ),
-    (
-        "negative lr",
-        {"optimizers": [{"name": "adam", "params": {"lr": -1}}]},
-        "optimizers.0.params.lr",
-    ),
-    (
-        "unknown param",
-        {"optimizers": [{"name": "sgd", "params": {"momentumm": 0.9}}]},
-        "optimizers.0.params.momentumm",
-    ),
-    (
-        "param of another optimizer",
-        {"optimizers": [{"name": "sgd", "params": {"betas": [0.9, 0.9]}}]},
-        "optimizers.0.params.betas",
-    ),
-    (
-        "bool as number",
-        {"optimizers": [{"name": "sgd", "params": {"nesterov": 1}}]},
-        "optimizers.0.params.nesterov",
-    ),
-    (
-        "betas out of range",
-        {"optimizers": [{"name": "adam", "params": {"betas": [0.9, 1.5]}}]},
-        "optimizers.0.params.betas.1",
-    ),
+    ("unknown optimizer", opt("adamm", {}), "optimizers.0"),
+    ("lr too big", opt("sgd", {"lr": 50}), "optimizers.0.params.lr"),
+    ("negative lr", opt("adam", {"lr": -1}), "optimizers.0.params.lr"),
+    ("unknown param", opt("sgd", {"momentumm": 0.9}), "optimizers.0.params.momentumm"),
+    ("param of another optimizer", opt("sgd", {"betas": [0.9, 0.9]}), "optimizers.0.params.betas"),
+    ("bool as number", opt("sgd", {"nesterov": 1}), "optimizers.0.params.nesterov"),
+    ("betas out of range", opt("adam", {"betas": [0.9, 1.5]}), "optimizers.0.params.betas.1"),
     (
         "unknown schedule",
         {"optimizers": [{"name": "sgd", "schedule": {"name": "warp"}}]},

@@ -158,84 +158,27 @@ def test_every_schedule_has_bilingual_help():
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
+# (engine name, its parameters, the torch class); torch takes the same parameters, with
+# cycle_momentum=False for the cyclic ones (the engine's rates cycle, not the momentum)
+_CASES = [
+    ("step", {"step_size": 7, "gamma": 0.5}, "StepLR"),
+    ("multistep", {"milestones": [5, 12], "gamma": 0.3}, "MultiStepLR"),
+    ("exponential", {"gamma": 0.95}, "ExponentialLR"),
+    ("cosine", {"T_max": 20, "eta_min": 0.001}, "CosineAnnealingLR"),
+    ("cosine_restarts", {"T_0": 5, "T_mult": 2, "eta_min": 0.001}, "CosineAnnealingWarmRestarts"),
+    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
+     "CyclicLR"),
+    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5,
+                "mode": "exp_range", "gamma": 0.97}, "CyclicLR"),
+    ("one_cycle", {"max_lr": 0.1, "total_steps": 40}, "OneCycleLR"),
+    ("one_cycle", {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear",
+                   "pct_start": 0.25}, "OneCycleLR"),
+    ("linear", {"start_factor": 0.2, "total_iters": 8}, "LinearLR"),
+]  # fmt: skip
+CYCLING = ("CyclicLR", "OneCycleLR")
 TORCH_CASES = [
-    ("step", {"step_size": 7, "gamma": 0.5}, "StepLR", {"step_size": 7, "gamma": 0.5}),
-    (
-        "multistep",
-        {"milestones": [5, 12], "gamma": 0.3},
-        "MultiStepLR",
-        {"milestones": [5, 12], "gamma": 0.3},
-    ),
-    ("exponential", {"gamma": 0.95}, "ExponentialLR", {"gamma": 0.95}),
-    (
-        "cosine",
-        {"T_max": 20, "eta_min": 0.001},
-        "CosineAnnealingLR",
-        {"T_max": 20, "eta_min": 0.001},
-    ),
-    (
-        "cosine_restarts",
-        {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
-        "CosineAnnealingWarmRestarts",
-        {"T_0": 5, "T_mult": 2, "eta_min": 0.001},
-    ),
-    (
-        "cyclic",
-        {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
-        "CyclicLR",
-        {
-            "base_lr": 0.01,
-            "max_lr": 0.1,
-            "step_size_up": 4,
-            "mode": "triangular2",
-            "cycle_momentum": False,
-        },
-    ),
-    (
-        "cyclic",
-        {
-            "base_lr": 0.01,
-            "max_lr": 0.1,
-            "step_size_up": 3,
-            "step_size_down": 5,
-            "mode": "exp_range",
-            "gamma": 0.97,
-        },
-        "CyclicLR",
-        {
-            "base_lr": 0.01,
-            "max_lr": 0.1,
-            "step_size_up": 3,
-            "step_size_down": 5,
-            "mode": "exp_range",
-            "gamma": 0.97,
-            "cycle_momentum": False,
-        },
-    ),
-    (
-        "one_cycle",
-        {"max_lr": 0.1, "total_steps": 40},
-        "OneCycleLR",
-        {"max_lr": 0.1, "total_steps": 40, "cycle_momentum": False},
-    ),
-    (
-        "one_cycle",
-        {"max_lr": 0.1, "total_steps": 40, "anneal_strategy": "linear", "pct_start": 0.25},
-        "OneCycleLR",
-        {
-            "max_lr": 0.1,
-            "total_steps": 40,
-            "anneal_strategy": "linear",
-            "pct_start": 0.25,
-            "cycle_momentum": False,
-        },
-    ),
-    (
-        "linear",
-        {"start_factor": 0.2, "total_iters": 8},
-        "LinearLR",
-        {"start_factor": 0.2, "total_iters": 8},
-    ),
+    (name, params, cls, {**params, **({"cycle_momentum": False} if cls in CYCLING else {})})
+    for name, params, cls in _CASES
 ]
 
 

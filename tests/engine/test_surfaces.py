@@ -117,26 +117,19 @@ def _kind_from_hessian(h: np.ndarray) -> str:
     return "min" if lo > 0 else "max" if hi < 0 else "saddle"
 
 
+@pytest.mark.parametrize("order", ["gradient", "hessian"])
 @pytest.mark.parametrize("name", NAMES)
-def test_gradient_matches_finite_differences(name, rng):
+def test_derivatives_match_finite_differences(name, order, rng):
+    """The gradient against central differences of the value, the Hessian (symmetric)
+    against central differences of the gradient: fd[..., i, j] = d grad_i / d x_j."""
     s = surfaces.get(name)
     p = _points(s, rng)
     h = 1e-4 * (s.domain[0][1] - s.domain[0][0])
-    g = s.grad(p)
-    scale = 1.0 + np.abs(g).max()
-    np.testing.assert_allclose(g, _fd(s.value, p, h), rtol=1e-6, atol=1e-7 * scale)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_hessian_matches_finite_differences_of_gradient(name, rng):
-    s = surfaces.get(name)
-    p = _points(s, rng)
-    h = 1e-4 * (s.domain[0][1] - s.domain[0][0])
-    hess = s.hessian(p)
-    fd = _fd(s.grad, p, h)  # fd[..., i, j] = d grad_i / d x_j
-    scale = 1.0 + np.abs(hess).max()
-    np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * scale)
-    np.testing.assert_array_equal(hess, np.swapaxes(hess, -1, -2))
+    exact, of = (s.grad(p), s.value) if order == "gradient" else (s.hessian(p), s.grad)
+    scale = 1.0 + np.abs(exact).max()
+    np.testing.assert_allclose(exact, _fd(of, p, h), rtol=1e-6, atol=1e-7 * scale)
+    if order == "hessian":
+        np.testing.assert_array_equal(exact, np.swapaxes(exact, -1, -2))
 
 
 @pytest.mark.parametrize("name", NAMES)
