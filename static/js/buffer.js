@@ -2,32 +2,18 @@
 // Pure: no DOM. Frames may arrive many times per animation frame; they are only written
 // here, and the renderer asks `takeDirty()` once per animation frame what to redraw.
 
+import { filled, num, StreamBuffer } from "./stream_buffer.js";
+
 export const SCALARS = ["loss", "grad_norm", "dist_min", "lr"];
 export const VECTORS = ["xy", "grad", "update", "m", "v"];
 
-function filled(n) {
-  const a = new Float64Array(n);
-  a.fill(NaN);
-  return a;
-}
-
-function num(v) {
-  return typeof v === "number" && Number.isFinite(v) ? v : NaN;
-}
-
-export class RunBuffer {
+export class RunBuffer extends StreamBuffer {
   /** meta: the `meta` event ({steps, n_lanes, lanes, starts, surface, ...}). */
   constructor(meta) {
-    this.meta = meta;
+    super(meta, meta.n_lanes);
     this.steps = meta.steps;
-    this.nLanes = meta.n_lanes;
     this.capacity = meta.steps + 1;
     this.rows = 0; // rows received (row k = after k updates)
-    this.version = 0;
-    this.done = false;
-    this.status = "running";
-    this.summary = null;
-    this.elapsed = null;
     this.diverged = new Map(); // lane → {step, reason, last_xy}
     this.stepAxis = Float64Array.from({ length: this.capacity }, (_, i) => i);
     this.cols = {};
@@ -74,27 +60,18 @@ export class RunBuffer {
   _write(frame) {
     const { start, rows } = frame;
     const end = Math.min(this.capacity, start + rows);
-    for (const f of SCALARS) {
-      const src = frame[f];
-      if (!src) continue;
-      const cols = this.cols[f];
-      for (let r = start; r < end; r++) {
-        const row = src[r - start];
-        if (!row) continue;
-        for (let l = 0; l < this.nLanes; l++) cols[l][r] = num(row[l]);
-      }
-    }
-    for (const f of VECTORS) {
-      const src = frame[f];
-      if (!src) continue;
-      const cols = this.cols[f];
-      for (let r = start; r < end; r++) {
-        const row = src[r - start];
-        if (!row) continue;
-        for (let l = 0; l < this.nLanes; l++) {
-          const v = row[l];
-          cols[l][0][r] = v ? num(v[0]) : NaN;
-          cols[l][1][r] = v ? num(v[1]) : NaN;
+    // a scalar field's column per lane, or an (x, y) field's two columns per lane
+    const scalar = (cols, r, v) => { cols[r] = num(v); };
+    const pair = (cols, r, v) => { cols[0][r] = v ? num(v[0]) : NaN; cols[1][r] = v ? num(v[1]) : NaN; };
+    for (const [fields, put] of [[SCALARS, scalar], [VECTORS, pair]]) {
+      for (const f of fields) {
+        const src = frame[f];
+        if (!src) continue;
+        const cols = this.cols[f];
+        for (let r = start; r < end; r++) {
+          const row = src[r - start];
+          if (!row) continue;
+          for (let l = 0; l < this.nLanes; l++) put(cols[l], r, row[l]);
         }
       }
     }
@@ -104,15 +81,6 @@ export class RunBuffer {
   /** A `diverged` event: {lane, step, reason, last_xy}. */
   markDiverged(ev) {
     this.diverged.set(ev.lane, { step: ev.step, reason: ev.reason, last_xy: ev.last_xy });
-    this.version++;
-  }
-
-  /** The `done` (or `error`) event. */
-  finish(ev) {
-    this.done = true;
-    this.status = ev?.status ?? "done";
-    this.summary = ev?.summary ?? null;
-    this.elapsed = typeof ev?.elapsed_s === "number" ? ev.elapsed_s : null;
     this.version++;
   }
 

@@ -139,3 +139,10 @@ export function hasSlider(spec) {
     && spec.high !== null && spec.low !== undefined && spec.high !== undefined
     && Number.isFinite(spec.high - spec.low) && (spec.log || spec.high - spec.low <= 1e4);
 }
+
+/** The parameters that are set (no null or undefined): what a request sends. */
+export function cleanParams(values) {
+  const out = {};
+  for (const [k, v] of Object.entries(values ?? {})) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}

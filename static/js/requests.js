@@ -1,14 +1,8 @@
 // The API request bodies built from the dashboard state, and a state built back from a
 // run request (a lesson preset or an exported run's config). Pure: no DOM.
 
-import { paramDefaults } from "./params.js";
+import { cleanParams, paramDefaults } from "./params.js";
 import { makeLane, MAX_LANES, MAX_STARTS, MAX_STEPS } from "./state.js";
-
-function cleanParams(values) {
-  const out = {};
-  for (const [k, v] of Object.entries(values ?? {})) if (v !== null && v !== undefined) out[k] = v;
-  return out;
-}
 
 /** The API's `surface` object for a state. */
 export function surfaceRef(state) {

@@ -2,13 +2,9 @@
 // iterations and boundary grids) merged into per-lane typed arrays indexed by epoch.
 // Pure: no DOM. Non-finite values (null in JSON: a lane frozen after it stopped) are NaN.
 
-export const EPOCH_FIELDS = ["train_loss", "val_loss", "train_acc", "val_acc", "batch_loss", "penalty", "lr", "active"];
+import { filled, num as finite, StreamBuffer } from "../stream_buffer.js";
 
-function filled(n) {
-  const a = new Float64Array(Math.max(0, n));
-  a.fill(NaN);
-  return a;
-}
+export const EPOCH_FIELDS = ["train_loss", "val_loss", "train_acc", "val_acc", "batch_loss", "penalty", "lr", "active"];
 
 /** An epoch from a summary's `diverged_at` (a number or {epoch, iteration}). */
 export function epochOf(v) {
@@ -22,18 +18,18 @@ function hasValues(values) {
   return first !== null && first !== undefined;
 }
 
+/** A JSON value as a float; `active` flags as 1 and 0. */
 function num(v) {
   if (v === true) return 1;
   if (v === false) return 0;
-  return typeof v === "number" && Number.isFinite(v) ? v : NaN;
+  return finite(v);
 }
 
 const lanesOf = (n, make) => Array.from({ length: n }, make);
 
-export class MlpBuffer {
+export class MlpBuffer extends StreamBuffer {
   constructor(meta) {
-    this.meta = meta;
-    this.nLanes = meta.lanes.length;
+    super(meta, meta.lanes.length);
     this.epochs = meta.epochs;
     this.nLayers = meta.layers?.length ?? Math.max(0, (meta.sizes?.length ?? 1) - 1);
     this.ipe = meta.iterations_per_epoch;
@@ -55,11 +51,6 @@ export class MlpBuffer {
     this.stopped = new Map(); // lane → the `stopped` event
     this.diverged = new Map(); // lane → the `diverged` event
     this.rows = 0; // epochs received (epoch 0 … rows − 1)
-    this.version = 0;
-    this.done = false;
-    this.status = "running";
-    this.summary = null;
-    this.elapsed = null;
     this.dirty = false;
   }
 
@@ -107,15 +98,6 @@ export class MlpBuffer {
 
   markDiverged(ev) {
     this.diverged.set(ev.lane, ev);
-    this.version++;
-  }
-
-  /** The `done` (or `error`) event. */
-  finish(ev) {
-    this.done = true;
-    this.status = ev?.status ?? "done";
-    this.summary = ev?.summary ?? this.summary;
-    this.elapsed = typeof ev?.elapsed_s === "number" ? ev.elapsed_s : null;
     this.version++;
   }
 

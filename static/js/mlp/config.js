@@ -6,7 +6,7 @@
 //   es: null | {patience, restore_best, min_delta}, lanes: [lane], seed}
 
 import { makeLane } from "../lane.js";
-import { paramDefaults } from "../params.js";
+import { cleanParams, paramDefaults } from "../params.js";
 
 export const MLP_MAX_LANES = 8;
 export const DEFAULT_DATASET = "moons";
@@ -126,12 +126,6 @@ export function defaultMlp(cat, dataset = null) {
     lanes: DEFAULT_MLP_LANES.map((l) => makeMlpLane(cat, l.name, l.params)).filter(Boolean),
     seed: 0,
   };
-}
-
-function cleanParams(values) {
-  const out = {};
-  for (const [k, v] of Object.entries(values ?? {})) if (v !== null && v !== undefined) out[k] = v;
-  return out;
 }
 
 /** The body of POST /api/runs for the MLP view. */

@@ -7,6 +7,7 @@ import { pick, setLang } from "../i18n.js";
 import { Playback } from "../playback.js";
 import { runRequest } from "../requests.js";
 import { decodeState, encodeMoment, encodeState, MAX_STARTS } from "../state.js";
+import { Store } from "../store.js";
 import { distinctLabels, runLaneLabels } from "../summaries.js";
 import { $, translate } from "./dom.js";
 import { setExportLinks } from "./export.js";
@@ -19,10 +20,12 @@ import { MlpController } from "./mlp/controller.js";
 import { loadSurface } from "./surface_source.js";
 import { installToolbar } from "./toolbar.js";
 import { applyViewClasses, buildViews, figOpts, trackChrome, trackWidth } from "./views.js";
+import { wire } from "./wiring.js";
 
 export class App {
   constructor(cat, state, lessons, lesson) {
     this.cat = cat;
+    this.store = new Store(state); // every change goes through it (wiring.js subscribes)
     this.state = state;
     this.lessons = lessons ?? { topics: [], presets: [] }; // GET /api/presets
     this.presets = this.lessons.presets ?? [];
@@ -42,6 +45,7 @@ export class App {
   /** Build the views and show the first race; `run`: Run race was clicked while loading. */
   async start({ run = false } = {}) {
     buildViews(this);
+    wire(this);
     this.lessonPanel = new LessonPanel($("#lesson-panel"), this);
     if (this.lesson) this.showLesson(this.lesson);
     if (this.lesson && this.state.phase === "reveal") this.lessonPanel.predict.restore(this.state.guesses ?? []);
@@ -66,57 +70,17 @@ export class App {
 
   // ------------------------------------------------------------------ state changes
 
-  /** Edit the race; re-runs it (and reloads the surface when `surface` is set). */
+  /** Edit the race; re-runs it (and reloads the surface when `surface` is set). What
+   * follows an edit is subscribed in wiring.js. */
   change(mutator, opts = {}) {
-    const mark = performance.now();
     // an edit inside a lesson keeps the lesson open: the URL carries the edited race with it
-    mutator(this.state);
-    this.state.starts = this.state.starts.slice(0, MAX_STARTS);
-    if (opts.rerender) this.renderControls();
-    else if (opts.sidebar) {
-      this.controls.render(this.state, this.info);
-      this.lanesView.render(this.state);
-    } else this.strip.render(this.state);
-    this.basins.markStale();
-    this.saveUrl();
-    if (opts.surface) this.loadSurface().then(() => this.rerun(mark));
-    else this.rerun(mark);
+    this.store.edit("race", mutator, { ...opts, mark: performance.now() });
   }
 
-  /** View-only changes (theme, language, projector, 2D/3D, log axis, tab, lane, speed). */
+  /** View-only changes (theme, language, projector, 2D/3D, log axis, tab, lane, speed);
+   * who redraws what is subscribed in wiring.js. */
   setView(patch) {
-    const before = { ...this.state };
-    Object.assign(this.state, patch);
-    const s = this.state;
-    const langChanged = patch.lang && patch.lang !== before.lang;
-    if (langChanged) {
-      setLang(s.lang);
-      translate(document);
-      this.status.retranslate();
-      this.lessonPanel.render();
-      if ($("#keys-dialog").open) this.showHelp();
-    }
-    if (langChanged || "theme" in patch || "projector" in patch) {
-      this.applyViewClasses();
-      this.renderControls();
-      this.relabel();
-      if (this.basins.result || (langChanged && s.tab === "basins")) this.basins.render(this.basinCtx());
-    }
-    if ("view" in patch || "tab" in patch || "hide" in patch) this.applyViewClasses();
-    if ("logy" in patch) {
-      this.charts.setOptions({ logy: s.logy });
-      if (this.logBox) this.logBox.checked = s.logy;
-    }
-    if ("speed" in patch) this.playback.setSpeed(s.speed);
-    if ("tab" in patch && s.tab === "basins") {
-      if (!this.basins.result && !this.basins.busy) this.basins.run(this.basinCtx());
-      else this.basins.render(this.basinCtx());
-    }
-    if ("tab" in patch && (s.tab === "mlp") !== (before.tab === "mlp")) this.status.swap(before.tab === "mlp", s.tab === "mlp");
-    if ("tab" in patch && s.tab === "mlp" && before.tab !== "mlp") this.mlp.show();
-    else this.mlp.onView(patch);
-    this.saveUrl();
-    this.needsDraw = true;
+    this.store.set(patch);
   }
 
   /** "No lesson": the panel closes, the race stays as it is (one Back away from the lesson). */

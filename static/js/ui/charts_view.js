@@ -30,6 +30,7 @@ export class ChartsView {
     this.info = null;
     this.charts = CHARTS.map((def) => this._build(container, def, { onHoverStep, onSeek, onExport, makeLogToggle }));
     this.lastFlush = 0;
+    this.turn = 0; // the chart whose turn it is while the race moves (one redraw per flush)
   }
 
   _build(container, def, { onHoverStep, onSeek, onExport, makeLogToggle }) {

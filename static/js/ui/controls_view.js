@@ -7,7 +7,7 @@ import { paramDefaults } from "../params.js";
 import { applySuggestedRates, MAX_STEPS } from "../state.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
-import { paramField } from "./param_input.js";
+import { paramField, seedField } from "./param_input.js";
 
 const RE = { rerender: true };
 const EXAMPLE = "sin(x)*cos(y) + 0.1*(x**2 + y**2)";
@@ -143,12 +143,7 @@ export class ControlsView {
       f.querySelector("label").textContent = t("noise.batchValue");
       noise.push(f);
     }
-    const seed = paramField({ name: "seed", type: "int", low: 0, high: 2 ** 32 - 1, log: false, default: 0, help: null },
-      state.seed, (v, o) => this.change((s) => { s.seed = v; }, o), { testid: "seed" });
-    seed.querySelector("label").textContent = t("race.seed");
-    seed.querySelector("input[type=range]")?.remove();
-    seed.querySelector(".field-row").append(h("button", { type: "button", class: "icon", title: t("race.seed"),
-      "aria-label": t("race.seed"), onclick: () => this.change((s) => { s.seed = Math.floor(Math.random() * 100000); }, RE) }, icon("dice", 16)));
+    const seed = seedField(state.seed, (v, o) => this.change((s) => { s.seed = v; }, o), "seed");
     this.raceRoot.replaceChildren(steps, h("div", { class: "field" }, ...noise), seed);
   }
 

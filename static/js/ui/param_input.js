@@ -7,6 +7,7 @@ import {
   checkParam, fromSlider, hasSlider, paramToInput, parseParam, SLIDER_MAX, toSlider,
 } from "../params.js";
 import { h, uid } from "./dom.js";
+import { icon } from "./icons.js";
 
 export function paramLabel(spec) {
   const key = `param.${spec.name}`;
@@ -126,4 +127,16 @@ function autoToggle(spec, value, box, slider, invalid, commit, onChange) {
     }
   });
   return h("span", { class: "auto" }, auto, h("label", { for: autoId }, t("lane.auto")));
+}
+
+/** The random seed: a number box (no slider) and a dice button for a fresh seed. `set(v, opts)`
+ * stores it; the dice re-renders the controls. */
+export function seedField(value, set, testid) {
+  const seed = paramField({ name: "seed", type: "int", low: 0, high: 2 ** 32 - 1, log: false, default: 0, help: null },
+    value, set, { testid });
+  seed.querySelector("label").textContent = t("race.seed");
+  seed.querySelector("input[type=range]")?.remove();
+  seed.querySelector(".field-row").append(h("button", { type: "button", class: "icon", title: t("race.seed"),
+    "aria-label": t("race.seed"), onclick: () => set(Math.floor(Math.random() * 100000), { rerender: true }) }, icon("dice", 16)));
+  return seed;
 }

@@ -6,6 +6,7 @@ import { t } from "../i18n.js";
 import { tableRows } from "../summaries.js";
 import { startDash } from "../colors.js";
 import { h } from "./dom.js";
+import { LaneLegend } from "./legend.js";
 
 export function renderTable(root, summary, labels, meta, selected, onSelect) {
   if (!summary?.length) {
@@ -28,47 +29,16 @@ export function renderTable(root, summary, labels, meta, selected, onSelect) {
 }
 
 /** Legend chips: colour (dash = start), label, and the loss at the shown step. */
-export class Legend {
+export class Legend extends LaneLegend {
   constructor(root, { onSelect }) {
-    this.root = root;
-    this.onSelect = onSelect;
-    this.items = [];
-    this.key = null;
+    super(root, { onSelect, testid: "legend", dashOf: (lane) => startDash(lane.start) });
   }
 
-  build(lanes, selected) {
-    const key = `${lanes.map((l) => `${l.label}${l.color}`).join()}|${selected}`;
-    if (key === this.key) return;
-    this.key = key;
-    this.items = lanes.map((lane, i) => {
-      const value = h("span", { class: "chip-value" });
-      const dash = startDash(lane.start);
-      const chip = h("button", { type: "button", class: `chip ${i === selected ? "selected" : ""}`,
-        style: { "--c": lane.color }, dataset: { testid: `legend-${i}` }, "aria-pressed": String(i === selected),
-        onclick: () => this.onSelect(i) },
-      h("span", { class: `line dash-${dash}` }), h("span", { class: "chip-label" }, lane.label), value);
-      return { chip, value, last: null };
-    });
-    this.root.replaceChildren(...this.items.map((x) => x.chip));
-  }
-
-  /** Update the values at step `cursor` (cheap: text only when it changed). */
-  update(buffer, cursor) {
-    this.items.forEach((item, i) => {
-      let text = "";
-      if (buffer) {
-        const d = buffer.divergedBy(i, cursor);
-        if (d) text = t("plot.diverged", { k: d.step });
-        else {
-          const r = buffer.headRow(i, cursor);
-          text = r >= 0 ? `f = ${fmt(buffer.scalar("loss", i, r), 3)}` : "";
-        }
-      }
-      if (text !== item.last) {
-        item.last = text;
-        item.value.textContent = text;
-        item.chip.classList.toggle("diverged", text !== "" && !text.startsWith("f ="));
-      }
-    });
+  valueOf(buffer, i, cursor) {
+    if (!buffer) return { text: "", diverged: false };
+    const d = buffer.divergedBy(i, cursor);
+    if (d) return { text: t("plot.diverged", { k: d.step }), diverged: true };
+    const r = buffer.headRow(i, cursor);
+    return { text: r >= 0 ? `f = ${fmt(buffer.scalar("loss", i, r), 3)}` : "", diverged: false };
   }
 }

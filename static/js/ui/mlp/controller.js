@@ -79,10 +79,17 @@ export class MlpController {
     for (const p of this.boundaries.panels) p.key = null;
   }
 
-  /** Edit state.mlp and re-run. opts: {rerender, sidebar, live} as in the race's change(). */
+  /** Edit state.mlp (published under "mlp": wiring.js calls `edited`), then re-run.
+   * opts: {rerender, sidebar, live} as in the race's change(). */
   change(mutator, opts = {}) {
-    if (!opts.lesson) this.app.state.preset = null; // an edit: the URL no longer opens the lesson
-    mutator(this.state);
+    this.app.store.edit("mlp", (st) => {
+      if (!opts.lesson) st.preset = null; // an edit: the URL no longer opens the lesson
+      mutator(this.state);
+    }, opts);
+  }
+
+  /** After an edit: the controls that show it, the URL, a re-run (when not still dragging). */
+  edited(opts) {
     if (opts.rerender) this.renderControls();
     else if (opts.sidebar) this.controls.render(this.state, this.app.state.theme);
     else this.controls.renderStrip(this.state, this.app.state.theme);

@@ -12,9 +12,8 @@ import { int, sizesText } from "../../mlp/text.js";
 import { parseParam } from "../../params.js";
 import { optimizerName } from "../../summaries.js";
 import { h, uid } from "../dom.js";
-import { icon } from "../icons.js";
 import { LanesView } from "../lanes_view.js";
-import { paramField, paramLabel } from "../param_input.js";
+import { paramField, paramLabel, seedField } from "../param_input.js";
 
 /** A parameter's PyTorch/Keras name as a small code chip (the label itself is translated). */
 function codeChip(name) {
@@ -94,12 +93,7 @@ export class MlpControls {
         (v, o) => this.change((m) => { m.es[spec.name] = v; }, o), { testid: `mlp-es-${spec.name}` })) : []));
 
     this.lanes.render({ lanes: mlp.lanes, theme });
-    const seed = paramField({ name: "seed", type: "int", low: 0, high: 2 ** 32 - 1, log: false, default: 0, help: null },
-      mlp.seed, (v, o) => this.change((m) => { m.seed = v; }, o), { testid: "mlp-seed" });
-    seed.querySelector("label").textContent = t("race.seed");
-    seed.querySelector("input[type=range]")?.remove();
-    seed.querySelector(".field-row").append(h("button", { type: "button", class: "icon", title: t("race.seed"),
-      "aria-label": t("race.seed"), onclick: () => this.change((m) => { m.seed = Math.floor(Math.random() * 100000); }, RE) }, icon("dice", 16)));
+    const seed = seedField(mlp.seed, (v, o) => this.change((m) => { m.seed = v; }, o), "mlp-seed");
     const lanes = section(t("sec.optimizers"), "mlp-sec-optimizers", this.lanesRoot, seed);
     this.root.replaceChildren(data, net, train, es, lanes);
     this.renderStrip(mlp, theme);

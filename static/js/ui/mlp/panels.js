@@ -7,6 +7,7 @@ import { t } from "../../i18n.js";
 import { classColor } from "../../mlp/colormaps.js";
 import { counters, netDiagram, pct, sizesText, tableRows } from "../../mlp/text.js";
 import { h } from "../dom.js";
+import { LaneLegend } from "../legend.js";
 
 /** The counter tiles; text is replaced only when it changes (cheap every frame). */
 export class Counters {
@@ -67,47 +68,22 @@ function networkSvg(sizes) {
 }
 
 /** Legend chips: colour, label and the validation accuracy (or loss) at the shown epoch. */
-export class MlpLegend {
+export class MlpLegend extends LaneLegend {
   constructor(root, { onSelect }) {
-    this.root = root;
-    this.onSelect = onSelect;
-    this.items = [];
-    this.key = null;
+    super(root, { onSelect, testid: "mlp-legend" });
   }
 
-  build(lanes, selected) {
-    const key = `${lanes.map((l) => l.label + l.color).join()}|${selected}`;
-    if (key === this.key) return;
-    this.key = key;
-    this.items = lanes.map((lane, i) => {
-      const value = h("span", { class: "chip-value" });
-      const chip = h("button", { type: "button", class: `chip ${i === selected ? "selected" : ""}`, style: { "--c": lane.color },
-        dataset: { testid: `mlp-legend-${i}` }, "aria-pressed": String(i === selected), onclick: () => this.onSelect(i) },
-      h("span", { class: "line" }), h("span", { class: "chip-label" }, lane.label), value);
-      return { chip, value, last: null };
-    });
-    this.root.replaceChildren(...this.items.map((x) => x.chip));
-  }
-
-  update(buffer, epoch) {
-    const reg = buffer?.meta.task === "regression";
-    this.items.forEach((item, i) => {
-      let text = "";
-      if (buffer?.rows) {
-        const stop = buffer.stopOf(i);
-        const e = Math.max(0, buffer.liveEpoch(i, epoch));
-        const v = buffer.value(reg ? "val_loss" : "val_acc", i, e) ?? buffer.value(reg ? "train_loss" : "train_acc", i, e);
-        text = v === null ? "" : t(reg ? "mlp.chip.loss" : "mlp.chip.acc", { v: reg ? fmt(v, 3) : pct(v) });
-        if (stop && stop.epoch <= epoch) {
-          text += ` \u00b7 ${t(stop.reason === "diverged" ? "mlp.divergedShort" : "mlp.stoppedShort", { k: stop.epoch })}`;
-        }
-      }
-      if (text !== item.last) {
-        item.last = text;
-        item.value.textContent = text;
-        item.chip.classList.toggle("diverged", buffer?.stopOf(i)?.reason === "diverged");
-      }
-    });
+  valueOf(buffer, i, epoch) {
+    if (!buffer?.rows) return { text: "", diverged: false };
+    const reg = buffer.meta.task === "regression";
+    const stop = buffer.stopOf(i);
+    const e = Math.max(0, buffer.liveEpoch(i, epoch));
+    const v = buffer.value(reg ? "val_loss" : "val_acc", i, e) ?? buffer.value(reg ? "train_loss" : "train_acc", i, e);
+    let text = v === null ? "" : t(reg ? "mlp.chip.loss" : "mlp.chip.acc", { v: reg ? fmt(v, 3) : pct(v) });
+    if (stop && stop.epoch <= epoch) {
+      text += ` \u00b7 ${t(stop.reason === "diverged" ? "mlp.divergedShort" : "mlp.stoppedShort", { k: stop.epoch })}`;
+    }
+    return { text, diverged: stop?.reason === "diverged" };
   }
 }
 
