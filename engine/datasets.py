@@ -35,6 +35,9 @@ import numpy as np
 from engine import registry
 from engine.registry import Param
 
+# Registration tables: one parameter a line or two, as written (not reformatted).
+# fmt: off
+
 Array = np.ndarray
 DIGITS_FILE = "data/digits.bin"  # relative to the engine package
 DIGITS_MAGIC = b"DLDIGITS8x8\n"
@@ -80,47 +83,25 @@ def _noise(default, high=2.0, en="Standard deviation of the noise.", ko="잡음�
     return _p("noise", "float", default, 0.0, high, en, ko)
 
 
-_VAL = _p(
-    "val_fraction",
-    "float",
-    0.2,
-    0.0,
-    0.9,
-    "Share of points held out for validation.",
-    "검증용으로 떼어 두는 데이터의 비율.",
-)
+_VAL = _p("val_fraction", "float", 0.2, 0.0, 0.9, "Share of points held out for validation.",
+           "검증용으로 떼어 두는 데이터의 비율.")
 _CLASSES = _p("n_classes", "int", 3, 2, 6, "Number of classes.", "클래스 개수.")
-_OUTLIERS = _p(
-    "outliers",
-    "int",
-    0,
-    0,
-    50,
-    f"Training points whose target is shifted up by {OUTLIER_SHIFT:g} (outliers).",
-    f"목표값을 {OUTLIER_SHIFT:g}만큼 올린 훈련 데이터 개수 (이상치).",
-)
+_OUTLIERS = _p("outliers", "int", 0, 0, 50,
+                f"Training points whose target is shifted up by {OUTLIER_SHIFT:g} (outliers).",
+                f"목표값을 {OUTLIER_SHIFT:g}만큼 올린 훈련 데이터 개수 (이상치).")
 _GENERATORS: dict[str, Any] = {}
 
 
-def _register(name, en, ko, help_en, help_ko, task, params, **info):
+def _register(name, task, params, **info):
     def deco(fn):
-        registry.add("dataset", name, en, ko, help_en, help_ko, params, task=task, **info)
+        registry.add("dataset", name, *registry.texts("dataset", name), params, task=task, **info)
         _GENERATORS[name] = fn
         return fn
 
     return deco
 
 
-@_register(
-    "circle",
-    "Circles",
-    "원형 데이터",
-    "A small circle inside a big one: no straight line separates them.",
-    "큰 원 안의 작은 원: 직선 하나로는 나눌 수 없습니다.",
-    "binary",
-    [_n(), _noise(0.1), _VAL],
-    n_features=2,
-)
+@_register("circle", "binary", [_n(), _noise(0.1), _VAL], n_features=2)
 def _circle(rng, n_samples, noise):
     inner = np.arange(n_samples) % 2
     theta = rng.uniform(0, 2 * np.pi, n_samples)
@@ -129,33 +110,14 @@ def _circle(rng, n_samples, noise):
     return X + rng.normal(0, noise, X.shape), inner
 
 
-@_register(
-    "xor",
-    "XOR",
-    "XOR 데이터",
-    "Label 1 where x₁·x₂ > 0: the four quadrants of the "
-    "classic XOR problem, which a single layer cannot solve.",
-    "x₁·x₂ > 0이면 레이블 1: 단층 퍼셉트론으로는 풀 수 없는 XOR 문제의 네 사분면.",
-    "binary",
-    [_n(), _noise(0.05), _VAL],
-    n_features=2,
-)
+@_register("xor", "binary", [_n(), _noise(0.05), _VAL], n_features=2)
 def _xor(rng, n_samples, noise):
     X = rng.uniform(-1, 1, (n_samples, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
     return X + rng.normal(0, noise, X.shape), y
 
 
-@_register(
-    "gaussians",
-    "Gaussian blobs",
-    "가우시안 군집",
-    "Round clouds around centres on a circle; noise sets their spread.",
-    "원 위의 중심 주변에 모인 점 구름; 잡음이 퍼짐 정도를 정합니다.",
-    "multiclass",
-    [_n(), _noise(0.4), _CLASSES, _VAL],
-    n_features=2,
-)
+@_register("gaussians", "multiclass", [_n(), _noise(0.4), _CLASSES, _VAL], n_features=2)
 def _gaussians(rng, n_samples, noise, n_classes):
     y = np.arange(n_samples) % n_classes
     angle = 2 * np.pi * y / n_classes
@@ -163,21 +125,8 @@ def _gaussians(rng, n_samples, noise, n_classes):
     return centres + rng.normal(0, noise, (n_samples, 2)), y
 
 
-@_register(
-    "spiral",
-    "Spirals",
-    "나선형 데이터",
-    "Interleaved spiral arms, one per class: a hard problem that needs a deeper or wider net.",
-    "클래스마다 하나씩 얽힌 나선 팔: 더 깊거나 넓은 신경망이 필요한 어려운 문제.",
-    "multiclass",
-    [
-        _n(),
-        _noise(0.2, 1.0, "Noise on the angle (radians).", "각도에 더하는 잡음 (라디안)."),
-        _CLASSES,
-        _VAL,
-    ],
-    n_features=2,
-)
+@_register("spiral", "multiclass", [ _n(), _noise(0.2, 1.0, "Noise on the angle (radians).",
+    "각도에 더하는 잡음 (라디안)."), _CLASSES, _VAL, ], n_features=2)
 def _spiral(rng, n_samples, noise, n_classes):
     y = np.arange(n_samples) % n_classes
     r = rng.uniform(0.05, 1.0, n_samples)
@@ -185,16 +134,7 @@ def _spiral(rng, n_samples, noise, n_classes):
     return np.stack([r * np.sin(t), r * np.cos(t)], axis=1), y
 
 
-@_register(
-    "moons",
-    "Two moons",
-    "반달 데이터",
-    "Two interleaving half circles (scikit-learn's make_moons).",
-    "서로 맞물린 두 개의 반원 (scikit-learn의 make_moons).",
-    "binary",
-    [_n(), _noise(0.2), _VAL],
-    n_features=2,
-)
+@_register("moons", "binary", [_n(), _noise(0.2), _VAL], n_features=2)
 def _moons(rng, n_samples, noise):
     n_out = n_samples // 2
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_samples - n_out)
@@ -208,34 +148,14 @@ def _moons(rng, n_samples, noise):
     return X + rng.normal(0, noise, X.shape), y
 
 
-@_register(
-    "plane",
-    "Plane (regression)",
-    "평면 (회귀)",
-    "y = 2x₁ − x₂ + 0.5 plus noise: a linear target a network with no hidden layer already fits.",
-    "y = 2x₁ − x₂ + 0.5에 잡음을 더한 값: 은닉층이 없는 신경망도 맞출 수 있는 선형 목표.",
-    "regression",
-    [_n(), _noise(0.1), _OUTLIERS, _VAL],
-    n_features=2,
-)
+@_register("plane", "regression", [_n(), _noise(0.1), _OUTLIERS, _VAL], n_features=2)
 def _plane(rng, n_samples, noise):
     X = rng.uniform(-1, 1, (n_samples, 2))
     return X, 2 * X[:, 0] - X[:, 1] + 0.5 + rng.normal(0, noise, n_samples)
 
 
-@_register(
-    "sine",
-    "Sine (regression)",
-    "사인 곡선 (회귀)",
-    "y = sin x plus noise, x in [−π, π]: a curve that needs hidden units.",
-    "y = sin x에 잡음을 더한 값, x는 [−π, π]: 은닉층이 있어야 맞출 수 있는 곡선.",
-    "regression",
-    [_n(200), _noise(0.1), _OUTLIERS, _VAL],
-    n_features=1,
-    # x spans [−π, π] unscaled: with ReLU and He initialization the untrained net's output
-    # is already far off and SGD at lr 0.1 blows up; tanh with Xavier trains every default lane
-    suggested={"activation": "tanh", "init": "xavier_uniform"},
-)
+@_register("sine", "regression", [_n(200), _noise(0.1), _OUTLIERS, _VAL], n_features=1,
+    suggested={"activation": "tanh", "init": "xavier_uniform"})
 def _sine(rng, n_samples, noise):
     x = rng.uniform(-np.pi, np.pi, n_samples)
     return x[:, None], np.sin(x) + rng.normal(0, noise, n_samples)
@@ -251,15 +171,8 @@ registry.add(
     "0–9 숫자를 손으로 쓴 실제 8×8 이미지 1797장 (UCI optdigits, scikit-learn의 "
     "load_digits와 같은 데이터): 특성 64개, 클래스 10개.",
     (
-        _p(
-            "n_samples",
-            "int",
-            1797,
-            100,
-            1797,
-            "Images used (a random subset if fewer).",
-            "사용할 이미지 수 (적으면 무작위 일부).",
-        ),
+        _p("n_samples", "int", 1797, 100, 1797, "Images used (a random subset if fewer).",
+            "사용할 이미지 수 (적으면 무작위 일부)."),
         _VAL,
     ),
     task="multiclass",
@@ -340,3 +253,6 @@ def from_spec(spec: dict[str, Any], seed: int, raw: bytes | None = None) -> Data
     service draws it (`raw`: the digits file's bytes, for "digits")."""
     params = {k: v for k, v in spec.items() if k != "name"}
     return make(spec["name"], rng=np.random.default_rng(seed), raw=raw, **params)
+
+
+# fmt: on

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from engine.texts import TEXTS
+
 PARAM_TYPES = ("float", "int", "bool", "choice", "pair", "int_list")
 
 
@@ -126,6 +128,12 @@ def add(
     entry = Entry(kind, name, label_en, label_ko, help_en, help_ko, tuple(params),
                   MappingProxyType(dict(info)))  # fmt: skip
     return register(entry)
+
+
+def texts(kind: str, name: str) -> tuple[str, str, str, str]:
+    """(label_en, label_ko, help_en, help_ko) of an entry, from the texts table (texts.py)."""
+    label_en, label_ko, help_en, help_ko = TEXTS[(kind, name)]
+    return label_en, label_ko, help_en, help_ko
 
 
 def kinds() -> list[str]:

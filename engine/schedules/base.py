@@ -53,9 +53,12 @@ T_MAX = param(
 BUILDERS: dict[str, Callable[..., Schedule]] = {}
 
 
-def register(name, label_en, label_ko, help_en, help_ko, params, info=None):
+def register(name, params, info=None):
+    """Register a schedule's builder with its parameters; its name and help come from
+    engine/texts.py."""
+
     def deco(builder):
-        registry.add("schedule", name, label_en, label_ko, help_en, help_ko, params, **(info or {}))
+        registry.add("schedule", name, *registry.texts("schedule", name), params, **(info or {}))
         BUILDERS[name] = builder
         return builder
 

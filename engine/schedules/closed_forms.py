@@ -6,113 +6,70 @@ import numpy as np
 
 from engine.schedules.base import ETA_MIN, GAMMA, T_MAX, cos_anneal, param, register
 
+# Registration tables: one parameter a line or two, as written (not reformatted).
+# fmt: off
+
 
 @register(
-    "constant",
-    "Constant",
-    "고정 학습률",
-    "The same learning rate at every step.",
-    "모든 스텝에서 같은 학습률을 씁니다.",
-    [],
-)
+     "constant",
+     [],
+ )
 def _constant(lr):
     return lambda t: lr * np.ones_like(np.asarray(t, dtype=np.float64))
 
 
 @register(
-    "step",
-    "Step decay (StepLR)",
-    "계단식 감쇠 (StepLR)",
-    "Multiply the rate by γ every step_size steps: lr·γ^⌊t/step_size⌋.",
-    "step_size 스텝마다 학습률에 γ를 곱합니다: lr·γ^⌊t/step_size⌋.",
-    [
-        param(
-            "step_size",
-            "int",
-            100,
-            1,
-            1_000_000,
-            en="Steps between decays.",
-            ko="감쇠 사이의 스텝 수.",
-        ),
+     "step",
+     [
+        param("step_size", "int", 100, 1, 1_000_000, en="Steps between decays.",
+            ko="감쇠 사이의 스텝 수."),
         GAMMA,
     ],
-)
+ )
 def _step(lr, step_size, gamma):
     return lambda t: lr * gamma ** np.floor_divide(np.asarray(t), step_size)
 
 
 @register(
-    "multistep",
-    "Multi-step decay (MultiStepLR)",
-    "다중 계단식 감쇠 (MultiStepLR)",
-    "Multiply the rate by γ at each milestone step.",
-    "지정한 마일스톤 스텝마다 학습률에 γ를 곱합니다.",
-    [
-        param(
-            "milestones",
-            "int_list",
-            (100, 200),
-            0,
-            1_000_000,
+     "multistep",
+     [
+        param("milestones", "int_list", (100, 200), 0, 1_000_000,
             en="Steps at which the rate drops (increasing).",
-            ko="학습률이 떨어지는 스텝들 (증가하는 순서).",
-        ),
+            ko="학습률이 떨어지는 스텝들 (증가하는 순서)."),
         GAMMA,
     ],
-)
+ )
 def _multistep(lr, milestones, gamma):
     ms = np.sort(np.asarray(milestones, dtype=np.float64))
     return lambda t: lr * gamma ** np.searchsorted(ms, np.asarray(t), side="right")
 
 
 @register(
-    "exponential",
-    "Exponential decay (ExponentialLR)",
-    "지수 감쇠 (ExponentialLR)",
-    "Multiply the rate by γ at every step: lr·γᵗ.",
-    "매 스텝 학습률에 γ를 곱합니다: lr·γᵗ.",
-    [param("gamma", "float", 0.99, 0.0, 1.0, en="Factor γ per step.", ko="스텝마다 곱하는 γ.")],
-)
+     "exponential",
+     [param("gamma", "float", 0.99, 0.0, 1.0, en="Factor γ per step.", ko="스텝마다 곱하는 γ.")],
+ )
 def _exponential(lr, gamma):
     return lambda t: lr * gamma ** np.asarray(t, dtype=np.float64)
 
 
 @register(
-    "cosine",
-    "Cosine annealing (CosineAnnealingLR)",
-    "코사인 감쇠 (CosineAnnealingLR)",
-    "Half a cosine from lr down to η_min over T_max steps (it rises again after, as "
-    "torch's closed form does).",
-    "T_max 스텝 동안 lr에서 η_min까지 코사인 곡선으로 줄어듭니다 (이후 다시 올라갑니다).",
-    [T_MAX, ETA_MIN],
-)
+     "cosine",
+     [T_MAX, ETA_MIN],
+ )
 def _cosine(lr, T_max, eta_min):
     return lambda t: cos_anneal(lr, eta_min, np.asarray(t, dtype=np.float64), T_max)
 
 
 @register(
-    "cosine_restarts",
-    "Cosine with warm restarts (SGDR)",
-    "웜 리스타트 코사인 (SGDR)",
-    "Cosine annealing that restarts at lr after T_0 steps; each cycle T_mult times longer.",
-    "T_0 스텝마다 학습률을 다시 lr로 올리는 코사인 감쇠; 주기는 T_mult배씩 길어집니다.",
-    [
-        param(
-            "T_0", "int", 100, 1, 1_000_000, en="Length of the first cycle.", ko="첫 주기의 길이."
-        ),
-        param(
-            "T_mult",
-            "int",
-            1,
-            1,
-            10,
-            en="Factor by which each cycle grows.",
-            ko="주기가 길어지는 배수.",
-        ),
+     "cosine_restarts",
+     [
+        param("T_0", "int", 100, 1, 1_000_000, en="Length of the first cycle.",
+              ko="첫 주기의 길이."),
+        param("T_mult", "int", 1, 1, 10, en="Factor by which each cycle grows.",
+            ko="주기가 길어지는 배수."),
         ETA_MIN,
     ],
-)
+ )
 def _cosine_restarts(lr, T_0, T_mult, eta_min):
     def lr_at(t):
         t = np.asarray(t, dtype=np.float64)
@@ -126,68 +83,23 @@ def _cosine_restarts(lr, T_0, T_mult, eta_min):
 
 
 @register(
-    "cyclic",
-    "Cyclic (CyclicLR)",
-    "주기적 학습률 (CyclicLR)",
-    "The rate cycles between base_lr and max_lr (triangular, triangular2 halving each "
-    "cycle, or exp_range decaying by γᵗ).",
-    "학습률이 base_lr과 max_lr 사이를 오갑니다 (triangular, 매 주기 절반인 triangular2, "
-    "γᵗ로 줄어드는 exp_range).",
-    [
-        param(
-            "base_lr",
-            "float",
-            None,
-            1e-6,
-            10.0,
-            True,
-            "Lower bound (default: lr).",
-            "하한 (기본값: lr).",
-            nullable=True,
-        ),
-        param(
-            "max_lr",
-            "float",
-            None,
-            1e-6,
-            10.0,
-            True,
-            "Upper bound (default: 10 × base_lr).",
-            "상한 (기본값: 10 × base_lr).",
-            nullable=True,
-        ),
-        param(
-            "step_size_up",
-            "int",
-            50,
-            1,
-            1_000_000,
-            en="Steps of the rising half.",
-            ko="올라가는 구간의 스텝 수.",
-        ),
-        param(
-            "step_size_down",
-            "int",
-            None,
-            1,
-            1_000_000,
+     "cyclic",
+     [
+        param("base_lr", "float", None, 1e-6, 10.0, True, "Lower bound (default: lr).",
+            "하한 (기본값: lr).", nullable=True),
+        param("max_lr", "float", None, 1e-6, 10.0, True, "Upper bound (default: 10 × base_lr).",
+            "상한 (기본값: 10 × base_lr).", nullable=True),
+        param("step_size_up", "int", 50, 1, 1_000_000, en="Steps of the rising half.",
+            ko="올라가는 구간의 스텝 수."),
+        param("step_size_down", "int", None, 1, 1_000_000,
             en="Steps of the falling half (default: step_size_up).",
-            ko="내려가는 구간의 스텝 수 (기본값: step_size_up).",
-            nullable=True,
-        ),
-        param(
-            "mode",
-            "choice",
-            "triangular",
-            choices=("triangular", "triangular2", "exp_range"),
-            en="Shape of the cycle.",
-            ko="주기의 모양.",
-        ),
-        param(
-            "gamma", "float", 1.0, 0.0, 1.0, en="Decay γᵗ of exp_range.", ko="exp_range의 감쇠 γᵗ."
-        ),
+            ko="내려가는 구간의 스텝 수 (기본값: step_size_up).", nullable=True),
+        param("mode", "choice", "triangular", choices=("triangular", "triangular2", "exp_range"),
+            en="Shape of the cycle.", ko="주기의 모양."),
+        param("gamma", "float", 1.0, 0.0, 1.0, en="Decay γᵗ of exp_range.",
+            ko="exp_range의 감쇠 γᵗ."),
     ],
-)
+ )
 def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
     lo = lr if base_lr is None else base_lr
     hi = 10.0 * np.asarray(lo) if max_lr is None else max_lr
@@ -211,72 +123,24 @@ def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
 
 
 @register(
-    "one_cycle",
-    "One-cycle (OneCycleLR)",
-    "원 사이클 (OneCycleLR)",
-    "Warm up from max_lr/div_factor to max_lr, then anneal to a tiny final rate.",
-    "max_lr/div_factor에서 max_lr까지 올린 뒤 아주 작은 학습률까지 내립니다.",
-    [
-        param(
-            "max_lr",
-            "float",
-            None,
-            1e-6,
-            10.0,
-            True,
-            "Peak rate (default: lr).",
-            "최대 학습률 (기본값: lr).",
-            nullable=True,
-        ),
-        param(
-            "total_steps",
-            "int",
-            None,
-            2,
-            1_000_000,
+     "one_cycle",
+     [
+        param("max_lr", "float", None, 1e-6, 10.0, True, "Peak rate (default: lr).",
+            "최대 학습률 (기본값: lr).", nullable=True),
+        param("total_steps", "int", None, 2, 1_000_000,
             en="Length of the cycle (default: the run's length).",
-            ko="주기 길이 (기본값: 전체 길이).",
-            nullable=True,
-        ),
-        param(
-            "pct_start",
-            "float",
-            0.3,
-            0.0,
-            1.0,
-            en="Fraction of the cycle spent rising.",
-            ko="올라가는 구간의 비율.",
-        ),
-        param(
-            "anneal_strategy",
-            "choice",
-            "cos",
-            choices=("cos", "linear"),
-            en="Shape of each phase.",
-            ko="각 구간의 곡선 모양.",
-        ),
-        param(
-            "div_factor",
-            "float",
-            25.0,
-            1.0,
-            1e6,
-            True,
-            en="initial_lr = max_lr/div_factor.",
-            ko="initial_lr = max_lr/div_factor.",
-        ),
-        param(
-            "final_div_factor",
-            "float",
-            1e4,
-            1.0,
-            1e9,
-            True,
+            ko="주기 길이 (기본값: 전체 길이).", nullable=True),
+        param("pct_start", "float", 0.3, 0.0, 1.0, en="Fraction of the cycle spent rising.",
+            ko="올라가는 구간의 비율."),
+        param("anneal_strategy", "choice", "cos", choices=("cos", "linear"),
+            en="Shape of each phase.", ko="각 구간의 곡선 모양."),
+        param("div_factor", "float", 25.0, 1.0, 1e6, True, en="initial_lr = max_lr/div_factor.",
+            ko="initial_lr = max_lr/div_factor."),
+        param("final_div_factor", "float", 1e4, 1.0, 1e9, True,
             en="min_lr = initial_lr/final_div_factor.",
-            ko="min_lr = initial_lr/final_div_factor.",
-        ),
+            ko="min_lr = initial_lr/final_div_factor."),
     ],
-)
+ )
 def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, final_div_factor):
     peak = lr if max_lr is None else max_lr
     initial = np.asarray(peak) / div_factor
@@ -299,43 +163,16 @@ def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, 
 
 
 @register(
-    "linear",
-    "Linear (LinearLR, warm-up)",
-    "선형 (LinearLR, 웜업)",
-    "Scale the rate linearly from start_factor to end_factor over total_iters steps; "
-    "the usual linear warm-up.",
-    "total_iters 스텝 동안 학습률 배율을 start_factor에서 end_factor로 선형으로 바꿉니다; "
-    "흔히 쓰는 선형 웜업입니다.",
-    [
-        param(
-            "start_factor",
-            "float",
-            1.0 / 3.0,
-            1e-8,
-            1.0,
-            en="Factor at step 0.",
-            ko="0번째 스텝의 배율.",
-        ),
-        param(
-            "end_factor",
-            "float",
-            1.0,
-            0.0,
-            1.0,
-            en="Factor from total_iters on.",
-            ko="total_iters 이후의 배율.",
-        ),
-        param(
-            "total_iters",
-            "int",
-            5,
-            1,
-            1_000_000,
-            en="Steps of the linear change.",
-            ko="선형으로 바뀌는 스텝 수.",
-        ),
+     "linear",
+     [
+        param("start_factor", "float", 1.0 / 3.0, 1e-8, 1.0, en="Factor at step 0.",
+            ko="0번째 스텝의 배율."),
+        param("end_factor", "float", 1.0, 0.0, 1.0, en="Factor from total_iters on.",
+            ko="total_iters 이후의 배율."),
+        param("total_iters", "int", 5, 1, 1_000_000, en="Steps of the linear change.",
+            ko="선형으로 바뀌는 스텝 수."),
     ],
-)
+ )
 def _linear(lr, start_factor, end_factor, total_iters):
     def lr_at(t):
         frac = np.minimum(np.asarray(t, dtype=np.float64), total_iters) / total_iters
@@ -345,37 +182,17 @@ def _linear(lr, start_factor, end_factor, total_iters):
 
 
 @register(
-    "warmup_cosine",
-    "Warm-up then cosine",
-    "웜업 후 코사인",
-    "Linear warm-up (LinearLR) for total_iters steps, then cosine annealing over T_max "
-    "steps: torch's SequentialLR of the two.",
-    "total_iters 스텝 동안 선형 웜업(LinearLR)한 뒤 T_max 스텝 동안 코사인 감쇠합니다: "
-    "torch의 SequentialLR 조합.",
-    [
-        param(
-            "start_factor",
-            "float",
-            0.01,
-            1e-8,
-            1.0,
-            en="Warm-up factor at step 0.",
-            ko="0번째 스텝의 웜업 배율.",
-        ),
+     "warmup_cosine",
+     [
+        param("start_factor", "float", 0.01, 1e-8, 1.0, en="Warm-up factor at step 0.",
+            ko="0번째 스텝의 웜업 배율."),
         param("total_iters", "int", 50, 1, 1_000_000, en="Warm-up steps.", ko="웜업 스텝 수."),
-        param(
-            "T_max",
-            "int",
-            None,
-            1,
-            1_000_000,
+        param("T_max", "int", None, 1, 1_000_000,
             en="Cosine steps after the warm-up (default: the rest of the run).",
-            ko="웜업 이후 코사인 스텝 수 (기본값: 남은 길이).",
-            nullable=True,
-        ),
+            ko="웜업 이후 코사인 스텝 수 (기본값: 남은 길이).", nullable=True),
         ETA_MIN,
     ],
-)
+ )
 def _warmup_cosine(lr, start_factor, total_iters, T_max, eta_min):
     warm = _linear(lr, start_factor, 1.0, total_iters)
     cos = _cosine(lr, T_max, eta_min)
@@ -385,3 +202,6 @@ def _warmup_cosine(lr, start_factor, total_iters, T_max, eta_min):
         return np.where(t < total_iters, warm(t), cos(np.maximum(t - total_iters, 0.0)))
 
     return lr_at
+
+
+# fmt: on

@@ -10,53 +10,23 @@ import numpy as np
 from engine import registry
 from engine.schedules.base import param
 
+# Registration tables: one parameter a line or two, as written (not reformatted).
+# fmt: off
+
 # reduce_on_plateau is registered for the catalog; it is driven by a metric, not by t.
 registry.add(
     "schedule",
     "reduce_on_plateau",
-    "Reduce on plateau (ReduceLROnPlateau)",
-    "정체 시 감소 (ReduceLROnPlateau)",
-    "Multiply the rate by factor when the validation loss has not improved for patience "
-    "epochs (MLP runs only).",
-    "검증 손실이 patience 에포크 동안 나아지지 않으면 학습률에 factor를 곱합니다 (MLP 전용).",
+    *registry.texts("schedule", "reduce_on_plateau"),
     (
-        param(
-            "factor",
-            "float",
-            0.1,
-            1e-6,
-            0.999999,
-            en="Factor applied on a plateau.",
-            ko="정체 시 곱하는 비율.",
-        ),
-        param(
-            "patience",
-            "int",
-            10,
-            0,
-            10_000,
-            en="Epochs without improvement before reducing.",
-            ko="감소 전 기다리는 에포크 수.",
-        ),
-        param(
-            "threshold",
-            "float",
-            1e-4,
-            0.0,
-            1.0,
-            True,
-            en="Relative improvement that counts.",
-            ko="개선으로 인정하는 상대 변화.",
-        ),
-        param(
-            "cooldown",
-            "int",
-            0,
-            0,
-            10_000,
-            en="Epochs to wait after a reduction.",
-            ko="감소 후 대기 에포크 수.",
-        ),
+        param("factor", "float", 0.1, 1e-6, 0.999999, en="Factor applied on a plateau.",
+            ko="정체 시 곱하는 비율."),
+        param("patience", "int", 10, 0, 10_000, en="Epochs without improvement before reducing.",
+            ko="감소 전 기다리는 에포크 수."),
+        param("threshold", "float", 1e-4, 0.0, 1.0, True, en="Relative improvement that counts.",
+            ko="개선으로 인정하는 상대 변화."),
+        param("cooldown", "int", 0, 0, 10_000, en="Epochs to wait after a reduction.",
+            ko="감소 후 대기 에포크 수."),
         param("min_lr", "float", 0.0, 0.0, 10.0, en="Lowest rate.", ko="최소 학습률."),
     ),
     mlp_only=True,
@@ -102,3 +72,6 @@ class ReduceLROnPlateau:
         cooldown = np.where(reduce, self.cooldown, cooldown)
         bad = np.where(reduce, 0, bad)
         return PlateauState(lr, best, bad, cooldown)
+
+
+# fmt: on

@@ -2,9 +2,10 @@
 
 One module per family (valleys.py, minima.py, saddles.py, rugged.py) holds its surfaces'
 maths and descriptions; their names and help texts in English and Korean are data
-(texts.py), as are the suggested learning rates (rates.py); base.py describes, builds and
-caches. A new surface is its three functions and one `add(...)` in its family's module,
-plus its texts and rates, and its name in ORDER below.
+(engine/texts.py), as are the suggested learning rates (rates.py) and the listed critical
+points (points.py); base.py describes, builds and caches. A new surface is its three
+functions and one `add(...)` in its family's module, plus its texts, rates and points, and
+its name in ORDER below.
 
 Critical points are hard-coded at default parameters: the exact ones where a closed form
 exists (goldstein_price, mccormick, easom, ...), otherwise roots of the analytic gradient

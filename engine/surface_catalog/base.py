@@ -23,7 +23,6 @@ from engine import critical, registry
 from engine.surface import Domain, Fn, Surface
 from engine.surface_catalog.points import ROWS
 from engine.surface_catalog.rates import SUGGESTED_LR
-from engine.surface_catalog.texts import TEXTS
 
 PI = np.pi
 TAU = 2.0 * np.pi
@@ -69,6 +68,22 @@ def cos2(h):
     return t
 
 
+def sum_sq(u, v):
+    """u² + v², in place in u and v (both temporaries of the caller)."""
+    u *= u
+    v *= v
+    u += v
+    return u
+
+
+def cubic(t):
+    """t³ − t (the slope of the double well (t² − 1)² / 4)."""
+    c = t * t
+    c -= 1.0
+    c *= t
+    return c
+
+
 SQUARE2: Domain = ((-2.0, 2.0), (-2.0, 2.0))
 
 
@@ -108,8 +123,8 @@ def add(
     params: tuple[registry.Param, ...] = (),
     every: Callable[[Surface], critical.CriticalSet] | None = None,
 ) -> None:
-    """Describe one surface (its texts come from texts.py, its rates from rates.py) and
-    remember how to build it; `register_all` enters the descriptions in the registry.
+    """Describe one surface (its name and help come from engine/texts.py, its rates from
+    rates.py) and remember how to build it; `register_all` enters the descriptions in the registry.
 
     `points` are the critical points shown (all of them when `complete`): by default the
     surface's rows of points.py; `every` builds the
@@ -140,10 +155,7 @@ def register_all(order: tuple[str, ...]) -> None:
         raise ValueError("the catalogue's order must name every surface once")
     for name in order:
         params, info = _ENTRIES[name]
-        label, help_ = TEXTS[name]["label"], TEXTS[name]["help"]
-        registry.add(
-            "surface", name, label["en"], label["ko"], help_["en"], help_["ko"], params, **info
-        )
+        registry.add("surface", name, *registry.texts("surface", name), params, **info)
 
 
 def build(name: str, **params: Any) -> Surface:

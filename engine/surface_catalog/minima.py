@@ -1,7 +1,8 @@
 """Several minima: himmelblau, goldstein_price, the camels, styblinski_tang, mccormick,
 the double wells and the saddle between two minima.
 
-Maths first, then each surface's description (texts in texts.py, rates in rates.py).
+Maths first, then each surface's description (names and help in engine/texts.py, rates
+in rates.py).
 """
 
 from __future__ import annotations
@@ -9,30 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 from engine import critical
-from engine.surface_catalog.base import SQUARE2, TAU, add, cos2, full, pt, sin2
+from engine.surface_catalog.base import SQUARE2, TAU, add, cos2, cubic, full, pt, sin2, sum_sq
 from engine.surface_catalog.points import ST_HI, ST_LO, ST_MID
 
 
-def _himmelblau_value(x, y):
+def _himmelblau_terms(x, y):
+    """a = x² + y − 11 and b = x + y² − 7: f = a² + b²."""
     a = x * x
     a += y
     a -= 11.0
-    a *= a
     b = y * y
     b += x
     b -= 7.0
-    b *= b
-    a += b
-    return a
+    return a, b
+
+
+def _himmelblau_value(x, y):
+    return sum_sq(*_himmelblau_terms(x, y))
 
 
 def _himmelblau_grad(x, y):
-    a = x * x
-    a += y
-    a -= 11.0
-    b = y * y
-    b += x
-    b -= 7.0
+    a, b = _himmelblau_terms(x, y)
     fx = x * a  # 4xa + 2b
     fx *= 2.0
     fx += b
@@ -61,22 +59,21 @@ def _gp_uv(x, y):
 
 def _gp_value(x, y):
     u, v = _gp_uv(x, y)
-    a = u * 3.0
-    a -= 20.0
-    a *= u
-    a += 36.0
-    u *= u
-    a *= u
-    a += 1.0
-    b = v * 3.0
-    b -= 16.0
-    b *= v
-    b += 18.0
-    v *= v
-    b *= v
-    b += 30.0
-    a *= b
+    a = _gp_term(u, 20.0, 36.0, 1.0)
+    a *= _gp_term(v, 16.0, 18.0, 30.0)
     return a
+
+
+def _gp_term(w, p: float, q: float, c: float):
+    """c + w²((3w − p)w + q), w consumed: one factor of the value."""
+    t = w * 3.0
+    t -= p
+    t *= w
+    t += q
+    w *= w
+    t *= w
+    t += c
+    return t
 
 
 def _gp_factor(w, p: float, q: float, r: float, c: float):
@@ -119,13 +116,18 @@ def _gp_hess(x, y):
     return p + 4.0 * q + 4.0 * r, p - q - 6.0 * r, p - 6.0 * q + 9.0 * r
 
 
+def _camel_x(x2, a: float, b: float, c: float):
+    """(a·x⁴ − b·x² + c)·x² from x² (the camels' x part)."""
+    f = x2 * a
+    f -= b
+    f *= x2
+    f += c
+    f *= x2
+    return f
+
+
 def _six_hump_value(x, y):
-    x2 = x * x
-    f = x2 * (1.0 / 3.0)
-    f -= 2.1
-    f *= x2
-    f += 4.0
-    f *= x2
+    f = _camel_x(x * x, 1.0 / 3.0, 2.1, 4.0)
     y2 = y * y
     t = y2 - 1.0
     t *= y2
@@ -158,12 +160,7 @@ def _six_hump_hess(x, y):
 
 
 def _three_hump_value(x, y):
-    x2 = x * x
-    f = x2 * (1.0 / 6.0)
-    f -= 1.05
-    f *= x2
-    f += 2.0
-    f *= x2
+    f = _camel_x(x * x, 1.0 / 6.0, 1.05, 2.0)
     t = x + y  # xy + y² = y(x + y)
     t *= y
     f += t
@@ -262,9 +259,7 @@ def _well_value(x, y):
 
 
 def _well_grad(x, y):
-    fx = x * x
-    fx -= 1.0
-    fx *= x
+    fx = cubic(x)
     fx *= 4.0
     return fx, y * 2.0
 
@@ -295,10 +290,7 @@ def _two_minima_value(x, y):
 
 
 def _two_minima_grad(x, y):
-    fy = y * y
-    fy -= 1.0
-    fy *= y
-    return x * 2.0, fy
+    return x * 2.0, cubic(y)
 
 
 def _two_minima_hess(x, y):

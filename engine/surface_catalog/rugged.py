@@ -1,7 +1,8 @@
 """Rugged and flat: rastrigin, ackley, easom and levi13 (many local minima, a needle, a
 plateau); their full sets of critical points come from a search, not a list.
 
-Maths first, then each surface's description (texts in texts.py, rates in rates.py).
+Maths first, then each surface's description (names and help in engine/texts.py, rates
+in rates.py).
 """
 
 from __future__ import annotations
@@ -152,21 +153,19 @@ def _levi_value(x, y):
     f = cos2(3.0 * PI * x)
     f *= -0.5
     f += 0.5
-    t = cos2(3.0 * PI * y)
-    t *= -0.5
-    t += 1.5
-    a = x - 1.0
-    t *= a
-    t *= a
-    f += t
-    t = cos2(2.0 * PI * y)
-    t *= -0.5
-    t += 1.5
-    b = y - 1.0
-    t *= b
-    t *= b
-    f += t
+    f += _weighted_square(3.0 * PI * y, x - 1.0)
+    f += _weighted_square(2.0 * PI * y, y - 1.0)
     return f
+
+
+def _weighted_square(h, u):
+    """(1 + sin² h)·u² = (1.5 − ½cos 2h)·u²."""
+    t = cos2(h)
+    t *= -0.5
+    t += 1.5
+    t *= u
+    t *= u
+    return t
 
 
 def _levi_grad(x, y):

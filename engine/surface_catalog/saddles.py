@@ -1,6 +1,7 @@
 """Saddles without a minimum: saddle (x² − y²) and monkey_saddle (x³ − 3xy²).
 
-Maths first, then each surface's description (texts in texts.py, rates in rates.py).
+Maths first, then each surface's description (names and help in engine/texts.py, rates
+in rates.py).
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """Valleys and bowls: rosenbrock, distill_banana, beale, booth, matyas, ill_conditioned.
 
-Maths first, then each surface's description (texts in texts.py, rates in rates.py).
+Maths first, then each surface's description (names and help in engine/texts.py, rates
+in rates.py).
 """
 
 from __future__ import annotations
 
 from engine import registry
 from engine.surface import Fn
-from engine.surface_catalog.base import add, full
+from engine.surface_catalog.base import add, full, sum_sq
 
 
 def _valley(a: float, b: float) -> tuple[Fn, Fn, Fn]:
@@ -137,13 +138,10 @@ def _booth_value(x, y):
     a = y * 2.0
     a += x
     a -= 7.0
-    a *= a
     b = x * 2.0
     b += y
     b -= 5.0
-    b *= b
-    a += b
-    return a
+    return sum_sq(a, b)
 
 
 def _booth_grad(x, y):
