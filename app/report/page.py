@@ -1,6 +1,6 @@
 """The report's page shell and the helpers every report uses: escaping, number formats, the
 Plotly layout, a chart's figure block and the whole document (Plotly.js inlined: it works
-offline). Race figures are in app.report, MLP figures in app.report_figures."""
+offline). It imports none of its siblings: race.py, race_figures.py, training*.py build on it."""
 
 from __future__ import annotations
 
