@@ -37,14 +37,17 @@ export class App {
     this.labels = [];
     this.playback = new Playback(state.speed);
     this.hoverStep = null;
-    this.needsDraw = true;
+    this.needsDraw = true; // set by invalidate(), cleared by the frame loop (frame.js)
+    // what the frame loop drew last (frame.js owns it): buffer version, inspector time,
+    // whether the whole race was shown, the summary table's key
+    this.drawn = { version: undefined, inspectedAt: 0, shownAll: false, summaryKey: null };
     this.surfaceSeq = 0;
     setLang(state.lang);
   }
 
   /** Build the views and show the first race; `run`: Run race was clicked while loading. */
   async start({ run = false } = {}) {
-    buildViews(this);
+    Object.assign(this, buildViews(this));
     wire(this);
     this.lessonPanel = new LessonPanel($("#lesson-panel"), this);
     if (this.lesson) this.showLesson(this.lesson);
@@ -101,6 +104,11 @@ export class App {
   /** Theme, language, projector, lesson mode, tabs and view buttons on the page. */
   applyViewClasses() {
     applyViewClasses(this);
+  }
+
+  /** Ask for a redraw at the next animation frame. */
+  invalidate() {
+    this.needsDraw = true;
   }
 
   /** Figure options: theme, projector, and the projector's size scale (screen width). */
@@ -248,9 +256,9 @@ export class App {
     this.charts.setRace(this.buffer, this.lanes, this.info);
     this.legend.build(this.lanes, this.state.lane);
     this.lessonPanel?.predict.sync();
-    this.summaryKey = null;
+    this.drawn.summaryKey = null;
     this.inspector.key = null;
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   basinCtx() {
@@ -268,13 +276,13 @@ export class App {
     if (!Number.isInteger(i) || i < 0 || i >= Math.max(1, this.lanes.length)) return;
     this.setView({ lane: i });
     this.legend.build(this.lanes, i);
-    this.summaryKey = null;
+    this.drawn.summaryKey = null;
   }
 
   setHover(k) {
     if (k === this.hoverStep) return;
     this.hoverStep = k;
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   // ------------------------------------------------------------------ playback
@@ -317,14 +325,14 @@ export class App {
     this.playback.toggle(this.buffer.rows);
     if (this.status.kind === "ready" || this.heldHint) this.status.show("text", { text: "" });
     this.heldHint = false;
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   step(n) {
     if (this.onMlp) return this.mlp.step(n);
     if (this._heldForReveal()) return;
     if (this.buffer) this.playback.step(n, this.buffer.rows);
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   seek(k) {
@@ -334,20 +342,20 @@ export class App {
       this.playback.pause();
       this.playback.seek(k, this.buffer.rows);
     }
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   /** Back to step 0 with nothing seen yet (a new round of predictions). */
   rewind() {
     this.playback.rewind();
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   resetPlayback() {
     if (this.onMlp) return this.mlp.reset();
     this.playback.pause();
     this.playback.seek(0, 1);
-    this.needsDraw = true;
+    this.invalidate();
   }
 
   showHelp() {

@@ -21,7 +21,7 @@ export function startLoop(app) {
     }
     const b = app.buffer;
     const moved = b ? app.playback.tick(dt, b.rows, b.done) : false;
-    const dirty = b ? b.takeDirty() !== null || b.version !== app.drawnVersion : false;
+    const dirty = b ? b.takeDirty() !== null || b.version !== app.drawn.version : false;
     if (moved || dirty || app.needsDraw || app.charts.wantsFlush()) drawFrame(app, false);
   };
   requestAnimationFrame(loop);
@@ -35,8 +35,8 @@ export function drawFrame(app, force) {
   const streaming = !!b && !b.done;
   const moving = app.playback.playing || streaming;
   const promises = [];
-  if (b && (force || b.version !== app.drawnVersion)) app.charts.invalidate();
-  app.drawnVersion = b?.version;
+  if (b && (force || b.version !== app.drawn.version)) app.charts.invalidate();
+  app.drawn.version = b?.version;
   const spec = b ? app.state.lanes[b.meta.lanes[app.state.lane]?.optimizer] : null;
   const sp = app.surface.render({ cursor, moving, hoverStep: app.hoverStep,
     selected: app.state.tab === "race" ? app.state.lane : null, arrows: !app.playback.playing,
@@ -50,14 +50,14 @@ export function drawFrame(app, force) {
   app.legend.update(b, cursor);
   transport(app, cursor);
   const now = performance.now();
-  if (!app.playback.playing || now - (app.inspectedAt ?? 0) > 120) { // ~8 Hz while playing
-    app.inspectedAt = now;
+  if (!app.playback.playing || now - (app.drawn.inspectedAt) > 120) { // ~8 Hz while playing
+    app.drawn.inspectedAt = now;
     app.inspector.update(b, app.labels, app.state.lane, cursor, getLang(), spec);
   }
   if (b?.done && limit === null) summaries(app);
   else if (b?.done) pendingSummaries(app);
-  if ((app.shownAll ?? false) !== (limit === null)) {
-    app.shownAll = limit === null;
+  if (app.drawn.shownAll !== (limit === null)) {
+    app.drawn.shownAll = limit === null;
     app.lessonPanel?.predict.render(); // the endpoints are listed once the race has played
   }
   if (streaming && cursor % 10 === 0) app.status.show("running", { k: b.rows - 1, n: b.steps });
@@ -103,8 +103,8 @@ function transport(app, cursor) {
 /** Before playback reaches the end: no final numbers anywhere, only how to get there. */
 function pendingSummaries(app) {
   const key = `pending|${app.buffer.version}|${getLang()}`;
-  if (key === app.summaryKey) return;
-  app.summaryKey = key;
+  if (key === app.drawn.summaryKey) return;
+  app.drawn.summaryKey = key;
   $("#sum-surface").textContent = t("table.pending");
   app.charts.setSummaries({ loss: "", grad: "", dist: "", lr: "" });
   $("#table").replaceChildren(Object.assign(document.createElement("p"),
@@ -116,8 +116,8 @@ function pendingSummaries(app) {
 function summaries(app) {
   const b = app.buffer;
   const key = `${b.version}|${getLang()}|${app.state.lane}|${app.labels.join()}`;
-  if (key === app.summaryKey) return;
-  app.summaryKey = key;
+  if (key === app.drawn.summaryKey) return;
+  app.drawn.summaryKey = key;
   delete $("#table").dataset.pending;
   $("#sum-surface").textContent = surfaceSummary(b.summary, app.labels);
   app.charts.setSummaries({

@@ -58,7 +58,7 @@ export class Predict {
   sync() {
     const lanes = this.app.lanes ?? [];
     this.app.surface?.setGuesses(this.guesses.map((xy, i) => ({ xy, color: lanes[i]?.color ?? "#000", label: lanes[i]?.label ?? "" })));
-    this.app.needsDraw = true;
+    this.app.invalidate();
     this.render();
   }
 
@@ -86,7 +86,7 @@ export class Predict {
       h("button", { type: "button", class: "ghost", disabled: !k, dataset: { testid: "predict-clear" },
         onclick: () => this.clear() }, t("predict.clear")));
     // the real endpoints are listed only once playback has shown the whole race
-    const played = this.revealed && this.app.shownAll === true;
+    const played = this.revealed && this.app.drawn.shownAll === true;
     const said = !this.revealed ? prompt : played ? t("predict.revealed") : t("predict.playing");
     const parts = [h("p", { class: "predict-prompt", dataset: { testid: "predict-prompt" } }, said, " ", buttons)];
     if (played && this.guesses.length) {

@@ -46,5 +46,5 @@ export async function loadSurface(app) {
   app.surface.setStarts(app.state.starts);
   app.controls.renderStarts(app.state, info); // not the rest: someone may be typing there
   app.renderTitle();
-  app.needsDraw = true;
+  app.invalidate();
 }

@@ -17,7 +17,7 @@ export function installToolbar(app) {
       else app.mlp.train();
     } else if (app.client.streaming) {
       app.client.stopLive();
-      app.needsDraw = true;
+      app.invalidate();
     } else {
       app.runLive();
     }

@@ -25,46 +25,49 @@ const LEAN_FIELDS = ["xy", "loss", "grad_norm", "dist_min", "lr"];
 
 const SECTIONS = ["controls", "charts", "inspector", "table", "basins", "export"];
 
+/** The race views, wired to the app's methods; the app keeps them (`Object.assign`). */
 export function buildViews(app) {
+  let logBox = null;
   const select = (i) => app.selectLane(i);
   const change = (fn, o) => app.change(fn, o);
-  app.status = new StatusLine($("#status"), () => app.buffer);
-  app.surface = new SurfaceView($("#surface-plot"), {
+  const status = new StatusLine($("#status"), () => app.buffer);
+  const surface = new SurfaceView($("#surface-plot"), {
     onPick: (xy, add) => app.pickStart(xy, add),
     onHoverStep: (k) => app.setHover(k),
   });
   $("#surface-plot").addEventListener("mouseleave", () => app.setHover(null));
-  app.charts = new ChartsView($("#charts"), {
+  const charts = new ChartsView($("#charts"), {
     onHoverStep: (k) => app.setHover(k),
     onSeek: (k) => app.seek(k),
-    onLaidOut: () => { app.needsDraw = true; }, // place the cursor and veil again
+    onLaidOut: () => { app.invalidate(); }, // place the cursor and veil again
     onExport: (id, format) => exportChart(app, id, format),
     makeLogToggle: () => {
       const box = h("input", { type: "checkbox", id: "logy", checked: app.state.logy, dataset: { testid: "logy" },
         onchange: () => app.setView({ logy: box.checked }) });
-      app.logBox = box;
+      logBox = box;
       return h("span", { class: "logy" }, box, h("label", { for: "logy", dataset: { i18n: "chart.logy" } }, t("chart.logy")));
     },
   });
-  app.controls = new ControlsView(
+  const controls = new ControlsView(
     { surfaceRoot: $("#surface-controls"), raceRoot: $("#race-controls"), startsRoot: $("#starts") },
     { cat: app.cat, change, checkFormula: (text, domain) => api.checkFormula(text, domain ?? null, 0) },
   );
-  app.strip = new StripView($("#strip"), { cat: app.cat, change, openSettings: () => setControlsOpen(true) });
-  app.lanesView = new LanesView($("#lanes"), { cat: app.cat, change, select });
-  app.inspector = new InspectorView($("#inspector"), { onSelect: select });
-  app.legend = new Legend($("#legend"), { onSelect: select });
-  app.basins = new BasinsView($("#basins-panel"), {
+  const strip = new StripView($("#strip"), { cat: app.cat, change, openSettings: () => setControlsOpen(true) });
+  const lanesView = new LanesView($("#lanes"), { cat: app.cat, change, select });
+  const inspector = new InspectorView($("#inspector"), { onSelect: select });
+  const legend = new Legend($("#legend"), { onSelect: select });
+  const basins = new BasinsView($("#basins-panel"), {
     compute: (n, steps) => api.basins(basinRequest(app.state, n, steps)),
   });
-  app.client = new RaceClient({
+  const client = new RaceClient({
     onResult: (buffer, run, timing) => app.onResult(buffer, run, timing),
     onStreamStart: (buffer, run) => app.onStreamStart(buffer, run),
-    onDetails: (buffer) => { if (buffer === app.buffer) app.needsDraw = true; },
+    onDetails: (buffer) => { if (buffer === app.buffer) app.invalidate(); },
     onStatus: (kind, vars) => app.status.show(kind, vars),
     onError: (e) => app.status.error(e),
   }, { lean: LEAN_FIELDS });
   $("#speed").replaceChildren(...SPEEDS.map((s) => h("option", { value: s }, `${s}\u00d7`)));
+  return { status, surface, charts, controls, strip, lanesView, inspector, legend, basins, client, logBox };
 }
 
 /**
@@ -88,14 +91,15 @@ export function trackChrome() {
 /** In projector mode, figure sizes follow the screen width (a 1024-wide projector too). */
 export function trackWidth(app) {
   let last = app.figOpts().scale;
+  let timer = null;
   window.addEventListener("resize", () => {
-    clearTimeout(app.widthTimer);
-    app.widthTimer = setTimeout(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
       const now = app.figOpts().scale;
       if (now !== last) {
         last = now;
         app.applyViewClasses();
-        app.needsDraw = true;
+        app.invalidate();
       }
     }, 200);
   });

@@ -63,6 +63,6 @@ export function wire(app) {
     if (keys.has("tab") && state.tab === "mlp" && before.tab !== "mlp") app.mlp.show();
     else app.mlp.onView(detail);
     app.saveUrl();
-    app.needsDraw = true;
+    app.invalidate();
   });
 }
