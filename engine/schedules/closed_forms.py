@@ -11,65 +11,65 @@ from engine.schedules.base import ETA_MIN, GAMMA, T_MAX, cos_anneal, param, regi
 
 
 @register(
-     "constant",
-     [],
- )
+    "constant",
+    [],
+)
 def _constant(lr):
     return lambda t: lr * np.ones_like(np.asarray(t, dtype=np.float64))
 
 
 @register(
-     "step",
-     [
+    "step",
+    [
         param("step_size", "int", 100, 1, 1_000_000, en="Steps between decays.",
             ko="감쇠 사이의 스텝 수."),
         GAMMA,
     ],
- )
+)
 def _step(lr, step_size, gamma):
     return lambda t: lr * gamma ** np.floor_divide(np.asarray(t), step_size)
 
 
 @register(
-     "multistep",
-     [
+    "multistep",
+    [
         param("milestones", "int_list", (100, 200), 0, 1_000_000,
             en="Steps at which the rate drops (increasing).",
             ko="학습률이 떨어지는 스텝들 (증가하는 순서)."),
         GAMMA,
     ],
- )
+)
 def _multistep(lr, milestones, gamma):
     ms = np.sort(np.asarray(milestones, dtype=np.float64))
     return lambda t: lr * gamma ** np.searchsorted(ms, np.asarray(t), side="right")
 
 
 @register(
-     "exponential",
-     [param("gamma", "float", 0.99, 0.0, 1.0, en="Factor γ per step.", ko="스텝마다 곱하는 γ.")],
- )
+    "exponential",
+    [param("gamma", "float", 0.99, 0.0, 1.0, en="Factor γ per step.", ko="스텝마다 곱하는 γ.")],
+)
 def _exponential(lr, gamma):
     return lambda t: lr * gamma ** np.asarray(t, dtype=np.float64)
 
 
 @register(
-     "cosine",
-     [T_MAX, ETA_MIN],
- )
+    "cosine",
+    [T_MAX, ETA_MIN],
+)
 def _cosine(lr, T_max, eta_min):
     return lambda t: cos_anneal(lr, eta_min, np.asarray(t, dtype=np.float64), T_max)
 
 
 @register(
-     "cosine_restarts",
-     [
+    "cosine_restarts",
+    [
         param("T_0", "int", 100, 1, 1_000_000, en="Length of the first cycle.",
               ko="첫 주기의 길이."),
         param("T_mult", "int", 1, 1, 10, en="Factor by which each cycle grows.",
             ko="주기가 길어지는 배수."),
         ETA_MIN,
     ],
- )
+)
 def _cosine_restarts(lr, T_0, T_mult, eta_min):
     def lr_at(t):
         t = np.asarray(t, dtype=np.float64)
@@ -83,8 +83,8 @@ def _cosine_restarts(lr, T_0, T_mult, eta_min):
 
 
 @register(
-     "cyclic",
-     [
+    "cyclic",
+    [
         param("base_lr", "float", None, 1e-6, 10.0, True, "Lower bound (default: lr).",
             "하한 (기본값: lr).", nullable=True),
         param("max_lr", "float", None, 1e-6, 10.0, True, "Upper bound (default: 10 × base_lr).",
@@ -99,7 +99,7 @@ def _cosine_restarts(lr, T_0, T_mult, eta_min):
         param("gamma", "float", 1.0, 0.0, 1.0, en="Decay γᵗ of exp_range.",
             ko="exp_range의 감쇠 γᵗ."),
     ],
- )
+)
 def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
     lo = lr if base_lr is None else base_lr
     hi = 10.0 * np.asarray(lo) if max_lr is None else max_lr
@@ -123,8 +123,8 @@ def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
 
 
 @register(
-     "one_cycle",
-     [
+    "one_cycle",
+    [
         param("max_lr", "float", None, 1e-6, 10.0, True, "Peak rate (default: lr).",
             "최대 학습률 (기본값: lr).", nullable=True),
         param("total_steps", "int", None, 2, 1_000_000,
@@ -140,7 +140,7 @@ def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
             en="min_lr = initial_lr/final_div_factor.",
             ko="min_lr = initial_lr/final_div_factor."),
     ],
- )
+)
 def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, final_div_factor):
     peak = lr if max_lr is None else max_lr
     initial = np.asarray(peak) / div_factor
@@ -163,8 +163,8 @@ def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, 
 
 
 @register(
-     "linear",
-     [
+    "linear",
+    [
         param("start_factor", "float", 1.0 / 3.0, 1e-8, 1.0, en="Factor at step 0.",
             ko="0번째 스텝의 배율."),
         param("end_factor", "float", 1.0, 0.0, 1.0, en="Factor from total_iters on.",
@@ -172,7 +172,7 @@ def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, 
         param("total_iters", "int", 5, 1, 1_000_000, en="Steps of the linear change.",
             ko="선형으로 바뀌는 스텝 수."),
     ],
- )
+)
 def _linear(lr, start_factor, end_factor, total_iters):
     def lr_at(t):
         frac = np.minimum(np.asarray(t, dtype=np.float64), total_iters) / total_iters
@@ -182,8 +182,8 @@ def _linear(lr, start_factor, end_factor, total_iters):
 
 
 @register(
-     "warmup_cosine",
-     [
+    "warmup_cosine",
+    [
         param("start_factor", "float", 0.01, 1e-8, 1.0, en="Warm-up factor at step 0.",
             ko="0번째 스텝의 웜업 배율."),
         param("total_iters", "int", 50, 1, 1_000_000, en="Warm-up steps.", ko="웜업 스텝 수."),
@@ -192,7 +192,7 @@ def _linear(lr, start_factor, end_factor, total_iters):
             ko="웜업 이후 코사인 스텝 수 (기본값: 남은 길이).", nullable=True),
         ETA_MIN,
     ],
- )
+)
 def _warmup_cosine(lr, start_factor, total_iters, T_max, eta_min):
     warm = _linear(lr, start_factor, 1.0, total_iters)
     cos = _cosine(lr, T_max, eta_min)
