@@ -75,9 +75,14 @@ def _cosine_restarts(lr, T_0, T_mult, eta_min):
         t = np.asarray(t, dtype=np.float64)
         if T_mult == 1:
             return cos_anneal(lr, eta_min, np.mod(t, T_0), T_0)
+        # cycle n starts at T_0(T_mult^n − 1)/(T_mult − 1): the logarithm finds n, and one
+        # exact comparison either way fixes its rounding at a restart (t = 121 with T_0 = 1,
+        # T_mult = 3 gives log₃ 243 = 4.9999…: a full rate, not the cycle's end)
+        start = lambda k: T_0 * (T_mult**k - 1) / (T_mult - 1)  # noqa: E731
         n = np.floor(np.log(t / T_0 * (T_mult - 1) + 1) / np.log(T_mult))
-        t_cur = t - T_0 * (T_mult**n - 1) / (T_mult - 1)
-        return cos_anneal(lr, eta_min, t_cur, T_0 * T_mult**n)
+        n = np.where(t >= start(n + 1), n + 1, n)
+        n = np.where(t < start(n), n - 1, n)
+        return cos_anneal(lr, eta_min, t - start(n), T_0 * T_mult**n)
 
     return lr_at
 

@@ -65,6 +65,29 @@ def test_cosine_restarts_restart_and_grow():
     np.testing.assert_allclose(flat[:10], flat[10:20])
 
 
+def _torch_warm_restarts(lr, T_0, T_mult, eta_min, n):
+    """torch's CosineAnnealingWarmRestarts.step() written out: T_cur counts up by one and
+    wraps at T_i, which grows by T_mult at each restart (integers, exact)."""
+    out, t_cur, t_i = [], 0, T_0
+    for _ in range(n):
+        out.append(eta_min + (lr - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
+        t_cur += 1
+        if t_cur >= t_i:
+            t_cur, t_i = t_cur - t_i, t_i * T_mult
+    return np.array(out)
+
+
+@pytest.mark.parametrize("T_0", [1, 2, 5, 12])
+@pytest.mark.parametrize("T_mult", [2, 3, 4])
+def test_cosine_restarts_match_torchs_step_at_every_restart(T_0, T_mult):
+    n = 2000 if T_0 < 12 else 1500
+    got = curve("cosine_restarts", T_0=T_0, T_mult=T_mult, eta_min=0.0, n=n)
+    want = _torch_warm_restarts(0.1, T_0, T_mult, 0.0, n)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    restarts = [T_0 * (T_mult**k - 1) // (T_mult - 1) for k in range(12)]
+    assert all(got[r] == 0.1 for r in restarts if r < n)  # e.g. step 121 for (1, 3)
+
+
 @pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
 def test_cyclic_modes(mode):
     c = curve("cyclic", base_lr=0.01, max_lr=0.11, step_size_up=10, mode=mode, gamma=0.99)
