@@ -388,7 +388,8 @@ class Trainer:
         if not es:
             return
         status.wait = np.where(improved, 0, status.wait + 1)
-        stop = status.active & (status.wait >= es["patience"])
+        # Keras' EarlyStopping: an epoch that improved never stops (patience 0 included)
+        stop = status.active & ~improved & (status.wait >= es["patience"])
         restore = (stop | (status.active & last)) & es["restore_best"]
         if restore.any():
             keep = restore[:, None]

@@ -68,6 +68,33 @@ def test_early_stopping_fires_and_restores_the_best_weights():
     assert not after.any()  # a single lane: the run ends with it
 
 
+def _keras_stop_epoch(monitor, patience: int, min_delta: float = 0.0):
+    """Keras 3's EarlyStopping.on_epoch_end written out over a monitored loss per epoch
+    (epoch 0: the untrained network, the first `best`): the epoch it stops at, or None."""
+    best, wait = monitor[0], 0
+    for epoch in range(1, len(monitor)):
+        wait += 1
+        if monitor[epoch] < best - min_delta:
+            best, wait = monitor[epoch], 0
+            continue
+        if wait >= patience:
+            return epoch
+    return None
+
+
+@pytest.mark.parametrize("patience", [0, 1, 3])
+def test_early_stopping_stops_where_keras_does(patience):
+    """With patience 0 a lane stops at its first epoch without an improvement, not after
+    the first epoch (Keras' callback: an improving epoch never stops)."""
+    small = moons(60, noise=0.45, seed=3, val_fraction=0.5)
+    es = {"patience": patience, "restore_best": False}
+    plain = train.run(config(small, hidden=[32], epochs=80), 0).arrays["val_loss"][:, 0]
+    s = train.run(config(small, hidden=[32], epochs=80, early_stopping=es), 0).summary[0]
+    want = _keras_stop_epoch(plain, patience)
+    assert want is not None and want > 1
+    assert s["reason"] == "early_stop" and s["stopped_epoch"] == want
+
+
 def test_without_restore_the_last_weights_stay():
     small = moons(60, noise=0.45, seed=3, val_fraction=0.5)
     es = {"patience": 5, "restore_best": False}
