@@ -210,7 +210,8 @@ register(
     nadam_rule,
     ("exp_avg", "exp_avg_sq", "mu_product"),
     _M_V,
-    {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7},
+    # Keras 3's schedule is 0.96^t: torch's 0.96^(tψ) with ψ = 1
+    {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7, "momentum_decay": 1.0},
 )
 
 

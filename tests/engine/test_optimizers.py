@@ -210,6 +210,35 @@ def test_keras_preset_uses_keras_defaults(name):
     assert optimizers.create(name, preset="keras", lr=0.5).hyper["lr"] == 0.5
 
 
+def _keras_nadam(p, grads, lr=0.001, b1=0.9, b2=0.999, eps=1e-7):
+    """Keras 3's Nadam.update_step written out (u_t = β₁(1 − ½·0.96^t), no ψ)."""
+    m, v, u_prod, out = np.zeros_like(p), np.zeros_like(p), 1.0, []
+    for t in range(1, 31):
+        g = grads(p)
+        u_t, u_next = b1 * (1.0 - 0.5 * 0.96**t), b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        u_prod = u_prod * u_t
+        m = m + (g - m) * (1 - b1)
+        v = v + (g * g - v) * (1 - b2)
+        m_hat = u_next * m / (1 - u_prod * u_next) + (1 - u_t) * g / (1 - u_prod)
+        v_hat = v / (1 - b2**t)
+        p = p - m_hat * lr / (np.sqrt(v_hat) + eps)
+        out.append(p)
+    return np.array(out)
+
+
+def test_keras_nadam_preset_follows_keras_3s_momentum_schedule():
+    grads = lambda p: np.array([2.0 * p[0], 20.0 * p[1]])  # noqa: E731 - a quadratic bowl
+    opt = optimizers.create("nadam", preset="keras")
+    assert opt.hyper["momentum_decay"] == 1.0
+    p, path = np.array([1.0, -0.5]), []
+    state = opt.init(p)
+    for _ in range(30):
+        p, state = opt.step(p, grads(p), state)
+        path.append(p)
+    want = _keras_nadam(np.array([1.0, -0.5]), grads)
+    np.testing.assert_allclose(np.array(path), want, rtol=1e-12, atol=1e-15)
+
+
 def test_keras_presets_follow_the_course_notes():
     assert optimizers.keras_defaults("rmsprop")["alpha"] == 0.9
     assert optimizers.keras_defaults("adagrad")["initial_accumulator_value"] == 0.1
