@@ -96,7 +96,11 @@ def check(config: dict[str, Any], s: Settings) -> None:
         try:
             opt = optimizers.create(spec["name"], **spec["params"])
         except (ValueError, TypeError, KeyError) as e:
-            raise fail(["optimizers", i, "params"], error_text(e)) from None
+            msg = error_text(e)
+            name, sep, rest = msg.partition(": ")  # "nesterov: ..." names its parameter
+            if sep and name in spec["params"]:
+                raise fail(["optimizers", i, "params", name], rest) from None
+            raise fail(["optimizers", i, "params"], msg) from None
         sched = spec["schedule"]
         if sched is not None:
             try:

@@ -208,9 +208,20 @@ def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params:
     hyper = registry.resolve("optimizer", name, params)
     for p in entry.params:
         _check(name, p, hyper[p.name])
+    _check_nesterov(name, hyper)
     if clip_norm is not None and np.any(np.asarray(clip_norm) <= 0):
         raise ValueError("clip_norm must be positive")
     return Optimizer(name, MappingProxyType(hyper), clip_norm)
+
+
+def _check_nesterov(name: str, hyper: Mapping[str, Any]) -> None:
+    """torch.optim.SGD's rule: Nesterov momentum requires a momentum and zero dampening."""
+    if name != "sgd" or not np.any(np.asarray(hyper.get("nesterov", False))):
+        return
+    if np.any(np.asarray(hyper["momentum"]) <= 0):
+        raise ValueError("nesterov: Nesterov momentum needs a momentum above 0 (as in torch)")
+    if np.any(np.asarray(hyper["dampening"]) != 0):
+        raise ValueError("nesterov: Nesterov momentum needs zero dampening (as in torch)")
 
 
 def _check(opt: str, p: Param, value: Any) -> None:

@@ -95,6 +95,12 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         es = {k: _value(es, "early_stopping", k) for k in ("patience", "restore_best", "min_delta")}
     n = len(y)
     size = n if cfg.get("batch_size") == "full" else min(_value(cfg, "training", "batch_size"), n)
+    if _value(cfg, "model", "batch_norm") and (size == 1 or n % size == 1):
+        # torch's BatchNorm1d cannot train on one example; never a silent last batch of one
+        last = f"the last minibatch ({n} = {n // size}×{size} + 1)"
+        last = "every minibatch" if size == 1 else last
+        _field("batch_size", False, f"with batch norm {last} would hold one example; choose a "
+               "batch size that leaves at least two, or full")  # fmt: skip
     epochs = _value(cfg, "training", "epochs")
     per_epoch = -(-n // size)
     grid = _value(cfg, "reporting", "grid_every", max(1, epochs // 25) if X.shape[1] <= 2 else 0)
@@ -154,5 +160,9 @@ def _check_specs(specs, total_iters):
             else:
                 schedules.create(name, h["lr"], steps=total_iters, **params)
         except (KeyError, TypeError, ValueError) as e:
+            msg = str(e.args[0]) if e.args else str(e)
+            name, sep, rest = msg.partition(": ")  # "nesterov: ..." names its parameter
+            if sep and name in s["params"]:
+                raise ValueError(f"optimizers[{i}].params.{name}: {rest}") from None
             raise ValueError(f"optimizers[{i}]: {e}") from None
     return specs

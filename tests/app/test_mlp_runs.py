@@ -119,6 +119,12 @@ def test_the_shipped_digits_dataset_trains(client):
         ),
         ({"optimizers": [{"name": "adam"}] * 9}, "optimizers"),
         ({"steps": 10}, "steps"),
+        ({"model": {"hidden": [8], "batch_norm": True}, "batch_size": 1}, "batch_size"),
+        ({"model": {"hidden": [8], "batch_norm": True}, "batch_size": 149}, "batch_size"),
+        (
+            {"optimizers": [{"name": "sgd", "params": {"nesterov": True, "dampening": 0.1}}]},
+            "optimizers.0.params.nesterov",
+        ),
     ],
 )
 def test_bad_mlp_requests_are_422_naming_the_field(client, change, field):

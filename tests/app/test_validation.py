@@ -39,6 +39,7 @@ BAD = [
     ("param of another optimizer", opt("sgd", {"betas": [0.9, 0.9]}), "optimizers.0.params.betas"),
     ("bool as number", opt("sgd", {"nesterov": 1}), "optimizers.0.params.nesterov"),
     ("betas out of range", opt("adam", {"betas": [0.9, 1.5]}), "optimizers.0.params.betas.1"),
+    ("nesterov without momentum", opt("sgd", {"nesterov": True}), "optimizers.0.params.nesterov"),
     (
         "unknown schedule",
         {"optimizers": [{"name": "sgd", "schedule": {"name": "warp"}}]},

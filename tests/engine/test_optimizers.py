@@ -239,6 +239,15 @@ def test_keras_nadam_preset_follows_keras_3s_momentum_schedule():
     np.testing.assert_allclose(np.array(path), want, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize(
+    "params", [{"nesterov": True}, {"nesterov": True, "momentum": 0.9, "dampening": 0.1}]
+)
+def test_nesterov_needs_momentum_and_no_dampening_as_in_torch(params):
+    with pytest.raises(ValueError, match="^nesterov: "):
+        optimizers.create("sgd", **params)
+    optimizers.create("sgd", nesterov=True, momentum=0.9)  # fine
+
+
 def test_keras_presets_follow_the_course_notes():
     assert optimizers.keras_defaults("rmsprop")["alpha"] == 0.9
     assert optimizers.keras_defaults("adagrad")["initial_accumulator_value"] == 0.1

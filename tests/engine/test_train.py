@@ -95,6 +95,16 @@ def test_early_stopping_stops_where_keras_does(patience):
     assert s["reason"] == "early_stop" and s["stopped_epoch"] == want
 
 
+@pytest.mark.parametrize(("batch_size", "what"), [(1, "every minibatch"), (53, "last minibatch")])
+def test_batch_norm_never_trains_on_a_single_example(batch_size, what):
+    """torch's BatchNorm1d raises on a batch of one; so does the config check, naming it."""
+    data = moons(200, noise=0.2, seed=0, val_fraction=0.2)  # 160 training examples
+    bad = config(data, hidden=[8], batch_norm=True, batch_size=batch_size, epochs=2)
+    with pytest.raises(ValueError, match=f"batch_size: .*{what}"):
+        train.check(bad)
+    train.check(config(data, hidden=[8], batch_norm=True, batch_size=32, epochs=2))
+
+
 def test_without_restore_the_last_weights_stay():
     small = moons(60, noise=0.45, seed=3, val_fraction=0.5)
     es = {"patience": 5, "restore_best": False}
