@@ -134,11 +134,15 @@ def _huber(delta):
 
 
 def _bce():
+    """Mean over examples and output units, as torch's BCEWithLogitsLoss and Keras'
+    binary_crossentropy (one unit: the mean over examples)."""
+
     def parts(z, t, grad):
         t = _fit(z, t)
-        return np.logaddexp(0.0, z) - t * z, ((_sigmoid(z) - t) / _n(z) if grad else None)
+        cells = z.shape[-1] * z.shape[-2]
+        return np.logaddexp(0.0, z) - t * z, ((_sigmoid(z) - t) / cells if grad else None)
 
-    return parts, _mean_rows
+    return parts, _mean_cells
 
 
 def _softmax_parts(z):

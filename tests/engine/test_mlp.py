@@ -329,3 +329,14 @@ def test_out_of_bounds_parameters_are_rejected():
         losses.get({"name": "mse", "params": {"delta": 1.0}})
     with pytest.raises(ValueError, match="does not fit"):
         losses.units("hinge", "multiclass", 3)
+
+
+def test_binary_cross_entropy_averages_over_units_as_torch_and_keras_do():
+    """Three sigmoid outputs: mean(softplus(z) − t·z) over examples and units (torch's
+    BCEWithLogitsLoss, Keras' binary_crossentropy), and its exact gradient."""
+    rng = np.random.default_rng(3)
+    z, t = rng.normal(size=(5, 3)), rng.integers(0, 2, size=(5, 3)).astype(float)
+    value, grad = losses.get("binary_cross_entropy")(z, t)
+    want = np.mean(np.logaddexp(0.0, z) - t * z)
+    assert value == pytest.approx(want, rel=1e-14)
+    np.testing.assert_allclose(grad, (1 / (1 + np.exp(-z)) - t) / z.size, rtol=1e-12)
