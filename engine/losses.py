@@ -183,8 +183,13 @@ def _categorical_ce():
 
 
 def _hinge(power):
+    """Keras' hinge and squared_hinge: labels that are all 0 or 1 become −1/+1 (2y − 1);
+    any other labels (±1 included) are used as they are. Decided per call, as Keras
+    decides per batch."""
+
     def parts(z, t, grad):
-        pm = np.where(_fit(z, t) > 0, 1.0, -1.0)  # 0/1 labels become -1/+1
+        t = np.asarray(_fit(z, t), dtype=np.float64)
+        pm = 2.0 * t - 1.0 if np.all((t == 0.0) | (t == 1.0)) else t
         gap = np.maximum(1.0 - pm * z, 0.0)
         terms = gap if power == 1 else gap * gap
         if not grad:

@@ -340,3 +340,19 @@ def test_binary_cross_entropy_averages_over_units_as_torch_and_keras_do():
     want = np.mean(np.logaddexp(0.0, z) - t * z)
     assert value == pytest.approx(want, rel=1e-14)
     np.testing.assert_allclose(grad, (1 / (1 + np.exp(-z)) - t) / z.size, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["hinge", "squared_hinge"])
+def test_hinge_labels_as_keras_reads_them(name):
+    """0/1 labels become −1/+1 (2y − 1); other labels (±1, or raw values) are used as they
+    are, as Keras' convert_binary_labels_to_hinge does."""
+    z = np.array([[0.3], [-1.2], [2.0], [0.1]])
+    power = 1 if name == "hinge" else 2
+    for t, y in (
+        ([0, 1, 1, 0], [-1.0, 1.0, 1.0, -1.0]),
+        ([-1, 1, 1, -1], [-1.0, 1.0, 1.0, -1.0]),
+        ([0.5, 2.0, -1.0, 0.0], [0.5, 2.0, -1.0, 0.0]),
+    ):
+        y = np.array(y)[:, None]
+        want = np.mean(np.maximum(1.0 - y * z, 0.0) ** power)
+        assert losses.get(name)(z, t)[0] == pytest.approx(want, rel=1e-14)
