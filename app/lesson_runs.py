@@ -153,7 +153,7 @@ def accuracy_view(run: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 def gradient_check(config: dict[str, Any], data) -> tuple[dict[str, Any], dict[str, float]]:
     """Backprop against central differences on the first examples: the engine's comparison
     (with both gradients per layer) and the timings (backprop: the best of a few calls)."""
-    params, T = teaching.tiny_network(
+    params, T = teaching.checkable_network(
         data, config["hidden"], config["activation"], config["init"], config["loss"],
         config["seed"],
     )  # fmt: skip
