@@ -56,3 +56,12 @@ def field_path(field: str) -> list[str | int]:
     """An engine message's field, `optimizers[1].params.lr`, as a location list."""
     parts = field.replace("[", ".").replace("]", "").split(".")
     return [int(p) if p.isdigit() else p for p in parts]
+
+
+def query_digits(query: Any, *names: str) -> None:
+    """Integers in a URL's query are written in digits (a sign allowed): "0.0" or "1e3" is a
+    422 naming the parameter, although a JSON body may write 300.0 for an integer."""
+    for name in names:
+        raw = query.get(name)
+        if raw is not None and not raw.lstrip("-").isdigit():
+            raise HTTPException(422, f"{name}: must be a whole number written in digits")

@@ -15,7 +15,7 @@ from app.jsonutil import ORJSONResponse
 from app.kinds import race
 from app.lru import SizedLRU
 from app.schemas import FormulaCheck, FormulaResult, problems
-from app.validation import at_most
+from app.validation import at_most, query_digits
 from engine import critical, formula, registry, surfaces
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -43,6 +43,7 @@ async def get_surface_grid(
     n: Annotated[int, Query(ge=2, le=1000)] = 120,
 ) -> Any:
     """Values on an n×n grid over the surface's domain, for the contour (cached)."""
+    query_digits(request.query_params, "n")
     if name not in registry.names("surface"):
         raise HTTPException(404, f"name: unknown surface {name!r}; see GET /api/catalog")
     if n > settings.max_grid_n:

@@ -16,7 +16,7 @@ from app.events import Event
 from app.kinds import ALL_FIELDS, kind_of, race
 from app.run_state import TooManyRuns
 from app.schemas import INVALID, RunCreated, RunInfo, RunList, RunRequest, problems
-from app.validation import prepare_surface
+from app.validation import prepare_surface, query_digits
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -168,10 +168,12 @@ async def result_response(
 @router.get("", response_model=RunList)
 async def list_runs(
     manager: ManagerDep,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Any:
     """Run history, newest first, paged."""
+    query_digits(request.query_params, "limit", "offset")
     rows, total = manager.store.list(limit, offset)
     live = {r["id"]: manager.get(r["id"], touch=False) for r in rows if r["id"] in manager.runs}
     return {
@@ -207,6 +209,7 @@ async def stream_events(
     ] = None,
 ) -> StreamingResponse:
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
+    query_digits(request.query_params, "after")
     _found(manager.get(run_id))
     start = (
         int(last_event_id) if last_event_id is not None else (after if after is not None else -1)

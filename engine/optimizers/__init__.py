@@ -216,11 +216,12 @@ def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params:
 
 def _check_nesterov(name: str, hyper: Mapping[str, Any]) -> None:
     """torch.optim.SGD's rule: Nesterov momentum requires a momentum and zero dampening."""
-    if name != "sgd" or not np.any(np.asarray(hyper.get("nesterov", False))):
+    if name != "sgd":
         return
-    if np.any(np.asarray(hyper["momentum"]) <= 0):
+    nesterov = np.asarray(hyper.get("nesterov", False), dtype=bool)  # per lane when stacked
+    if np.any(nesterov & (np.asarray(hyper["momentum"]) <= 0)):
         raise ValueError("nesterov: Nesterov momentum needs a momentum above 0 (as in torch)")
-    if np.any(np.asarray(hyper["dampening"]) != 0):
+    if np.any(nesterov & (np.asarray(hyper["dampening"]) != 0)):
         raise ValueError("nesterov: Nesterov momentum needs zero dampening (as in torch)")
 
 
