@@ -91,10 +91,6 @@ def _sum_all(terms: Array) -> Array:
     return _total(terms) * 1.0
 
 
-def _mean_rows(terms: Array) -> Array:
-    return _total(terms) / _n(terms)
-
-
 def _mean_cells(terms: Array) -> Array:
     return _total(terms) / (terms.shape[-2] * terms.shape[-1])
 
