@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from app import presets as preset_data
-from app.schemas import STRICT, MlpDataset, MlpRun, Real, Whole, by_name
+from app.schemas import STRICT, MlpDataset, MlpRun, Real, Whole, by_name, mlp_trainable
 from engine import activations, registry
 
 Activation = Literal[tuple(activations.names(hidden_only=True))]  # type: ignore[valid-type]
@@ -20,7 +20,7 @@ Seed = Whole(0, 2**32 - 1)
 
 
 # optimizer specs without schedule or clipping: one update, as the registry describes
-StepOptimizer = by_name("optimizer", "Optimizer", "Lesson")
+StepOptimizer = by_name("optimizer", "Optimizer", "Lesson", keep=mlp_trainable)
 _dataset = TypeAdapter(MlpDataset)
 
 

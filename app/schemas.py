@@ -121,6 +121,11 @@ def _surface_run_only(entry: Any) -> bool:
     return not entry.info.get("mlp_only")
 
 
+def mlp_trainable(entry: Any) -> bool:
+    """An optimizer the MLP trainer runs (second-order and whole-vector rules are races only)."""
+    return not entry.info.get("race_only")
+
+
 def _optimizer_fields(schedule: Any) -> dict[str, Any]:
     """What a race or MLP lane adds to an optimizer: its schedule, clipping and label."""
     return {
@@ -202,7 +207,9 @@ class SurfaceRun(BaseModel):
 
 
 MlpSchedule = by_name("schedule", "Schedule", "Mlp")
-MlpOptimizer = by_name("optimizer", "Optimizer", "Mlp", **_optimizer_fields(MlpSchedule))
+MlpOptimizer = by_name(
+    "optimizer", "Optimizer", "Mlp", keep=mlp_trainable, **_optimizer_fields(MlpSchedule)
+)
 
 
 MlpDataset = by_name("dataset", "Dataset", params=False)

@@ -54,8 +54,8 @@ def engine_configs(optimizers_: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def engine_params(params: dict[str, Any]) -> dict[str, Any]:
-    """JSON hyperparameters → the engine's (a pair such as `betas` as a tuple)."""
-    return {k: tuple(v) if isinstance(v, list) and k == "betas" else v for k, v in params.items()}
+    """JSON hyperparameters → the engine's (a pair such as `betas` or `etas` as a tuple)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
 def engine_args(config: dict[str, Any]) -> tuple[Surface, list[dict], np.ndarray, int, dict]:

@@ -35,12 +35,14 @@ import numpy as np
 from engine import registry
 from engine.optimizers.catalog import FIXED, SPECS  # registers every optimizer
 from engine.optimizers.rules import ARRAY, FLOAT, Array, fit, read_only
+from engine.optimizers.vector import Oracle
 from engine.registry import Param
 
 __all__ = [
     "ARRAY",
     "FLOAT",
     "OptState",
+    "Oracle",
     "Optimizer",
     "clip_by_norm",
     "create",
@@ -87,6 +89,11 @@ class Optimizer:
         return SPECS[self.name].slots
 
     @property
+    def vector(self) -> bool:
+        """Whether the rule reads each lane's whole vector and the surface (vector.py)."""
+        return SPECS[self.name].vector
+
+    @property
     def moments(self) -> tuple[str | None, str | None]:
         """Slot names shown as the first moment m and second moment v (or None)."""
         return SPECS[self.name].moments
@@ -96,31 +103,45 @@ class Optimizer:
         h = self.hyper
         slots = {}
         for slot in self.slot_names:
-            if slot == "sum":
+            if slot == "lbfgs":  # one state dict per lane (lbfgs.py)
+                slots[slot] = tuple({} for _ in range(int(np.prod(params.shape[:-1]))))
+            elif slot == "sum":
                 fill = np.broadcast_to(
                     _align(h["initial_accumulator_value"], params.ndim), params.shape
                 )
                 slots[slot] = read_only(np.array(fill, dtype=np.float64))
-            elif slot == "mu_product":
+            elif slot in ("mu_product", "mu"):
                 slots[slot] = read_only(np.ones(params.shape[:-1] + (1,)))
             else:
                 slots[slot] = read_only(np.zeros_like(params))
         return OptState(0, MappingProxyType(slots))
 
     def step(
-        self, params: Array, grads: Array, state: OptState, lr: Any = None
+        self, params: Array, grads: Array, state: OptState, lr: Any = None, oracle: Any = None
     ) -> tuple[Array, OptState]:
-        """One update. `lr` overrides the learning rate (a schedule's value, per lane)."""
+        """One update. `lr` overrides the learning rate (a schedule's value, per lane);
+        `oracle` (a vector.Oracle) is the surface, for the second-order rules."""
         params = np.asarray(params, dtype=np.float64)
         grads = np.asarray(grads, dtype=np.float64)
         rate = None if lr is None else _align(lr, params.ndim)
-        new_p, slots = self.advance(params, grads, state.slots, state.step + 1, rate)
-        new_slots = {k: read_only(fit(v, state.slots[k].shape)) for k, v in slots.items()}
+        new_p, slots = self.advance(params, grads, state.slots, state.step + 1, rate, oracle)
+        new_slots = {
+            k: read_only(fit(np.asarray(v, dtype=np.float64), state.slots[k].shape))
+            if k in state.slots and isinstance(state.slots[k], np.ndarray)
+            else v
+            for k, v in slots.items()
+        }
         new_p = read_only(fit(new_p, params.shape))
         return new_p, OptState(state.step + 1, MappingProxyType(new_slots))
 
     def advance(
-        self, params: Array, grads: Array, slots: Mapping[str, Array], t: int, lr: Any = None
+        self,
+        params: Array,
+        grads: Array,
+        slots: Mapping[str, Array],
+        t: int,
+        lr: Any = None,
+        oracle: Any = None,
     ) -> tuple[Array, dict[str, Array]]:
         """The raw rule for update t (1-based): new params and slots, no checks or copies.
 
@@ -130,7 +151,14 @@ class Optimizer:
         if self.clip_norm is not None:
             grads = clip_by_norm(grads, _align(self.clip_norm, grads.ndim))
         h = self._aligned(params.ndim)
-        return SPECS[self.name].rule(params, grads, slots, t, h, h["lr"] if lr is None else lr)
+        maximize = h["maximize"]
+        if maximize is not False:  # torch's first line: g ← −g
+            grads = -grads if maximize is True else np.where(maximize, -grads, grads)
+        spec = SPECS[self.name]
+        rate = h["lr"] if lr is None else lr
+        if spec.vector:
+            return spec.rule(params, grads, slots, t, h, rate, oracle)
+        return spec.rule(params, grads, slots, t, h, rate)
 
     def _aligned(self, ndim: int) -> dict[str, Any]:
         """Hyperparameters aligned with params of `ndim` axes (cached: they never change)."""
@@ -140,12 +168,16 @@ class Optimizer:
 
     def _align_all(self, ndim: int) -> dict[str, Any]:
         h = {**FIXED.get(self.name, {}), **self.hyper}
-        out = {k: _align(v, ndim) for k, v in h.items() if k != "betas"}
-        if "betas" in h:
-            b1, b2 = h["betas"]
-            out["beta1"], out["beta2"] = _align(b1, ndim), _align(b2, ndim)
-        for flag in ("nesterov", "centered", "amsgrad", "decoupled_weight_decay"):
+        entry = registry.get("optimizer", self.name)
+        pairs = {p.name for p in entry.params if p.type == "pair"}
+        out = {k: _align(v, ndim) for k, v in h.items() if k not in pairs}
+        for k in pairs:  # a pair's members under the names the rule reads (betas: beta1, beta2)
+            first, second = PAIR_NAMES[k]
+            out[first], out[second] = _align(h[k][0], ndim), _align(h[k][1], ndim)
+        for flag in ("nesterov", "centered", "amsgrad", "decoupled_weight_decay", "maximize"):
             out.setdefault(flag, False)
+            if isinstance(out[flag], np.bool_):
+                out[flag] = bool(out[flag])
         return out
 
     # ---------------------------------------------------------------- one lane, plain floats
@@ -167,7 +199,7 @@ class Optimizer:
     def lane_slots(self, j: int) -> dict[str, float]:
         """Lane j's starting state for one coordinate, as plain floats (as `init` sets it)."""
         h = self.lane_hyper(j)
-        fill = {"sum": h.get("initial_accumulator_value", 0.0), "mu_product": 1.0}
+        fill = {"sum": h.get("initial_accumulator_value", 0.0), "mu_product": 1.0, "mu": 1.0}
         return {slot: fill.get(slot, 0.0) for slot in self.slot_names}
 
     def lane_clip(self, j: int) -> float | None:
@@ -209,6 +241,7 @@ def create(name: str, *, preset: str = "torch", clip_norm: Any = None, **params:
     for p in entry.params:
         _check(name, p, hyper[p.name])
     _check_nesterov(name, hyper)
+    _check_pairs(name, hyper)
     if clip_norm is not None and np.any(np.asarray(clip_norm) <= 0):
         raise ValueError("clip_norm must be positive")
     return Optimizer(name, MappingProxyType(hyper), clip_norm)
@@ -225,7 +258,38 @@ def _check_nesterov(name: str, hyper: Mapping[str, Any]) -> None:
         raise ValueError("nesterov: Nesterov momentum needs zero dampening (as in torch)")
 
 
+def _check_pairs(name: str, hyper: Mapping[str, Any]) -> None:
+    """torch.optim.Rprop's rule 0 < η₋ < 1 < η₊, and step sizes that are a range."""
+    if name != "rprop":
+        return
+    lo, hi = (np.asarray(v, dtype=np.float64) for v in hyper["etas"])
+    if np.any(lo <= 0) or np.any(lo >= 1) or np.any(hi <= 1):
+        raise ValueError("etas: need 0 < η₋ < 1 < η₊ (as in torch)")
+    smin, smax = (np.asarray(v, dtype=np.float64) for v in hyper["step_sizes"])
+    if np.any(smin > smax):
+        raise ValueError("step_sizes: the smallest step size must not exceed the largest")
+
+
+# The names a rule reads for the two members of each pair parameter.
+PAIR_NAMES = {
+    "betas": ("beta1", "beta2"),
+    "etas": ("etaminus", "etaplus"),
+    "step_sizes": ("step_size_min", "step_size_max"),
+    "eps": ("eps1", "eps2"),  # Adafactor's pair (elsewhere eps is one number)
+}
+
+
 def _check(opt: str, p: Param, value: Any) -> None:
+    if value is None and p.nullable:
+        return
+    if p.nullable and isinstance(value, np.ndarray) and value.dtype == object:  # lanes, some None
+        value = [v for v in value.ravel() if v is not None]
+        if p.type != "choice":
+            value = np.asarray(value, dtype=np.float64)
+    if p.type == "choice":
+        if not all(v in p.choices or (v is None and p.nullable) for v in np.ravel(value)):
+            raise ValueError(f"{opt}: {p.name} must be one of {', '.join(p.choices)}")
+        return
     if type(value) in (int, float, bool) and p.type != "pair":  # the common case, no NumPy
         _check_plain(opt, p, value)
         return

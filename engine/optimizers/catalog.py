@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import registry
+from engine.optimizers.lbfgs import lbfgs_rule
 from engine.optimizers.rules import (
     adadelta_rule,
     adagrad_rule,
     adam_rule,
     adamax_rule,
     adamw_rule,
+    asgd_rule,
     nadam_rule,
     radam_rule,
     rmsprop_rule,
+    rprop_rule,
     sgd_rule,
 )
+from engine.optimizers.vector import adafactor_rule, newton_rule, saddle_free_newton_rule
 
 # Registration tables: one parameter a line or two, as written (not reformatted).
 # fmt: off
@@ -53,6 +57,11 @@ _DECOUPLED = _p("decoupled_weight_decay", "bool", False,
                  ko="λp를 기울기에 더하는 대신 가중치를 직접 줄입니다 (AdamW 방식).")
 
 
+_MAX = _p("maximize", "bool", False,
+          en="Maximize: climb the surface (torch negates g before the rule).",
+          ko="최대화: 기울기의 부호를 바꿔 표면을 올라갑니다.")
+
+
 def _lr(default, high=10.0):
     return _p("lr", "float", default, 1e-6, high, True, *_LR_HELP)
 
@@ -82,20 +91,24 @@ class Spec:
     slots: tuple[str, ...]
     moments: tuple[str | None, str | None]  # which slots the inspector shows as m and v
     keras: Mapping[str, Any] | None
+    vector: bool = False  # reads a lane's whole vector (and the oracle): see vector.py
 
 
 SPECS: dict[str, Spec] = {}
 
 
-def register(name, params, rule, slots, moments, keras):
+def register(name, params, rule, slots, moments, keras, vector=False, maximize=True):
     """One optimizer: its parameters, rule, state slots (the two shown as m and v) and Keras'
-    defaults; its name and help come from engine/texts.py."""
+    defaults; its name and help come from engine/texts.py. A `vector` rule sees each lane's
+    whole vector and the surface (second-order methods): races only, not the MLP trainer.
+    Every optimizer but L-BFGS takes torch's `maximize` (torch's LBFGS has none)."""
     keras_defaults = dict(keras) if keras is not None else None
+    info = {"race_only": True} if vector else {}
     registry.add(
-        "optimizer", name, *registry.texts("optimizer", name), params,
-        keras_defaults=keras_defaults, slots=list(slots),
+        "optimizer", name, *registry.texts("optimizer", name), [*params, *[_MAX][:maximize]],
+        keras_defaults=keras_defaults, slots=list(slots), **info,
     )  # fmt: skip
-    SPECS[name] = Spec(rule, tuple(slots), moments, keras)
+    SPECS[name] = Spec(rule, tuple(slots), moments, keras, vector)
 
 
 register(
@@ -186,7 +199,7 @@ register(
 
 register(
     "adam",
-    [*_adam_family(1e-3), _WD, _AMSGRAD],
+    [*_adam_family(1e-3), _WD, _AMSGRAD, _DECOUPLED],
     adam_rule,
     _ADAM_SLOTS,
     _M_V,
@@ -235,8 +248,138 @@ register(
 )
 
 
+register(
+    "rprop",
+    [
+        _lr(1e-2),
+        _p("etas", "pair", (0.5, 1.2), 0.0, 10.0,
+            en="η₋, η₊: the step size Δ shrinks by η₋ when g changes sign, grows by η₊ "
+               "when it keeps it (0 < η₋ < 1 < η₊).",
+            ko="η₋, η₊: 기울기 부호가 바뀌면 보폭 Δ를 η₋배로 줄이고, 유지되면 η₊배로 "
+               "늘립니다 (0 < η₋ < 1 < η₊)."),
+        _p("step_sizes", "pair", (1e-6, 50), 0.0, 1e6,
+            en="Smallest and largest step size Δ (each coordinate moves by exactly Δ).",
+            ko="보폭 Δ의 최솟값과 최댓값 (각 좌표는 정확히 Δ만큼 움직입니다)."),
+    ],
+    rprop_rule,
+    ("prev", "step_size"),
+    (None, None),
+    None,
+)
+
+
+register(
+    "asgd",
+    [
+        _lr(1e-2),
+        _p("lambd", "float", 1e-4, 0.0, 1.0,
+            en="Decay term λ: the rate η shrinks as lr/(1 + λ·lr·t)^α.",
+            ko="감쇠 항 λ: 학습률이 lr/(1 + λ·lr·t)^α로 줄어듭니다."),
+        _p("alpha", "float", 0.75, 0.0, 10.0, en="Power α of the rate's decay.",
+            ko="학습률 감쇠의 지수 α."),
+        _p("t0", "float", 1e6, 0.0, 1e9,
+            en="Step from which the average ax of the iterates starts.",
+            ko="반복값의 평균 ax를 내기 시작하는 스텝."),
+        _WD,
+    ],
+    asgd_rule,
+    ("eta", "mu", "ax"),
+    (None, None),
+    None,
+)
+
+
+register(
+    "adafactor",
+    [
+        _lr(1e-2),
+        _p("beta2_decay", "float", -0.8, -10.0, 0.0,
+            en="Decay of β₂: the second moment takes weight t^β₂decay of each new g².",
+            ko="β₂ 감쇠: 새 g²에 t^β₂decay만큼의 가중치를 둡니다."),
+        _p("eps", "pair", (2.220446049250313e-16, 1e-3), 0.0, 1.0,
+            en="ε₁ (floor of the second moment; torch's None is float64's machine ε, "
+               "2.2e-16) and ε₂ (floor of the parameter scale).",
+            ko="ε₁ (2차 모멘트의 하한; torch의 None은 float64 기계 엡실론 2.2e-16)과 "
+               "ε₂ (파라미터 크기의 하한)."),
+        _p("d", "float", 1.0, 1.0, 100.0, en="Clipping threshold d of the update's RMS.",
+            ko="업데이트 RMS의 클리핑 임계값 d."),
+        _p("weight_decay", "float", 0.0, 0.0, 1.0, en="Decoupled weight decay λ: p ← p(1 − lr·λ).",
+            ko="분리된 가중치 감쇠 λ: p ← p(1 − lr·λ)."),
+    ],
+    adafactor_rule,
+    ("variance",),
+    (None, "variance"),
+    # Keras 3's Adafactor: relative step as torch's, but ε₁ = 1e-30 added to g² (torch clamps v)
+    {"lr": 0.001, "eps": (1e-30, 1e-3)},
+    vector=True,
+)
+
+
+register(
+    "lbfgs",
+    [
+        _p("lr", "float", 1.0, 1e-6, 10.0, True, *_LR_HELP),
+        _p("max_iter", "int", 20, 1, 1000, en="Iterations within one step (torch's step(closure)).",
+            ko="한 스텝(torch의 step(closure)) 안의 반복 횟수."),
+        _p("max_eval", "int", None, 1, 10000, nullable=True,
+            en="Most evaluations of the loss per step (auto: max_iter × 1.25).",
+            ko="스텝마다 손실을 계산하는 최대 횟수 (자동: max_iter × 1.25)."),
+        _p("tolerance_grad", "float", 1e-7, 0.0, 1.0, en="Stop when every |∂f| is at most this.",
+            ko="모든 |∂f|가 이 값 이하이면 멈춥니다."),
+        _p("tolerance_change", "float", 1e-9, 0.0, 1.0,
+            en="Stop when the step or the change of the loss is below this.",
+            ko="스텝이나 손실 변화가 이 값보다 작으면 멈춥니다."),
+        _p("history_size", "int", 100, 1, 1000, en="Curvature pairs (s, y) kept for H⁻¹g.",
+            ko="H⁻¹g 추정에 쓰는 곡률 쌍 (s, y)의 수."),
+        _p("line_search_fn", "choice", None, choices=("strong_wolfe",), nullable=True,
+            en="None: a fixed step lr; strong_wolfe: torch's line search.",
+            ko="없음: 고정 보폭 lr; strong_wolfe: torch의 선 탐색."),
+    ],
+    lbfgs_rule,
+    ("lbfgs",),
+    (None, None),
+    None,
+    vector=True,
+    maximize=False,
+)
+
+
+_DAMPING_HELP = ("Damping δ added to the curvature: (H + δI)⁻¹ (0: the pure step).",
+                 "곡률에 더하는 감쇠 δ: (H + δI)⁻¹ (0이면 순수한 뉴턴 스텝).")
+
+
+register(
+    "newton",
+    [
+        _p("lr", "float", 1.0, 1e-6, 10.0, True, *_LR_HELP),
+        _p("damping", "float", 0.0, 0.0, 100.0, False, *_DAMPING_HELP),
+        _WD,
+    ],
+    newton_rule,
+    (),
+    (None, None),
+    None,
+    vector=True,
+)
+
+
+register(
+    "saddle_free_newton",
+    [
+        _p("lr", "float", 1.0, 1e-6, 10.0, True, *_LR_HELP),
+        _p("damping", "float", 1e-1, 1e-12, 100.0, True, *_DAMPING_HELP),
+        _WD,
+    ],
+    saddle_free_newton_rule,
+    (),
+    (None, None),
+    None,
+    vector=True,
+)
+
+
 # Parameters every rule reads, fixed where an optimizer does not expose them (gd has no
-# momentum; adam's L2 weight decay has no decoupled switch).
+# momentum; adamw always decouples).
 FIXED = {
     "gd": {"momentum": 0.0, "dampening": 0.0, "nesterov": False},
     "nadam": {"amsgrad": False},

@@ -54,7 +54,9 @@ def sel(flag: Any, a: Callable[[], Any], b: Callable[[], Any]) -> Any:
 class _ArrayOps:
     sqrt = staticmethod(np.sqrt)
     maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
     abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
     sel = staticmethod(sel)
 
     @staticmethod
@@ -72,6 +74,22 @@ def _fmax(a: float, b: float) -> float:
     return b if b >= a else NAN
 
 
+def _fmin(a: float, b: float) -> float:
+    """np.minimum for two floats: NaN if either is NaN."""
+    if a <= b:
+        return a
+    return b if b <= a else NAN
+
+
+def _fsign(a: float) -> float:
+    """np.sign of a float (NaN stays NaN)."""
+    if a > 0:
+        return 1.0
+    if a < 0:
+        return -1.0
+    return 0.0 if a == 0 else NAN
+
+
 class _FloatOps:
     """Plain floats. Where NumPy answers inf or NaN, Python raises (math.sqrt of a negative,
     an overflowing power, a division by zero): a caller catches ArithmeticError and
@@ -79,7 +97,9 @@ class _FloatOps:
 
     sqrt = staticmethod(math.sqrt)
     maximum = staticmethod(_fmax)
+    minimum = staticmethod(_fmin)
     abs = staticmethod(abs)
+    sign = staticmethod(_fsign)
 
     @staticmethod
     def sel(flag: Any, a: Callable[[], Any], b: Callable[[], Any]) -> Any:
@@ -98,6 +118,8 @@ FLOAT = _FloatOps()
 
 # Each rule gets params p, gradient g, the slot dict, the new step count t (1-based, as in
 # torch after `step += 1`), hyperparameters h (already aligned with p) and the learning rate.
+# The gradient is already negated under `maximize` (torch's first line in every rule), by
+# the caller: Optimizer.advance for arrays, the race's float kernel for floats.
 
 
 def sgd_rule(p, g, s, t, h, lr, xp=ARRAY):
@@ -177,10 +199,12 @@ def _adam_core(p, g, s, t, h, lr, xp=ARRAY):
 def adam_rule(p, g, s, t, h, lr, xp=ARRAY):
     """m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η·m̂/(√v̂ + ε) (v̂ ← max under amsgrad).
 
-    L2 penalty: g ← g + λp before the moments. Keras adds ε to √v before the √(1−β₂ᵗ)
-    correction (its "epsilon hat") and defaults to ε=1e-7.
+    L2 penalty: g ← g + λp before the moments, or with decoupled_weight_decay p ← p(1 − ηλ)
+    (then it is AdamW). Keras adds ε to √v before the √(1−β₂ᵗ) correction (its "epsilon
+    hat") and defaults to ε=1e-7.
     """
-    return _adam_core(p, _l2(g, p, h["weight_decay"]), s, t, h, lr, xp)
+    p, g = _decay(p, g, h, lr, xp)
+    return _adam_core(p, g, s, t, h, lr, xp)
 
 
 def adamw_rule(p, g, s, t, h, lr, xp=ARRAY):
@@ -255,3 +279,41 @@ def adamax_rule(p, g, s, t, h, lr, xp=ARRAY):
     m = s["exp_avg"] + (1.0 - b1) * (g - s["exp_avg"])
     u = xp.maximum(h["beta2"] * s["exp_inf"], xp.abs(g) + h["eps"])
     return p - lr / (1.0 - b1**t) * m / u, {"exp_avg": m, "exp_inf": u}
+
+
+def rprop_rule(p, g, s, t, h, lr, xp=ARRAY):
+    """σ = sign(g·g₋₁); Δ ← clamp(Δ·(η₊ if σ>0, η₋ if σ<0, else 1), Δmin, Δmax);
+    g ← 0 where σ<0; p ← p − sign(g)·Δ; g₋₁ ← g.
+
+    Only the sign of the gradient is used. Δ starts at lr on the first step (torch sets the
+    step sizes from the group's rate once; a schedule changes only that start). Not in Keras.
+    """
+    etaminus, etaplus = h["etaminus"], h["etaplus"]
+    sg = xp.sign(g * s["prev"])
+    factor = xp.sel(
+        sg > 0,
+        lambda: etaplus,
+        lambda: xp.sel(sg < 0, lambda: etaminus, lambda: xp.sel(sg == 0, lambda: 1.0, lambda: sg)),
+    )
+    size = (lr if t == 1 else s["step_size"]) * factor
+    size = xp.minimum(xp.maximum(size, h["step_size_min"]), h["step_size_max"])
+    g = xp.sel(factor == etaminus, lambda: 0.0, lambda: g)
+    return p - xp.sign(g) * size, {"prev": g, "step_size": size}
+
+
+def asgd_rule(p, g, s, t, h, lr, xp=ARRAY):
+    """p ← p(1 − λη) − ηg; ax ← p if μ = 1 else ax + μ(p − ax);
+    then η ← lr/(1 + λ·lr·t)^α and μ ← 1/max(1, t − t0).
+
+    The path is p; ax is the running average a student would use as the answer once t > t0
+    (torch's default t0 = 10⁶: no averaging in a short race). η starts at lr. Not in Keras.
+    """
+    g = _l2(g, p, h["weight_decay"])
+    lambd = h["lambd"]
+    eta = lr if t == 1 else s["eta"]
+    p = p * (1.0 - lambd * eta) - eta * g
+    mu = s["mu"]
+    ax = xp.sel(mu != 1, lambda: s["ax"] + (p - s["ax"]) * mu, lambda: p)
+    new_eta = lr / (1.0 + lambd * lr * t) ** h["alpha"]
+    new_mu = 1.0 / xp.maximum(1.0, t - h["t0"])
+    return p, {"eta": new_eta, "mu": new_mu, "ax": ax}

@@ -3,6 +3,7 @@ and its builder; the parameters several schedules share."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -67,3 +68,37 @@ def register(name, params, info=None):
 
 def cos_anneal(lr, eta_min, t_cur, t_i):
     return eta_min + (lr - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
+
+
+def torch_cosine(lr, eta_min, T_max, t):
+    """CosineAnnealingLR as torch's step() computes it: the recursion
+    ηₖ = (1 + cos(πk/T))/(1 + cos(π(k−1)/T))·(ηₖ₋₁ − η_min) + η_min, with its own step at
+    each trough. Near a trough 1 + cos(·) cancels, so the closed form drifts 1e-11 from
+    torch's rates; this follows torch's sequence of operations instead (cos from `math`, as
+    torch's). `t` (steps, any shape) broadcasts against `lr` (per-lane rates) as the closed
+    forms do."""
+    t = np.asarray(t, dtype=np.float64)
+    base = np.asarray(lr, dtype=np.float64)
+    n = int(np.max(t, initial=0)) + 1
+    curve = np.empty((n,) + base.shape)
+    cur = base.copy() if base.ndim else float(base)
+    curve[0] = cur
+    for k in range(1, n):
+        if (k - 1 - T_max) % (2 * T_max) == 0:
+            cur = cur + (base - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
+        else:
+            ratio = (1 + math.cos(math.pi * k / T_max)) / (1 + math.cos(math.pi * (k - 1) / T_max))
+            cur = ratio * (cur - eta_min) + eta_min
+        curve[k] = cur
+    return pick(curve, t, base.shape)
+
+
+def pick(curve: np.ndarray, t: np.ndarray, lanes: tuple[int, ...]) -> np.ndarray:
+    """curve[t] (curve: (n, *lanes)) broadcast as a closed form of t and per-lane rates is."""
+    k = t.astype(np.int64)
+    if not lanes:
+        return curve[k]
+    flat = curve.reshape(curve.shape[0], -1)
+    lane = np.arange(flat.shape[1]).reshape(lanes)
+    k, lane = np.broadcast_arrays(k, lane)
+    return flat[k, lane]

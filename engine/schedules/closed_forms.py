@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.schedules.base import ETA_MIN, GAMMA, T_MAX, cos_anneal, param, register
+from engine.schedules.base import (
+    ETA_MIN,
+    GAMMA,
+    T_MAX,
+    cos_anneal,
+    param,
+    register,
+    torch_cosine,
+)
 
 # Registration tables: one parameter a line or two, as written (not reformatted).
 # fmt: off
@@ -57,7 +65,7 @@ def _exponential(lr, gamma):
     [T_MAX, ETA_MIN],
 )
 def _cosine(lr, T_max, eta_min):
-    return lambda t: cos_anneal(lr, eta_min, np.asarray(t, dtype=np.float64), T_max)
+    return lambda t: torch_cosine(lr, eta_min, T_max, t)
 
 
 @register(
@@ -207,6 +215,53 @@ def _warmup_cosine(lr, start_factor, total_iters, T_max, eta_min):
         return np.where(t < total_iters, warm(t), cos(np.maximum(t - total_iters, 0.0)))
 
     return lr_at
+
+
+@register(
+    "constant_factor",
+    [
+        param("factor", "float", 1.0 / 3.0, 0.0, 1.0, en="Factor of the rate until total_iters.",
+            ko="total_iters 전까지 학습률에 곱하는 배율."),
+        param("total_iters", "int", 5, 0, 1_000_000, en="Steps at the lowered rate.",
+            ko="낮춘 학습률로 가는 스텝 수."),
+    ],
+)
+def _constant_factor(lr, factor, total_iters):
+    # torch's recursion: lr·factor, then at total_iters (lr·factor)·(1/factor)
+    def lr_at(t):
+        t = np.asarray(t, dtype=np.float64)
+        low = np.asarray(lr) * factor
+        back = low * (1.0 / factor) if factor != 0 else np.asarray(lr) * 1.0
+        return np.where(t < total_iters, low, back)
+
+    return lr_at
+
+
+@register(
+    "polynomial",
+    [
+        param("total_iters", "int", 5, 1, 1_000_000, en="Steps until the rate reaches 0.",
+            ko="학습률이 0이 될 때까지의 스텝 수."),
+        param("power", "float", 1.0, 0.0, 10.0, en="Power of the decay (1: linear).",
+            ko="감쇠의 지수 (1이면 선형)."),
+    ],
+)
+def _polynomial(lr, total_iters, power):
+    def lr_at(t):
+        frac = np.minimum(np.asarray(t, dtype=np.float64), total_iters) / total_iters
+        return lr * (1.0 - frac) ** power
+
+    return lr_at
+
+
+@register(
+    "multiplicative",
+    [param("factor", "float", 0.99, 0.0, 1.0,
+           en="Factor applied at every step (torch's lr_lambda returning a constant).",
+           ko="스텝마다 곱하는 배율 (상수를 돌려주는 torch의 lr_lambda).")],
+)
+def _multiplicative(lr, factor):
+    return lambda t: lr * factor ** np.asarray(t, dtype=np.float64)
 
 
 # fmt: on

@@ -28,6 +28,12 @@ registry.add(
         param("cooldown", "int", 0, 0, 10_000, en="Epochs to wait after a reduction.",
             ko="감소 후 대기 에포크 수."),
         param("min_lr", "float", 0.0, 0.0, 10.0, en="Lowest rate.", ko="최소 학습률."),
+        param("mode", "choice", "min", choices=("min", "max"),
+            en="min: a lower metric is better (a loss); max: a higher one (an accuracy).",
+            ko="min: 값이 작을수록 좋음 (손실); max: 클수록 좋음 (정확도)."),
+        param("threshold_mode", "choice", "rel", choices=("rel", "abs"),
+            en="rel: improve by threshold × best; abs: by threshold itself.",
+            ko="rel: 최고값의 threshold배만큼 개선; abs: threshold만큼 개선."),
     ),
     mlp_only=True,
 )
@@ -42,24 +48,38 @@ class PlateauState(NamedTuple):
 
 @dataclass(frozen=True)
 class ReduceLROnPlateau:
-    """torch's ReduceLROnPlateau (mode="min", threshold_mode="rel", eps=1e-8), per lane."""
+    """torch's ReduceLROnPlateau (eps=1e-8), per lane."""
 
     factor: float = 0.1
     patience: int = 10
     threshold: float = 1e-4
     cooldown: int = 0
     min_lr: float = 0.0
+    mode: str = "min"
+    threshold_mode: str = "rel"
     eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("min", "max") or self.threshold_mode not in ("rel", "abs"):
+            raise ValueError("mode must be 'min' or 'max', threshold_mode 'rel' or 'abs'")
 
     def init(self, lr: Any) -> PlateauState:
         lr = np.asarray(lr, dtype=np.float64)
         zeros = np.zeros(lr.shape, dtype=np.int64)
-        return PlateauState(lr, np.full(lr.shape, np.inf), zeros, zeros)
+        worst = np.inf if self.mode == "min" else -np.inf
+        return PlateauState(lr, np.full(lr.shape, worst), zeros, zeros)
+
+    def _better(self, a: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """torch's `is_better` for the mode and threshold mode."""
+        th = self.threshold
+        if self.mode == "min":
+            return a < (best * (1.0 - th) if self.threshold_mode == "rel" else best - th)
+        return a > (best * (th + 1.0) if self.threshold_mode == "rel" else best + th)
 
     def update(self, state: PlateauState, metric: Any) -> PlateauState:
         """One epoch's metric (per lane) in, the new state (with the rate to use) out."""
         metric = np.asarray(metric, dtype=np.float64)
-        better = metric < state.best * (1.0 - self.threshold)
+        better = self._better(metric, state.best)
         best = np.where(better, metric, state.best)
         bad = np.where(better, 0, state.bad_epochs + 1)
         cooling = state.cooldown > 0

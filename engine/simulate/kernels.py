@@ -40,6 +40,7 @@ class ArrayKernel:
         self.x0 = self._caller(self.x).copy()
         self.g0 = self._caller(self.g).copy()
         self.pool: dict[str, np.ndarray] = {}
+        self.vector = any(g.opt.vector for g in groups)
 
     def _caller(self, a: np.ndarray) -> np.ndarray:
         """(O, S, ...) in sorted order → (L, ...) in the caller's order."""
@@ -62,14 +63,17 @@ class ArrayKernel:
         with np.errstate(all="ignore"):
             for k in range(k0, int(steps[-1]) + 1):
                 g_used = grad + xi[k - k0] if xi is not None else grad
+                oracle = self._oracle(xi[k - k0] if xi is not None else None)
                 if one:
                     grp = groups[0]
-                    x_new, slots[0] = grp.opt.advance(x, g_used, slots[0], k, grp.lr_cols[k - 1])
+                    x_new, slots[0] = grp.opt.advance(
+                        x, g_used, slots[0], k, grp.lr_cols[k - 1], oracle
+                    )
                 else:
                     x_new = np.empty_like(x)
                     for i, (grp, (a, b)) in enumerate(zip(groups, self.spans, strict=True)):
                         x_new[a:b], slots[i] = grp.opt.advance(
-                            x[a:b], g_used[a:b], slots[i], k, grp.lr_cols[k - 1]
+                            x[a:b], g_used[a:b], slots[i], k, grp.lr_cols[k - 1], oracle
                         )
                 x_old, x = x, x_new
                 grad = self.surface.grad(x)
@@ -85,6 +89,13 @@ class ArrayKernel:
                     r += 1
         self.x, self.g = x, grad
         return out
+
+    def _oracle(self, noise):
+        """The surface for the second-order rules this step (None when no group needs it)."""
+        if not self.vector:
+            return None
+        s = self.surface
+        return optimizers.Oracle(s.value, s.grad, s.hessian, noise)
 
     def _moments(self, out, r, slots):
         m = np.full(self.shape + (2,), np.nan)
@@ -238,6 +249,7 @@ def _run_lane(lane: Lane, grad_fn, k0: int, n: int, noise, moments: bool):
     """Updates k0 ... k0 + n − 1 of one lane: rows (x, y, ∂x, ∂y) after each, and the
     moments (m_x, m_y, v_x, v_y) when asked; fewer rows if the lane left the bound."""
     rule, h, clip = lane.rule, lane.h, lane.clip
+    maximize = h.get("maximize", False)
     lrs = lane.lrs[k0 - 1 : k0 - 1 + n]
     x, y, sx, sy, gx, gy = lane.x, lane.y, lane.sx, lane.sy, lane.gx, lane.gy
     mk, vk = lane.m, lane.v
@@ -261,6 +273,8 @@ def _run_lane(lane: Lane, grad_fn, k0: int, n: int, noise, moments: bool):
                 scale = min(1.0, clip / max(xp.sqrt(ux * ux + uy * uy), 1e-300))
                 ux *= scale
                 uy *= scale
+            if maximize:  # as Optimizer.advance: torch negates g first
+                ux, uy = -ux, -uy
             lr = lrs[i]
             nx, nsx = rule(x, ux, sx, k, h, lr, xp)
             ny, nsy = rule(y, uy, sy, k, h, lr, xp)

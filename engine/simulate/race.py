@@ -60,6 +60,11 @@ class Race:
         for g in groups:
             lrs[g.members] = g.lrs
         self.lrs = lrs  # (O, steps): the rate of update k is lrs[:, k - 1]
+        vector = [g.opt.name for g in groups if g.opt.vector]
+        if vector and kernel == "float":
+            raise ValueError(f"kernel 'float' runs coordinate-wise rules only, not {vector[0]}")
+        if vector:  # second-order rules read the whole vector and the surface: arrays
+            kernel = "array"
         if kernel == "auto":
             float_cost = self.n_lanes * _FLOAT_LANE_US
             kernel = "float" if float_cost < _GROUP_US * len(groups) + _ARRAY_BASE_US else "array"

@@ -11,13 +11,18 @@ export function mlpOnly(entry) {
   return !!(entry?.mlp_only || entry?.info?.mlp_only);
 }
 
+/** Whether an optimizer runs in races only (Newton, L-BFGS, ...: the MLP tab skips those). */
+export function raceOnly(entry) {
+  return !!(entry?.race_only || entry?.info?.race_only);
+}
+
 /**
  * A lane with every parameter filled in from the catalog (unknown names are dropped).
- * MLP-only schedules are kept only with {mlp: true}.
+ * MLP-only schedules are kept only with {mlp: true}; race-only optimizers only without it.
  */
 export function makeLane(cat, name, params = {}, schedule = null, clip = null, { mlp = false } = {}) {
   const entry = cat.optimizer.get(name);
-  if (!entry) return null;
+  if (!entry || (mlp && raceOnly(entry))) return null;
   const lane = { name, params: { ...paramDefaults(entry) }, schedule: null, clip: null };
   for (const spec of entry.params) {
     if (params[spec.name] !== undefined && !checkParam(spec, params[spec.name])) {

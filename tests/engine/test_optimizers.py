@@ -55,7 +55,22 @@ CASES = {
         {"lr": 0.02, "weight_decay": 0.05, "decoupled_weight_decay": True},
     ],
     "adamax": [{"lr": 0.05}, {"lr": 0.02, "betas": (0.8, 0.9), "weight_decay": 0.02}],
+    "rprop": [
+        {"lr": 0.01},
+        {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)},
+        {"lr": 0.01, "maximize": True},
+    ],
+    "asgd": [
+        {"lr": 0.01},
+        {"lr": 0.02, "lambd": 0.1, "alpha": 0.5, "t0": 5.0, "weight_decay": 0.05},
+        {"lr": 0.01, "t0": 0.0, "maximize": True},
+    ],
 }
+# maximize on every rule, and Adam's decoupled weight decay (AdamW through Adam)
+for _name in list(CASES):  # (gd and sgd climb 20y − 1 exponentially: a small rate keeps it tame)
+    _slow = {"lr": 0.01} if _name in ("gd", "sgd") else {}
+    CASES[_name] = [*CASES[_name], {**CASES[_name][0], **_slow, "maximize": True}]
+CASES["adam"].append({"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True})
 ALL_CASES = [(n, c) for n, cs in CASES.items() for c in cs]
 IDS = [f"{n}-{i}" for n, cs in CASES.items() for i in range(len(cs))]
 
@@ -66,10 +81,12 @@ def grad_of(p: np.ndarray) -> np.ndarray:
 
 
 def run_engine(name, params, p0, steps):
+    """The engine's path; a second-order rule runs on Rosenbrock (it needs a true gradient)."""
     opt = optimizers.create(name, **params)
+    grad, oracle = (_rosen_grad, ROSEN) if opt.vector else (grad_of, None)
     p, state = p0, opt.init(p0)
     for _ in range(steps):
-        p, state = opt.step(p, grad_of(p), state)
+        p, state = opt.step(p, grad(p), state, oracle=oracle)
     return p
 
 
@@ -86,7 +103,8 @@ def run_reference(name, params, p0, steps):
 
 
 def test_every_registered_optimizer_has_reference_cases():
-    assert set(CASES) == set(optimizers.names())
+    # lbfgs: torch itself is its reference (test_lbfgs.py), and its behaviour is tested there
+    assert set(CASES) | set(VECTOR_CASES) | {"lbfgs"} == set(optimizers.names())
 
 
 @pytest.mark.parametrize(("name", "params"), ALL_CASES, ids=IDS)
@@ -104,7 +122,104 @@ def test_update_rule_matches_written_out_torch_reference(name, params, rng):
 def test_defaults_and_parameter_names_are_torchs(name):
     entry = registry.get("optimizer", name)
     defaults = {p.name: p.default for p in entry.params}
+    if name == "adafactor":  # torch's None is written out: float64's machine epsilon
+        assert defaults["eps"] == (ref.FLOAT64_EPS, 1e-3)
+        defaults["eps"] = (None, 1e-3)
     assert defaults == ref.TORCH_DEFAULTS[name]
+
+
+# ------------------------------------------------------- rules that read the whole vector
+
+
+def _rosen(p):
+    x, y = p[..., 0], p[..., 1]
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+def _rosen_grad(p):
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], axis=-1)
+
+
+def _rosen_hess(p):
+    x, y = p[..., 0], p[..., 1]
+    a = 2 - 400 * (y - x * x) + 800 * x * x
+    b = -400 * x
+    return np.stack([np.stack([a, b], -1), np.stack([b, 200 + 0 * x], -1)], -2)
+
+
+ROSEN = optimizers.Oracle(_rosen, _rosen_grad, _rosen_hess)
+
+
+VECTOR_CASES = {
+    "adafactor": [
+        {},
+        {"lr": 0.05, "weight_decay": 0.1, "beta2_decay": -0.5, "eps": (1e-30, 1e-2), "d": 1.5},
+        {"maximize": True, "lr": 0.03},
+    ],
+    "newton": [{}, {"lr": 0.5, "damping": 2.0, "weight_decay": 0.01}, {"maximize": True}],
+    "saddle_free_newton": [
+        {},
+        {"lr": 0.5, "damping": 1e-3},
+        {"damping": 10.0, "weight_decay": 0.1},
+    ],
+}
+VECTOR_ALL = [(n, c) for n, cs in VECTOR_CASES.items() for c in cs]
+VECTOR_IDS = [f"{n}-{i}" for n, cs in VECTOR_CASES.items() for i in range(len(cs))]
+
+
+@pytest.mark.parametrize(("name", "params"), VECTOR_ALL, ids=VECTOR_IDS)
+def test_vector_rule_matches_written_out_reference(name, params):
+    starts = np.array([[-1.2, 1.0], [0.5, -0.3], [1.3, 1.6], [-0.4, 0.9]])
+    steps = 30 if "newton" not in name else 6
+    opt = optimizers.create(name, **params)
+    p, state = starts, opt.init(starts)
+    for _ in range(steps):
+        p, state = opt.step(p, _rosen_grad(p), state, oracle=ROSEN)
+    h = registry.resolve("optimizer", name, params)
+    for lane, p0 in enumerate(starts):
+        q, st = list(p0), {}
+        for _ in range(steps):
+            q = ref.vector_step(name, h, q, list(_rosen_grad(np.array(q))), st,
+                                lambda v: _rosen_hess(np.array(v)).tolist())  # fmt: skip
+        np.testing.assert_allclose(p[lane], q, rtol=1e-11, atol=1e-13)
+
+
+def test_newton_on_a_quadratic_lands_on_its_critical_point_in_one_step():
+    """x² − y²: Newton jumps to the saddle at the origin; saddle-free Newton moves away from it
+    along y (the direction of negative curvature) and down along x."""
+    saddle = optimizers.Oracle(
+        lambda p: p[..., 0] ** 2 - p[..., 1] ** 2,
+        lambda p: np.stack([2 * p[..., 0], -2 * p[..., 1]], -1),
+        lambda p: np.broadcast_to(np.array([[2.0, 0.0], [0.0, -2.0]]), p.shape[:-1] + (2, 2)),
+    )
+    p0 = np.array([0.8, 0.3])
+    newton = optimizers.create("newton")
+    p, _ = newton.step(p0, saddle.grad(p0), newton.init(p0), oracle=saddle)
+    np.testing.assert_allclose(p, [0.0, 0.0], atol=1e-15)
+    sfn = optimizers.create("saddle_free_newton", damping=1e-12)
+    p, _ = sfn.step(p0, saddle.grad(p0), sfn.init(p0), oracle=saddle)
+    np.testing.assert_allclose(p, [0.0, 0.6], atol=1e-9)  # x to the bottom, y twice as far out
+
+
+def test_second_order_rules_need_the_surface():
+    for name in ("newton", "saddle_free_newton", "lbfgs"):
+        opt = optimizers.create(name)
+        with pytest.raises(ValueError, match="race"):
+            opt.step(np.zeros(2), np.ones(2), opt.init(np.zeros(2)))
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"etas": (1.0, 1.2)}, "etas"),
+        ({"etas": (0.5, 1.0)}, "etas"),
+        ({"step_sizes": (1.0, 0.1)}, "step_sizes"),
+    ],
+)
+def test_rprop_rejects_what_torch_rejects(params, field):
+    with pytest.raises(ValueError, match=field):
+        optimizers.create("rprop", **params)
 
 
 def test_gd_is_sgd_without_momentum(rng):
@@ -196,10 +311,13 @@ def test_gradient_clipping_is_per_lane_and_off_by_default():
     np.testing.assert_allclose(plain.step(p, g, plain.init(p))[0], -g)
 
 
+NOT_IN_KERAS = {"radam", "rprop", "asgd", "lbfgs", "newton", "saddle_free_newton"}
+
+
 @pytest.mark.parametrize("name", optimizers.names())
 def test_keras_preset_uses_keras_defaults(name):
     keras = optimizers.keras_defaults(name)
-    if name == "radam":
+    if name in NOT_IN_KERAS:
         assert keras is None
         with pytest.raises(ValueError, match="Keras"):
             optimizers.create(name, preset="keras")
@@ -298,6 +416,10 @@ TORCH_CLASS = {
     "nadam": "NAdam",
     "radam": "RAdam",
     "adamax": "Adamax",
+    "rprop": "Rprop",
+    "asgd": "ASGD",
+    "adafactor": "Adafactor",
+    "lbfgs": "LBFGS",
 }
 
 
@@ -342,6 +464,8 @@ def test_defaults_match_installed_torch(name):
     sig = inspect.signature(getattr(torch.optim, TORCH_CLASS[name]).__init__)
     for pname, value in ref.TORCH_DEFAULTS[name].items():
         assert sig.parameters[pname].default == value, pname
+    if name == "adafactor":  # torch's None means this
+        assert torch.finfo(torch.float64).eps == ref.FLOAT64_EPS
 
 
 def test_per_lane_clip_norms_apply_to_their_own_lane():

@@ -49,6 +49,76 @@ def test_cosine_closed_form_and_past_the_end():
     assert c[150] == pytest.approx(c[50])
 
 
+def _torch_cosine_step(lr, T_max, eta_min, n):
+    """torch's CosineAnnealingLR.step() written out (its recursive form, not the closed one)."""
+    out, cur = [lr], lr
+    for k in range(1, n):
+        if (k - 1 - T_max) % (2 * T_max) == 0:
+            cur = cur + (lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
+        else:
+            cur = (1 + math.cos(math.pi * k / T_max)) / (
+                1 + math.cos(math.pi * (k - 1) / T_max)
+            ) * (cur - eta_min) + eta_min
+        out.append(cur)
+    return out
+
+
+@pytest.mark.parametrize(("T_max", "eta_min"), [(7, 0.0), (100, 0.01), (333, 0.002)])
+def test_cosine_follows_torchs_recursion_through_every_trough(T_max, eta_min):
+    """Near a trough 1 + cos(·) cancels and the closed form drifts 1e-11 from torch's rates
+    (the engine's old closed form did); the recursion is torch's to the bit."""
+    want = _torch_cosine_step(0.1, T_max, eta_min, 2000)
+    np.testing.assert_array_equal(curve("cosine", n=2000, T_max=T_max, eta_min=eta_min), want)
+
+
+def test_cosine_per_lane_rates_broadcast_like_the_closed_forms():
+    lr_at = schedules.create("cosine", np.array([0.1, 0.2]), T_max=10)
+    assert lr_at(np.arange(5)[:, None]).shape == (5, 2)
+    np.testing.assert_allclose(lr_at(3), [curve("cosine", 0.1, n=4, T_max=10)[3],
+                                          curve("cosine", 0.2, n=4, T_max=10)[3]])  # fmt: skip
+
+
+def test_constant_factor_is_torchs_constantlr():
+    c = curve("constant_factor", lr=0.3, n=10, factor=0.25, total_iters=4)
+    assert list(c[:4]) == [0.3 * 0.25] * 4
+    assert list(c[4:]) == [0.3 * 0.25 * (1.0 / 0.25)] * 6  # torch's (lr·f)·(1/f)
+
+
+def test_polynomial_reaches_zero_and_holds():
+    c = curve("polynomial", lr=0.2, n=12, total_iters=8, power=2.0)
+    np.testing.assert_allclose(c[:9], [0.2 * (1 - k / 8) ** 2 for k in range(9)], rtol=1e-15)
+    assert list(c[8:]) == [0.0] * 4
+
+
+def test_multiplicative_with_a_constant_factor_is_exponential():
+    np.testing.assert_allclose(
+        curve("multiplicative", factor=0.97, n=50), curve("exponential", gamma=0.97, n=50)
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "threshold_mode", "metrics", "drops_at"),
+    [
+        ("max", "rel", [0.5, 0.6, 0.6, 0.6, 0.6, 0.61], [3]),
+        ("max", "abs", [0.5, 0.6, 0.65, 0.69, 0.74, 0.76, 0.77], [4]),
+        ("min", "abs", [1.0, 0.95, 0.91, 0.9, 0.85], [2]),
+    ],
+)
+def test_reduce_on_plateau_modes(mode, threshold_mode, metrics, drops_at):
+    """patience 1: the rate drops on the second epoch in a row without an improvement on the
+    best so far, which for abs is a change of more than 0.1 (max: upward; min: downward)."""
+    th = 0.1 if threshold_mode == "abs" else 1e-4
+    ours = schedules.ReduceLROnPlateau(factor=0.5, patience=1, threshold=th, mode=mode,
+                                       threshold_mode=threshold_mode)  # fmt: skip
+    state, drops = ours.init(1.0), []
+    for epoch, m in enumerate(metrics):
+        new = ours.update(state, m)
+        if new.lr < state.lr:
+            drops.append(epoch)
+        state = new
+    assert drops == drops_at
+
+
 def test_cosine_t_max_defaults_to_the_run_length():
     c = curve("cosine", steps=200)
     assert c[200] == pytest.approx(0.0, abs=1e-15)
@@ -225,6 +295,91 @@ def test_matches_real_torch_scheduler(name, params, cls, tparams):
         sched.step()
     got = schedules.create(name, 0.05, **params)(np.arange(n))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def _random_cases(seed: int, n: int) -> list:
+    """Random settings of every schedule that is a function of t, with torch's class."""
+    rng = np.random.default_rng(seed)
+    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
+    k = lambda a, b: int(rng.integers(a, b))  # noqa: E731
+    out = []
+    for i in range(4):
+        lr = float(10 ** rng.uniform(-3, 0))
+        out += [
+            (lr, "step", {"step_size": k(1, 300), "gamma": u(0.1, 0.99)}, "StepLR"),
+            (lr, "multistep", {"milestones": sorted(rng.choice(n, 4, replace=False).tolist()),
+                               "gamma": u(0.1, 0.99)}, "MultiStepLR"),
+            (lr, "exponential", {"gamma": u(0.99, 0.9999)}, "ExponentialLR"),
+            (lr, "multiplicative", {"factor": u(0.99, 1.0)}, "MultiplicativeLR"),
+            (lr, "cosine", {"T_max": k(10, 2500), "eta_min": lr * u(0, 0.5)}, "CosineAnnealingLR"),
+            (lr, "cosine_restarts", {"T_0": k(1, 300), "T_mult": k(1, 4),
+                                     "eta_min": lr * u(0, 0.5)}, "CosineAnnealingWarmRestarts"),
+            (lr, "cyclic", {"base_lr": lr, "max_lr": lr * u(1.5, 10), "step_size_up": k(1, 200),
+                            "step_size_down": k(1, 200),
+                            "mode": ("triangular", "triangular2", "exp_range")[i % 3],
+                            "gamma": u(0.99, 1.0)}, "CyclicLR"),
+            (lr, "one_cycle", {"max_lr": lr, "total_steps": n + 1, "pct_start": u(0.05, 0.9),
+                               "anneal_strategy": ("cos", "linear")[i % 2],
+                               "div_factor": u(2, 100), "final_div_factor": u(10, 1e4)},
+             "OneCycleLR"),
+            (lr, "linear", {"start_factor": u(0.01, 1), "end_factor": u(0, 1),
+                            "total_iters": k(1, n)}, "LinearLR"),
+            (lr, "constant_factor", {"factor": u(0.01, 1), "total_iters": k(0, n)}, "ConstantLR"),
+            (lr, "polynomial", {"total_iters": k(1, 2500), "power": u(0.2, 3)}, "PolynomialLR"),
+        ]  # fmt: skip
+    return out
+
+
+RANDOM_CASES = _random_cases(2026, 2000)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize(
+    ("lr", "name", "params", "cls"),
+    RANDOM_CASES,
+    ids=[f"{c[1]}-{i}" for i, c in enumerate(RANDOM_CASES)],
+)
+def test_random_settings_match_torch_over_2000_steps(lr, name, params, cls):
+    import torch
+
+    n = 2000
+    tparams = dict(params)
+    if cls in CYCLING:
+        tparams["cycle_momentum"] = False
+    if cls == "MultiplicativeLR":
+        tparams = {"lr_lambda": lambda _epoch, f=params["factor"]: f}
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    sched = getattr(torch.optim.lr_scheduler, cls)(opt, **tparams)
+    expected = []
+    for _ in range(n):
+        expected.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    got = schedules.create(name, lr, **params)(np.arange(n))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * lr)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_reduce_on_plateau_modes_match_torch(mode, threshold_mode):
+    import torch
+
+    rng = np.random.default_rng(7)
+    metrics = np.round(np.cumsum(rng.normal(0, 0.05, 80)), 2).tolist()  # long flat stretches
+    kw = {"factor": 0.7, "patience": 2, "threshold": 0.02, "cooldown": 1, "min_lr": 0.001}
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.1)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode=mode, threshold_mode=threshold_mode, **kw
+    )
+    ours = schedules.ReduceLROnPlateau(mode=mode, threshold_mode=threshold_mode, **kw)
+    state = ours.init(0.1)
+    for m in metrics:
+        sched.step(m)
+        state = ours.update(state, m)
+        assert math.isclose(float(state.lr), opt.param_groups[0]["lr"], rel_tol=1e-12)
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")

@@ -40,11 +40,14 @@ def test_each_suggestion_does_not_diverge_from_the_default_start(name):
     f0 = float(s.value(np.array(start)))
     (x0, x1), (y0, y1) = s.domain
     for family, lane in zip(families, r.summary, strict=True):
+        if family == "rprop" and name in UNBOUNDED:  # its steps grow 1.2× a step at any rate:
+            assert lane["unbounded"] is True  # it runs off, and the race says so
+            continue
         assert lane["diverged_at"] is None, (name, family, lane["reason"])
         if name in UNBOUNDED:  # the escape shows, inside the drawn domain
             x, y = lane["final_xy"]
             assert x0 <= x <= x1 and y0 <= y <= y1, (name, family, lane["final_xy"])
-        else:
+        elif family != "newton":  # Newton goes to the nearest critical point, even uphill
             assert lane["final_loss"] < f0, (name, family, lane["final_loss"], f0)
 
 

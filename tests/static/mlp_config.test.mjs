@@ -60,7 +60,7 @@ test("the URL carries only what differs from the defaults, and reproduces the ru
   m.training.epochs = 300;
   m.training.l2 = 0.001;
   m.es = { patience: 5, restore_best: true, min_delta: 0 };
-  m.lanes[2].schedule = { name: "reduce_on_plateau", params: { factor: 0.5, patience: 3, threshold: 1e-4, cooldown: 0, min_lr: 0 } };
+  m.lanes[2].schedule = { name: "reduce_on_plateau", params: { factor: 0.5, patience: 3, threshold: 1e-4, cooldown: 0, min_lr: 0, mode: "min", threshold_mode: "rel" } };
   m.seed = 7;
   const pairs = encodeMlp(cat, m, true);
   const q = new URLSearchParams(pairs).toString();

@@ -94,7 +94,7 @@ test("runRequest builds the POST /api/runs body", () => {
   assert.equal(body.kind, "surface");
   assert.deepEqual(body.surface, { name: "himmelblau" });
   assert.equal(body.optimizers.length, 4);
-  assert.deepEqual(body.optimizers[3], { name: "adam", params: { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false }, schedule: null, clip_norm: null });
+  assert.deepEqual(body.optimizers[3], { name: "adam", params: { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, decoupled_weight_decay: false, maximize: false }, schedule: null, clip_norm: null });
   assert.deepEqual(body.noise, { sigma: 0.3 });
   assert.deepEqual(body.starts, [[0.5, 4.5]]);
   st.noise.mode = "batch";

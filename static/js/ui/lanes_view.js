@@ -5,7 +5,7 @@
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { makeLane, MAX_LANES, mlpOnly } from "../state.js";
+import { makeLane, MAX_LANES, mlpOnly, raceOnly, rateFamily } from "../state.js";
 import { laneLabel } from "../summaries.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
@@ -56,8 +56,12 @@ export class LanesView {
     const select = h("select", { id: selId, dataset: { testid: this.tid(`lane-${i}-optimizer`) },
       onchange: () => this.change((s) => {
         const old = s.lanes[i];
-        s.lanes[i] = makeLane(this.cat, select.value, { lr: old.params.lr }, old.schedule, old.clip, { mlp: this.mlp });
-      }, RE) }, [...this.cat.optimizer.values()].map((o) => h("option", { value: o.name, selected: o.name === lane.name }, pick(o.label))));
+        // the surface's suggested rate for the new optimizer (Newton's 1 is not Adam's 0.01)
+        const fresh = makeLane(this.cat, select.value, {}, null, null, { mlp: this.mlp });
+        const sug = this.mlp || !fresh ? undefined : this.cat.surface?.get(s.surface?.name)?.suggested_lr?.[rateFamily(fresh)];
+        s.lanes[i] = makeLane(this.cat, select.value, { lr: sug ?? old.params.lr }, old.schedule, old.clip, { mlp: this.mlp });
+      }, RE) }, [...this.cat.optimizer.values()].filter((o) => !this.mlp || !raceOnly(o))
+      .map((o) => h("option", { value: o.name, selected: o.name === lane.name }, pick(o.label))));
     const nLanes = this.state.lanes.length;
     const head = h("div", { class: "lane-head" },
       h("button", { type: "button", class: "swatch", style: { "--c": color }, title: t("lane.inspect"),

@@ -69,8 +69,10 @@ function pickField(spec, value, onChange, { id, help, label, wrap }) {
     wrap.append(box, label);
     return wrap;
   }
-  const sel = h("select", { id, title: help, onchange: () => onChange(sel.value, { live: false }) },
-    (spec.choices ?? []).map((c) => h("option", { value: c, selected: c === value }, c)));
+  // a nullable choice (L-BFGS' line_search_fn) offers "none" first: the value null
+  const none = spec.nullable ? [h("option", { value: "", selected: value === null || value === undefined }, t("lane.none"))] : [];
+  const sel = h("select", { id, title: help, onchange: () => onChange(sel.value === "" && spec.nullable ? null : sel.value, { live: false }) },
+    [...none, ...(spec.choices ?? []).map((c) => h("option", { value: c, selected: c === value }, c))]);
   wrap.append(label, sel);
   return wrap;
 }

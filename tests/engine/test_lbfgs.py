@@ -1,0 +1,123 @@
+"""L-BFGS: torch's step(closure) semantics in the race, against torch.optim.LBFGS (optional)
+and on what a class is shown: a handful of steps on Rosenbrock, strong Wolfe or not."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from engine import optimizers, simulate, surfaces
+from engine.noise import Noise
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+CASES = [
+    ("rosenbrock", (-1.2, 1.0), {}),
+    ("rosenbrock", (-1.2, 1.0), {"line_search_fn": "strong_wolfe"}),
+    ("rosenbrock", (1.5, 2.5), {"lr": 0.5, "history_size": 3, "max_iter": 2}),
+    ("beale", (1.0, 1.0), {}),
+    ("beale", (1.0, 1.0), {"line_search_fn": "strong_wolfe"}),
+    ("beale", (2.0, -1.0), {"line_search_fn": "strong_wolfe", "max_iter": 7, "max_eval": 9}),
+    ("himmelblau", (0.0, 0.0), {"tolerance_grad": 1e-5, "line_search_fn": "strong_wolfe"}),
+]
+STEPS = 12
+# Each step is up to max_iter iterations (and line-search evaluations): one ulp apart (torch's
+# dot products are BLAS calls) grows along a path that wanders, as L-BFGS from (−2, 2) on
+# Beale does into its flat arm (1e-3 apart after 12 steps). These paths converge.
+
+
+def _torch_path(torch, surface, start, params):
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.LBFGS([p], **params)
+
+        def closure():
+            opt.zero_grad()
+            x = p.detach().numpy()
+            p.grad = torch.tensor(surface.grad(x), dtype=torch.float64)
+            return torch.tensor(float(surface.value(x)))
+
+        path = [p.detach().numpy().copy()]
+        for _ in range(STEPS):
+            opt.step(closure)
+            path.append(p.detach().numpy().copy())
+        return np.array(path)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize(("name", "start", "params"), CASES)
+def test_matches_torch_lbfgs(name, start, params):
+    import torch
+
+    surface = surfaces.get(name)
+    expected = _torch_path(torch, surface, start, params)
+    got = simulate.run(surface, [{"name": "lbfgs", "params": params}], [start], STEPS)
+    np.testing.assert_allclose(got.arrays["xy"][:, 0], expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("line_search", [None, "strong_wolfe"])
+def test_a_handful_of_steps_on_rosenbrock(line_search):
+    """torch's defaults (20 iterations a step): a loss below 1e-7 in at most 4 steps (then
+    torch's tolerance_change stops it), where Adam at lr 0.05 is still above after 500."""
+    s = surfaces.get("rosenbrock")
+    race = simulate.run(
+        s,
+        [
+            {"name": "lbfgs", "params": {"line_search_fn": line_search}},
+            {"name": "adam", "params": {"lr": 0.05}},
+        ],
+        [(-1.2, 1.0)],
+        500,
+    )  # fmt: skip
+    loss = race.arrays["loss"]
+    assert loss[4, 0] < 1e-7
+    assert loss[500, 1] > 1e-7
+
+
+def test_lanes_step_on_their_own():
+    """Stacked lanes (rates, line searches, starts) give each lane's own run."""
+    s = surfaces.get("beale")
+    configs = [
+        {"name": "lbfgs", "params": {"lr": 0.5}},
+        {"name": "lbfgs", "params": {"line_search_fn": "strong_wolfe", "history_size": 2}},
+    ]
+    starts = [(1.0, 1.0), (-1.0, 1.5)]
+    together = simulate.run(s, configs, starts, 8).arrays["xy"]
+    for i, c in enumerate(configs):
+        for j, st in enumerate(starts):
+            alone = simulate.run(s, [c], [st], 8).arrays["xy"][:, 0]
+            np.testing.assert_array_equal(together[:, i * 2 + j], alone)
+
+
+def test_noise_perturbs_every_evaluation_of_the_step():
+    s = surfaces.get("rosenbrock")
+    config = [{"name": "lbfgs", "params": {"max_iter": 3}}]
+    clean = simulate.run(s, config, [(-1.2, 1.0)], 5).arrays["xy"]
+    noisy = simulate.run(s, config, [(-1.2, 1.0)], 5, noise=Noise(sigma=0.5), seed=3).arrays["xy"]
+    assert np.all(np.isfinite(noisy)) and not np.allclose(clean, noisy)
+
+
+def test_step_is_pure_and_state_keeps_torchs_names():
+    opt = optimizers.create("lbfgs", max_iter=4)
+    s = surfaces.get("rosenbrock")
+    oracle = optimizers.Oracle(s.value, s.grad, s.hessian)
+    p0 = np.array([[-1.2, 1.0], [0.5, 0.5]])
+    state = opt.init(p0)
+    p1, state1 = opt.step(p0, s.grad(p0), state, oracle=oracle)
+    assert state.slots["lbfgs"] == ({}, {})  # the old state is untouched
+    keys = set(state1.slots["lbfgs"][0])
+    assert {"d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad"} <= keys
+    p2, _ = opt.step(p0, s.grad(p0), state, oracle=oracle)
+    np.testing.assert_array_equal(p1, p2)
+
+
+def test_stops_at_once_where_the_gradient_is_below_tolerance():
+    s = surfaces.get("rosenbrock")
+    race = simulate.run(s, [{"name": "lbfgs"}], [(1.0, 1.0)], 3)
+    np.testing.assert_array_equal(race.arrays["xy"][:, 0], [[1.0, 1.0]] * 4)
