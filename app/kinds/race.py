@@ -103,12 +103,17 @@ def check(config: dict[str, Any], s: Settings) -> None:
             raise fail(["optimizers", i, "params"], msg) from None
         sched = spec["schedule"]
         if sched is not None:
+            where = ["optimizers", i, "schedule", "params"]
             try:
-                schedules.create(
+                rule = schedules.create(
                     sched["name"], opt.hyper["lr"], steps=steps, **(sched.get("params") or {})
                 )
             except (ValueError, TypeError, KeyError) as e:
-                raise fail(["optimizers", i, "schedule", "params"], error_text(e)) from None
+                raise fail(where, error_text(e)) from None
+            try:
+                optimizers.check_cycle(spec["name"], rule)
+            except ValueError as e:
+                raise fail([*where, "cycle_momentum"], error_text(e)) from None
 
 
 def meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[str, Any]:

@@ -43,10 +43,12 @@ __all__ = [
     "FLOAT",
     "OptState",
     "Oracle",
+    "check_cycle",
     "Optimizer",
     "clip_by_norm",
     "create",
     "keras_defaults",
+    "momentum_key",
     "names",
 ]
 
@@ -142,15 +144,19 @@ class Optimizer:
         t: int,
         lr: Any = None,
         oracle: Any = None,
+        over: Mapping[str, Any] | None = None,
     ) -> tuple[Array, dict[str, Array]]:
         """The raw rule for update t (1-based): new params and slots, no checks or copies.
 
         For loops that own their arrays (the simulation); `lr`, if given, must already be
-        aligned with params. Inputs are still never written to.
+        aligned with params, and so must `over` (hyperparameters a schedule sets this step:
+        a cycled momentum or β₁). Inputs are still never written to.
         """
         if self.clip_norm is not None:
             grads = clip_by_norm(grads, _align(self.clip_norm, grads.ndim))
         h = self._aligned(params.ndim)
+        if over:
+            h = {**h, **over}
         maximize = h["maximize"]
         if maximize is not False:  # torch's first line: g ← −g
             grads = -grads if maximize is True else np.where(maximize, -grads, grads)
@@ -213,6 +219,28 @@ class Optimizer:
 
 def names() -> list[str]:
     return registry.names("optimizer")
+
+
+def momentum_key(name: str) -> str | None:
+    """What a schedule's cycle_momentum cycles in optimizer `name`, as torch decides: β₁
+    (the rule's "beta1") where there are betas, else the momentum (gd is torch's SGD, whose
+    momentum is 0 until a scheduler sets it); None where there is neither."""
+    params = {p.name for p in registry.get("optimizer", name).params}
+    if "betas" in params:
+        return "beta1"
+    if "momentum" in params or name == "gd":
+        return "momentum"
+    return None
+
+
+def check_cycle(name: str, schedule: Any) -> None:
+    """A schedule that cycles the momentum (torch's cycle_momentum) needs an optimizer with a
+    momentum or betas: ValueError naming cycle_momentum otherwise, as torch raises."""
+    if getattr(schedule, "momentum", None) is not None and momentum_key(name) is None:
+        raise ValueError(
+            f"cycle_momentum: {name} has no momentum or betas to cycle (torch raises too); "
+            "set cycle_momentum to false"
+        )
 
 
 def keras_defaults(name: str) -> dict[str, Any] | None:

@@ -9,9 +9,12 @@ uses `lr_at(k - 1)`. Everything broadcasts: `lr` may be an array of per-lane bas
 (then pass a scalar t, or `t[:, None]` for per-lane curves).
 
 Where torch needs the run's length (CosineAnnealingLR's T_max, OneCycleLR's total_steps)
-and none is given, `create(..., steps=N)` fills it in. CyclicLR and OneCycleLR are the
-learning-rate part only (torch's `cycle_momentum=False`); OneCycleLR holds its final rate
-after `total_steps` where torch raises an error. `reduce_on_plateau` reacts to a metric, so
+and none is given, `create(..., steps=N)` fills it in. CyclicLR and OneCycleLR cycle the
+momentum too, as torch's do by default (`cycle_momentum=True`): their `lr_at` then carries
+`lr_at.momentum(t)`, the momentum (or Adam's β₁) the optimizer is given at each step, which
+the race and the trainer apply. OneCycleLR holds its final rate after `total_steps` where
+torch raises an error. CosineAnnealingLR follows torch's recursive step(), not its closed
+form (they drift 1e-11 apart near each trough). `reduce_on_plateau` reacts to a metric, so
 it is not a function of t: see `ReduceLROnPlateau` (MLP runs).
 
 The package: base.py (registration), closed_forms.py (every schedule that is a function of

@@ -51,6 +51,17 @@ T_MAX = param(
 )
 
 
+CYCLE_MOMENTUM = param(
+    "cycle_momentum",
+    "bool",
+    True,
+    en="Also cycle the momentum (SGD, RMSprop) or Adam's β₁, opposite to the rate, as torch "
+    "does by default (it sets the optimizer's momentum); off for optimizers with neither.",
+    ko="학습률과 반대로 모멘텀(SGD, RMSprop)이나 아담의 β₁도 주기적으로 바꿉니다 (torch의 "
+    "기본값이며, 옵티마이저의 모멘텀을 덮어씁니다). 둘 다 없는 옵티마이저에서는 끕니다.",
+)
+
+
 BUILDERS: dict[str, Callable[..., Schedule]] = {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.schedules.base import (
+    CYCLE_MOMENTUM,
     ETA_MIN,
     GAMMA,
     T_MAX,
@@ -111,27 +112,39 @@ def _cosine_restarts(lr, T_0, T_mult, eta_min):
             en="Shape of the cycle.", ko="주기의 모양."),
         param("gamma", "float", 1.0, 0.0, 1.0, en="Decay γᵗ of exp_range.",
             ko="exp_range의 감쇠 γᵗ."),
+        CYCLE_MOMENTUM,
+        param("base_momentum", "float", 0.8, 0.0, 0.999, en="Momentum at the rate's peak.",
+            ko="학습률이 가장 높을 때의 모멘텀."),
+        param("max_momentum", "float", 0.9, 0.0, 0.999, en="Momentum at the rate's low.",
+            ko="학습률이 가장 낮을 때의 모멘텀."),
     ],
 )
-def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
+def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma, cycle_momentum,
+            base_momentum, max_momentum):  # fmt: skip
     lo = lr if base_lr is None else base_lr
     hi = 10.0 * np.asarray(lo) if max_lr is None else max_lr
     down = step_size_up if step_size_down is None else step_size_down
     total = float(step_size_up + down)
     ratio = step_size_up / total
 
-    def lr_at(t):
-        t = np.asarray(t, dtype=np.float64)
+    def shape(t):  # torch's scale factor, and its scale_fn of the cycle or of t
         cycle = np.floor(1 + t / total)
         x = 1.0 + t / total - cycle
         scale = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
-        height = (hi - lo) * scale
         if mode == "triangular2":
-            height = height / 2.0 ** (cycle - 1)
-        elif mode == "exp_range":
-            height = height * gamma**t
-        return lo + height
+            return scale, 1 / (2.0 ** (cycle - 1))
+        return scale, (gamma**t if mode == "exp_range" else 1.0)
 
+    def lr_at(t):
+        scale, fn = shape(np.asarray(t, dtype=np.float64))
+        return lo + (hi - lo) * scale * fn
+
+    def momentum_at(t):  # inversely: max_momentum at the rate's low
+        scale, fn = shape(np.asarray(t, dtype=np.float64))
+        return max_momentum - (max_momentum - base_momentum) * scale * fn
+
+    if cycle_momentum:
+        lr_at.momentum = momentum_at  # type: ignore[attr-defined]
     return lr_at
 
 
@@ -147,31 +160,64 @@ def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
             ko="올라가는 구간의 비율."),
         param("anneal_strategy", "choice", "cos", choices=("cos", "linear"),
             en="Shape of each phase.", ko="각 구간의 곡선 모양."),
+        CYCLE_MOMENTUM,
+        param("base_momentum", "float", 0.85, 0.0, 0.999, en="Momentum at the peak rate.",
+            ko="학습률이 최대일 때의 모멘텀."),
+        param("max_momentum", "float", 0.95, 0.0, 0.999, en="Momentum at the start and the end.",
+            ko="처음과 끝의 모멘텀."),
         param("div_factor", "float", 25.0, 1.0, 1e6, True, en="initial_lr = max_lr/div_factor.",
             ko="initial_lr = max_lr/div_factor."),
         param("final_div_factor", "float", 1e4, 1.0, 1e9, True,
             en="min_lr = initial_lr/final_div_factor.",
             ko="min_lr = initial_lr/final_div_factor."),
+        param("three_phase", "bool", False,
+            en="Three phases (Smith's paper): up, back down to initial_lr, then to min_lr.",
+            ko="세 구간 (Smith의 논문): 올라갔다가 initial_lr로 내려온 뒤 min_lr까지 내려갑니다."),
     ],
 )
-def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, div_factor, final_div_factor):
-    peak = lr if max_lr is None else max_lr
-    initial = np.asarray(peak) / div_factor
+def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, cycle_momentum,
+               base_momentum, max_momentum, div_factor, final_div_factor, three_phase):  # fmt: skip
+    peak = np.asarray(lr if max_lr is None else max_lr, dtype=np.float64)
+    initial = peak / div_factor
     final = initial / final_div_factor
-    end1 = float(pct_start * total_steps) - 1.0
-    end2 = float(total_steps) - 1.0
+    hi_m, lo_m = max_momentum, base_momentum
+    if three_phase:  # (end step, lr from, lr to, momentum from, momentum to), as torch's
+        phases = [(float(pct_start * total_steps) - 1, initial, peak, hi_m, lo_m),
+                  (float(2 * pct_start * total_steps) - 2, peak, initial, lo_m, hi_m),
+                  (total_steps - 1, initial, final, hi_m, hi_m)]  # fmt: skip
+    else:
+        phases = [(float(pct_start * total_steps) - 1, initial, peak, hi_m, lo_m),
+                  (total_steps - 1, peak, final, lo_m, hi_m)]  # fmt: skip
 
     def anneal(start, end, pct):
         if anneal_strategy == "cos":
-            return end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1.0)
+            return end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def lr_at(t):
-        t = np.minimum(np.asarray(t, dtype=np.float64), end2)
-        rising = anneal(initial, peak, t / end1) if end1 > 0 else peak
-        falling = anneal(peak, final, (t - end1) / (end2 - end1))
-        return np.where(t <= end1, rising, falling)
+    def along(t, which):
+        """torch's get_lr: the first phase whose end is not passed (the last one past it,
+        held at its end after total_steps, where torch raises)."""
+        t = np.minimum(np.asarray(t, dtype=np.float64), total_steps - 1)
+        out = np.zeros(np.broadcast_shapes(t.shape, peak.shape if which == 1 else ()))
+        done = np.zeros(t.shape, dtype=bool)
+        start_step = 0.0
+        for i, phase in enumerate(phases):
+            end_step = phase[0]
+            here = ~done & ((t <= end_step) | (i == len(phases) - 1))
+            if np.any(here):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    pct = (t - start_step) / (end_step - start_step)
+                    value = anneal(phase[which], phase[which + 1], pct)
+                out = np.where(here, value, out)
+            done |= here
+            start_step = end_step
+        return out
 
+    def lr_at(t):
+        return along(t, 1)
+
+    if cycle_momentum:
+        lr_at.momentum = lambda t: along(t, 3)  # type: ignore[attr-defined]
     return lr_at
 
 

@@ -124,24 +124,43 @@ class Group:
         )
         self.opt = optimizers.create(name, clip_norm=clip, **stack_hyperparams(full))
         t = np.arange(steps, dtype=np.float64)
-        self.lrs = np.stack(
-            [
-                np.broadcast_to(
-                    schedules.create(
-                        r["schedule"]["name"], f["lr"], steps=steps, **r["schedule"]["params"]
-                    )(t),
-                    (steps,),
-                )
-                for r, f in zip(rows, full, strict=True)
-            ]
-        )  # (k, steps): lrs[:, t] is the rate of update t + 1
+        rules = [
+            schedules.create(r["schedule"]["name"], f["lr"], steps=steps, **r["schedule"]["params"])
+            for r, f in zip(rows, full, strict=True)
+        ]
+        self.lrs = np.stack([np.broadcast_to(rule(t), (steps,)) for rule in rules])
+        # (k, steps): lrs[:, t] is the rate of update t + 1
         self.lr_cols = np.ascontiguousarray(self.lrs.T)[:, :, None, None]  # aligned per step
+        self.cycled = cycled_momentum(name, rules, full, t)  # None, or (key, (k, steps))
+        self.over_cols = (
+            None
+            if self.cycled is None
+            else np.ascontiguousarray(self.cycled[1].T)[:, :, None, None]
+        )
         self.m_name, self.v_name = self.opt.moments
         # torch keeps no momentum buffer when momentum is 0: show no first moment there
         mu = np.asarray(self.opt.hyper.get("momentum", 1.0), dtype=np.float64)
+        if self.cycled is not None and self.cycled[0] == "momentum":
+            mu = np.max(self.cycled[1], axis=1)
         self.m_lanes = np.broadcast_to(mu != 0, (len(members),))[:, None, None]
         if not self.m_lanes.any():
             self.m_name = None
+
+
+def cycled_momentum(name: str, rules: list, full: list[dict], t: np.ndarray):
+    """(the hyperparameter, its value per lane and step) where a lane's schedule cycles the
+    momentum (torch's cycle_momentum); lanes that do not keep their own value. None if no
+    lane cycles. An optimizer with neither momentum nor betas cannot: ValueError, as torch."""
+    curves = [getattr(rule, "momentum", None) for rule in rules]
+    if all(c is None for c in curves):
+        return None
+    optimizers.check_cycle(name, rules[[c is not None for c in curves].index(True)])
+    key = optimizers.momentum_key(name)
+    rows = []
+    for c, f in zip(curves, full, strict=True):
+        own = f["betas"][0] if key == "beta1" else f.get("momentum", 0.0)
+        rows.append(np.broadcast_to(c(t) if c is not None else own, t.shape))
+    return key, np.stack(rows).astype(np.float64)
 
 
 def stack_hyperparams(dicts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -67,14 +67,15 @@ class ArrayKernel:
                 if one:
                     grp = groups[0]
                     x_new, slots[0] = grp.opt.advance(
-                        x, g_used, slots[0], k, grp.lr_cols[k - 1], oracle
+                        x, g_used, slots[0], k, grp.lr_cols[k - 1], oracle, _over(grp, k)
                     )
                 else:
                     x_new = np.empty_like(x)
                     for i, (grp, (a, b)) in enumerate(zip(groups, self.spans, strict=True)):
                         x_new[a:b], slots[i] = grp.opt.advance(
-                            x[a:b], g_used[a:b], slots[i], k, grp.lr_cols[k - 1], oracle
-                        )
+                            x[a:b], g_used[a:b], slots[i], k, grp.lr_cols[k - 1], oracle,
+                            _over(grp, k),
+                        )  # fmt: skip
                 x_old, x = x, x_new
                 grad = self.surface.grad(x)
                 if k == steps[r]:
@@ -109,6 +110,11 @@ class ArrayKernel:
             out["m"][r] = self._caller(m)
         if "v" in out:
             out["v"][r] = self._caller(v)
+
+
+def _over(grp, k: int):
+    """The hyperparameter a schedule sets for update k (a cycled momentum or β₁), or None."""
+    return None if grp.over_cols is None else {grp.cycled[0]: grp.over_cols[k - 1]}
 
 
 def _rows(rows: int, lanes: int, want, before: bool, xy=None, fill=True, pool=None) -> dict:
@@ -150,7 +156,7 @@ def _norm(g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 class Lane:
     """One lane of the float kernel: its rule, plain-float hyperparameters and state."""
 
-    __slots__ = ("rule", "h", "clip", "lrs", "x", "y", "sx", "sy", "gx", "gy", "m", "v")
+    __slots__ = ("rule", "h", "clip", "lrs", "cycled", "x", "y", "sx", "sy", "gx", "gy", "m", "v")
 
     def __init__(self, grp: Group, j: int, start: np.ndarray, grad: np.ndarray):
         opt = grp.opt
@@ -158,6 +164,8 @@ class Lane:
         self.h = opt.lane_hyper(j)
         self.clip = opt.lane_clip(j)
         self.lrs = grp.lrs[j].tolist()
+        # (key, per-step values) of a cycled momentum or β₁ (the lane's own dict h is set)
+        self.cycled = None if grp.cycled is None else (grp.cycled[0], grp.cycled[1][j].tolist())
         self.x, self.y = float(start[0]), float(start[1])
         self.sx, self.sy = opt.lane_slots(j), opt.lane_slots(j)
         self.gx, self.gy = float(grad[0]), float(grad[1])
@@ -251,6 +259,9 @@ def _run_lane(lane: Lane, grad_fn, k0: int, n: int, noise, moments: bool):
     rule, h, clip = lane.rule, lane.h, lane.clip
     maximize = h.get("maximize", False)
     lrs = lane.lrs[k0 - 1 : k0 - 1 + n]
+    cyc_key, cyc = (None, None) if lane.cycled is None else lane.cycled
+    if cyc is not None:
+        cyc = cyc[k0 - 1 : k0 - 1 + n]
     x, y, sx, sy, gx, gy = lane.x, lane.y, lane.sx, lane.sy, lane.gx, lane.gy
     mk, vk = lane.m, lane.v
     rows: list[float] = []
@@ -276,6 +287,8 @@ def _run_lane(lane: Lane, grad_fn, k0: int, n: int, noise, moments: bool):
             if maximize:  # as Optimizer.advance: torch negates g first
                 ux, uy = -ux, -uy
             lr = lrs[i]
+            if cyc is not None:
+                h[cyc_key] = cyc[i]
             nx, nsx = rule(x, ux, sx, k, h, lr, xp)
             ny, nsy = rule(y, uy, sy, k, h, lr, xp)
             stop = not (-bound <= nx <= bound and -bound <= ny <= bound)  # NaN too

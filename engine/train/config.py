@@ -158,8 +158,14 @@ def _check_specs(specs, total_iters):
             if name == "reduce_on_plateau":
                 schedules.ReduceLROnPlateau(**registry.resolve("schedule", name, params))
             else:
-                schedules.create(name, h["lr"], steps=total_iters, **params)
+                rule = schedules.create(name, h["lr"], steps=total_iters, **params)
+                try:
+                    optimizers.check_cycle(s["name"], rule)
+                except ValueError as e:
+                    raise ValueError(f"optimizers[{i}].schedule.params.{e}") from None
         except (KeyError, TypeError, ValueError) as e:
+            if str(e).startswith(f"optimizers[{i}]"):
+                raise
             msg = str(e.args[0]) if e.args else str(e)
             name, sep, rest = msg.partition(": ")  # "nesterov: ..." names its parameter
             if sep and name in s["params"]:

@@ -111,6 +111,33 @@ def lane_schedules(specs, perm, total):
     return out
 
 
+def cycled_overrides(groups, scheds, steps):
+    """Per group: None, or {key: (len(steps), lanes, 1)}: the momentum or β₁ that a lane's
+    schedule sets at each of these iterations (torch's cycle_momentum); the group's other
+    lanes keep their own value."""
+    out = []
+    for gr in groups:
+        curves = [getattr(rule, "momentum", None) for rule, _ in scheds[gr.a : gr.b]]
+        if all(c is None for c in curves):
+            out.append(None)
+            continue
+        key = optimizers.momentum_key(gr.opt.name)
+        h = gr.opt.hyper
+        own = np.broadcast_to(
+            np.asarray(h["betas"][0] if key == "beta1" else h.get("momentum", 0.0), np.float64),
+            (gr.b - gr.a,),
+        )
+        cols = np.stack(
+            [
+                c(steps) if c is not None else np.full(len(steps), own[j])
+                for j, c in enumerate(curves)
+            ],
+            axis=1,
+        )
+        out.append({key: cols[:, :, None]})
+    return out
+
+
 class Work:
     """Buffers of one minibatch size for the trainer's passes: gathered inputs (with the
     ones column), linear outputs z, hidden activations (lanes, m, units + 1) whose last

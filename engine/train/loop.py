@@ -11,7 +11,16 @@ import numpy as np
 
 from engine import losses, mlp
 from engine.train.config import DIVERGE_GRAD_NORM, DIVERGE_LOSS_FACTOR, check
-from engine.train.lanes import LANE_BUDGET, Evaluator, Group, Layout, Work, lane_schedules, rule_of
+from engine.train.lanes import (
+    LANE_BUDGET,
+    Evaluator,
+    Group,
+    Layout,
+    Work,
+    cycled_overrides,
+    lane_schedules,
+    rule_of,
+)
 from engine.train.record import Chunk, Histograms, Rows, Status, grid_points, grid_values, run_meta
 
 Array = np.ndarray
@@ -259,10 +268,12 @@ class Trainer:
             g += (l1 * np.sign(flat) + 2.0 * l2 * flat) * wm
         return value, g
 
-    def _advance(self, i, gr, dst, g, lr_col):
+    def _advance(self, i, gr, dst, g, lr_col, over=None):
         """Group i's update of flat[a:b] written into dst[a:b]; its slots replaced."""
         a, b = gr.a, gr.b
-        new, slots = gr.opt.advance(self.flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b])
+        new, slots = gr.opt.advance(
+            self.flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b], over=over
+        )
         dst[a:b] = new
         # a slot may be the gradient itself (sgd's first momentum buffer): that buffer is
         # overwritten next iteration, so such a slot gets its own copy
@@ -271,16 +282,16 @@ class Trainer:
                 slots[k] = v.copy()
         self.slots[i] = slots
 
-    def _update(self, g, lr_col):
+    def _update(self, g, lr_col, over):
         flat, status = self.flat, self.status
         if status.all_active:  # each group reads its rows, then its new rows are written back
             for i, gr in enumerate(self.groups):
-                self._advance(i, gr, flat, g, lr_col)
+                self._advance(i, gr, flat, g, lr_col, over[i])
             self.version += 1
             return
         new = np.empty_like(flat)
         for i, gr in enumerate(self.groups):
-            self._advance(i, gr, new, g, lr_col)
+            self._advance(i, gr, new, g, lr_col, over[i])
         keep = status.active[:, None]  # frozen lanes keep their weights (diverged ones: zeros)
         new = np.where(keep, new, np.where(status.finite[:, None], flat, 0.0))
         for i, gr in enumerate(self.groups):
@@ -298,6 +309,7 @@ class Trainer:
         """Train one epoch and record it; True when the run is over."""
         status, per_epoch, size, L = self.status, self.iters_per_epoch, self.batch_size, self.L
         order = None if size >= self.n else self.shuffle_rng.permutation(self.n)
+        cycled = [None] * len(self.groups)  # a momentum or β₁ a schedule sets, per group
         if self.fixed_lr is not None:  # constant rates: no schedule to evaluate
             lrs = np.broadcast_to(self.fixed_lr, (per_epoch, L))
         else:
@@ -305,6 +317,7 @@ class Trainer:
             steps = np.arange(self.t, self.t + per_epoch, dtype=np.float64)
             for j, (rule, state) in enumerate(self.scheds):
                 lrs[:, j] = state.lr if state is not None else rule(steps)
+            cycled = cycled_overrides(self.groups, self.scheds, steps)
         lr_cols = lrs[:, :, None]
         it_loss = np.full((per_epoch, L), np.nan)
         gsum = np.zeros((L, self.lay.n_layers))
@@ -326,7 +339,8 @@ class Trainer:
                 or (gmax > DIVERGE_GRAD_NORM).any()
             ):
                 self._diverge_check(epoch, value, gmax)
-            self._update(g, lr_cols[it])
+            over = [c and {k: v[it] for k, v in c.items()} for c in cycled]
+            self._update(g, lr_cols[it], over)
         if not was_active.all():
             it_loss[:, ~was_active] = np.nan
         self.rows.add_iterations(np.arange(self.t - per_epoch + 1, self.t + 1), it_loss, lrs)

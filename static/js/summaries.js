@@ -16,6 +16,7 @@ export function optimizerName(cat, lane) {
 
 /** A value as a label shows it: 0.9, "0.9, 0.99", ✓ for a flag. */
 function shortValue(v) {
+  if (v === null || v === undefined) return t("lane.none"); // torch's None (L-BFGS' line search)
   if (Array.isArray(v)) return v.map((x) => fmt(x)).join(", ");
   if (typeof v === "boolean") return v ? "\u2713" : "\u2717";
   return typeof v === "number" ? fmt(v) : String(v);

@@ -207,3 +207,22 @@ def test_output_numbers_bound_what_a_run_records():
     grids = sum(2 * len(g["values"]) * len(g["values"][0]) for c in chunks for g in c.grids)
     assert its <= bound["iterations"] and grids <= bound["grids"]
     assert its >= bound["iterations"] // 2  # a bound, not a guess
+
+
+@pytest.mark.parametrize("name", ["newton", "saddle_free_newton", "lbfgs", "adafactor"])
+def test_second_order_and_whole_vector_rules_are_races_only(client, name):
+    """The MLP trainer updates a flat row of weights: rules that need the surface's Hessian,
+    closure evaluations or torch's per-tensor factoring are offered for races only."""
+    r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=[{"name": name}]))
+    assert r.status_code == 422, r.text
+    assert r.json()["message"].startswith("optimizers.0")
+    cat = client.get("/api/catalog").json()
+    entry = next(e for e in cat["optimizer"] if e["name"] == name)
+    assert entry["race_only"] is True
+
+
+def test_mlp_cycled_momentum_without_momentum_names_the_field(client):
+    lane = {"name": "adagrad", "params": {}, "schedule": {"name": "cyclic", "params": {}}}
+    r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=[lane]))
+    assert r.status_code == 422, r.text
+    assert r.json()["message"].startswith("optimizers.0.schedule.params.cycle_momentum")

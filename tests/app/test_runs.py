@@ -279,3 +279,29 @@ def test_a_streamed_run_can_stay_out_of_the_history_too(client):
     assert events[-1]["event"] == "done"
     assert client.get(f"/api/runs/{run_id}").json()["status"] == "done"
     assert client.get("/api/runs").json()["total"] == 0
+
+
+def test_every_optimizer_races_over_rest(client):
+    """The newer rules (Rprop, ASGD, Adafactor, L-BFGS, Newton's) through the service, with
+    pairs as JSON lists and torch's null line search; a climb with maximize."""
+    body = race(
+        surface={"name": "saddle_two_minima"},
+        starts=[[0.8, 0.3]],
+        steps=30,
+        optimizers=[
+            {"name": "rprop", "params": {"etas": [0.4, 1.3], "step_sizes": [1e-5, 1.0]}},
+            {"name": "asgd", "params": {"lr": 0.05, "t0": 10}},
+            {"name": "adafactor", "params": {"eps": [1e-30, 1e-3]}},
+            {"name": "lbfgs", "params": {"line_search_fn": None}},
+            {"name": "lbfgs", "params": {"line_search_fn": "strong_wolfe", "max_eval": 30}},
+            {"name": "newton"},
+            {"name": "saddle_free_newton", "params": {"damping": 0.01}},
+            {"name": "adam", "params": {"lr": 0.01, "maximize": True}},
+        ],
+    )
+    r = client.post("/api/runs?wait=true", json=body)
+    assert r.status_code in (200, 201), r.text
+    by = dict(enumerate(r.json()["result"]["summary"]))
+    assert by[5]["final_xy"] == [0.0, 0.0]  # Newton: on the saddle
+    assert abs(by[6]["final_xy"][1] - 1.0) < 1e-6  # saddle-free Newton: the minimum
+    assert by[7]["final_loss"] > 0.0  # the climb ends higher than it started (f = 0.32)

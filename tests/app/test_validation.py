@@ -97,7 +97,19 @@ BAD = [
     ("seed negative", {"seed": -3}, "seed"),
     ("string for a number", {"steps": "many"}, "steps"),
     ("clip norm zero", {"optimizers": [{"name": "sgd", "clip_norm": 0}]}, "optimizers.0.clip_norm"),
-]
+    ("rprop etas not around 1", opt("rprop", {"etas": [1.1, 1.2]}), "optimizers.0.params.etas"),
+    ("rprop step sizes reversed", opt("rprop", {"step_sizes": [1, 0.1]}),
+     "optimizers.0.params.step_sizes"),
+    ("lbfgs unknown line search", opt("lbfgs", {"line_search_fn": "armijo"}),
+     "optimizers.0.params.line_search_fn"),
+    ("lbfgs has no maximize", opt("lbfgs", {"maximize": True}), "optimizers.0.params.maximize"),
+    ("adafactor eps pair", opt("adafactor", {"eps": 1e-3}), "optimizers.0.params.eps"),
+    (
+        "cycled momentum without momentum",
+        {"optimizers": [{"name": "adagrad", "schedule": {"name": "one_cycle"}}]},
+        "optimizers.0.schedule.params.cycle_momentum",
+    ),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "change", "field"), BAD, ids=[b[0] for b in BAD])
