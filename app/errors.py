@@ -36,6 +36,8 @@ def field_name(loc: tuple | list) -> str:
             or (prev == "optimizer" and p in registry.names("optimizer"))
             or (prev == "schedule" and p in registry.names("schedule"))
             or (prev == "dataset" and p in registry.names("dataset"))
+            or (prev == "init" and p in ("name", "spec"))  # an initializer: a name or a spec
+            or (prev == "spec" and p in registry.names("initializer"))
             or p in ("by_name", "by_formula")
             or p.startswith("constrained-")  # a member tag of `int | Literal["full"]`
             or "[" in p

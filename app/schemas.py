@@ -58,6 +58,8 @@ def _field_type(p: Param) -> Any:
     elif p.type == "pair":
         one = _bounded(p, float)
         t = tuple[one, one]  # type: ignore[valid-type]
+    elif p.type == "float_list":
+        t = Annotated[list[_bounded(p, float)], Field(max_length=64)]
     else:  # int_list
         t = Annotated[list[_bounded(p, int)], Field(max_length=64)]
     return t | None if p.nullable else t
@@ -68,7 +70,11 @@ def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[Ba
         p.name: (
             _field_type(p),
             Field(
-                default=list(p.default) if p.type == "int_list" else p.default,
+                default=(
+                    list(p.default)
+                    if p.type in ("int_list", "float_list") and p.default is not None
+                    else p.default
+                ),
                 description=p.help_en,
             ),
         )
@@ -213,7 +219,21 @@ MlpOptimizer = by_name(
 
 
 MlpDataset = by_name("dataset", "Dataset", params=False)
-MlpModel = _params_model("", registry.get("mlp_setting", "model"), "Mlp")
+_MODEL = registry.get("mlp_setting", "model")
+# an initializer by name, or with torch's arguments: {"name": "he_normal", "params": {"mode": ...}}
+InitializerSpec = by_name("initializer", "Initializer")
+MlpModel = create_model(
+    "MlpModelParams",
+    __base__=_params_model("", _MODEL, "MlpBase"),
+    init=(
+        Annotated[
+            Annotated[_field_type(_MODEL.param("init")), Tag("name")]
+            | Annotated[InitializerSpec, Tag("spec")],
+            Discriminator(lambda v: "name" if isinstance(v, str) else "spec"),
+        ],
+        Field(default=_MODEL.param("init").default, description=_MODEL.param("init").help_en),
+    ),
+)
 EarlyStopping = _params_model("", registry.get("mlp_setting", "early_stopping"))
 _TRAINING = {p.name: p for p in registry.get("mlp_setting", "training").params}
 

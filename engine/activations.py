@@ -12,6 +12,7 @@ at zero (as in Keras; torch's nn.Linear draws them from U(±1/√fan_in)).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,8 +74,8 @@ _RULES: dict[str, Callable[..., Activation]] = {
 }
 
 
-def _p(name, type_, default, low=None, high=None, log=False, en="", ko=""):
-    return Param(name, type_, default, low, high, log, (), en, ko)
+def _p(name, type_, default, low=None, high=None, log=False, en="", ko="", choices=()):
+    return Param(name, type_, default, low, high, log, tuple(choices), en, ko)
 
 
 def _act(name, en, ko, help_en, help_ko, params=(), **info):
@@ -191,6 +192,12 @@ def get(spec: str | Mapping[str, Any] | Activation) -> Activation:
 def _check(kind: str, entry: registry.Entry, values: Mapping[str, Any]) -> None:
     for p in entry.params:
         v = values[p.name]
+        if p.type == "choice":
+            if v not in p.choices:
+                raise ValueError(
+                    f"{kind} {entry.name!r}: {p.name} must be one of {list(p.choices)}"
+                )
+            continue
         ok = isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
         if not ok or (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
             raise ValueError(f"{kind} {entry.name!r}: {p.name} must be in [{p.low}, {p.high}]")
@@ -199,17 +206,55 @@ def _check(kind: str, entry: registry.Entry, values: Mapping[str, Any]) -> None:
 # --------------------------------------------------------------------------- initializers
 
 
-def _bound(kind: str, fan_in: int, fan_out: int, **p: float) -> float:
-    """The uniform limit or the normal σ of each initializer (torch.nn.init's formulas)."""
-    return {
-        "zeros": 0.0,
-        "uniform": p.get("limit", 0.05),
-        "normal": p.get("std", 0.01),
-        "xavier_uniform": np.sqrt(6.0 / (fan_in + fan_out)),
-        "xavier_normal": np.sqrt(2.0 / (fan_in + fan_out)),
-        "he_uniform": np.sqrt(6.0 / fan_in),
-        "he_normal": np.sqrt(2.0 / fan_in),
-    }[kind]
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """torch.nn.init.calculate_gain: the factor that keeps a layer's variance for an
+    activation (linear and sigmoid 1, tanh 5/3, relu √2, leaky_relu √(2/(1 + a²)), selu ¾)."""
+    if nonlinearity in ("linear", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def _bound(kind: str, fan_in: int, fan_out: int, **p: Any) -> float:
+    """The uniform limit or the normal σ of each initializer, as torch.nn.init computes it
+    (xavier_*: gain·√(2/(fan_in + fan_out)); kaiming_*: gain/√fan, fan by `mode`; a uniform
+    limit is √3 σ)."""
+    if kind == "zeros":
+        return 0.0
+    if kind in ("uniform", "normal"):
+        return p["limit"] if kind == "uniform" else p["std"]
+    if kind.startswith("xavier"):
+        std = p["gain"] * math.sqrt(2.0 / float(fan_in + fan_out))
+    else:
+        fan = fan_in if p["mode"] == "fan_in" else fan_out
+        std = calculate_gain(p["nonlinearity"], p["a"]) / math.sqrt(fan)
+    return math.sqrt(3.0) * std if kind.endswith("uniform") else std
+
+
+_GAIN = _p("gain", "float", 1.0, 0.0, 10.0, False,
+           "Scale factor gain (torch's; calculate_gain('tanh') is 5/3).",
+           "배율 gain (torch의 인자; tanh에는 calculate_gain('tanh') = 5/3).")  # fmt: skip
+_KAIMING = [
+    _p("a", "float", 0.0, 0.0, 10.0, False,
+       "Negative slope of the leaky ReLU the layer feeds (torch's a; 0 for ReLU).",
+       "다음 리키 렐루의 음수 기울기 (torch의 a; 렐루는 0)."),
+    _p("mode", "choice", "fan_in", None, None, False,
+       "fan_in keeps the forward signal's variance, fan_out the backward gradient's.",
+       "fan_in은 순전파 신호의 분산을, fan_out은 역전파 기울기의 분산을 유지합니다.",
+       choices=("fan_in", "fan_out")),
+    _p("nonlinearity", "choice", "leaky_relu", None, None, False,
+       "The activation the gain is for (torch's default leaky_relu with a = 0: ReLU's √2).",
+       "gain을 정하는 활성화 함수 (torch 기본값 leaky_relu, a = 0이면 렐루의 √2).",
+       choices=("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu")),
+]  # fmt: skip
 
 
 def _init(name, en, ko, help_en, help_ko, formula, params=()):
@@ -254,6 +299,7 @@ _init(
     "U(±√(6/(fan_in + fan_out))): 시그모이드"
     "·tanh 층을 지나도 신호의 분산을 유지합니다 (torch xavier_uniform_, Keras glorot_uniform).",
     "U(±√(6/(fan_in+fan_out)))",
+    [_GAIN],
 )
 _init(
     "xavier_normal",
@@ -262,6 +308,7 @@ _init(
     "N(0, 2/(fan_in + fan_out)) (torch xavier_normal_; Keras glorot_normal truncates at 2σ).",
     "N(0, 2/(fan_in + fan_out)) (torch xavier_normal_; Keras glorot_normal은 2σ에서 자른 분포).",
     "N(0, 2/(fan_in+fan_out))",
+    [_GAIN],
 )
 _init(
     "he_uniform",
@@ -273,6 +320,7 @@ _init(
     "U(±√(6/fan_in)): 렐루가 신호의 절반을 0으로 만드는 것을 "
     "보상하도록 자비에르의 두 배 분산 (torch kaiming_uniform_, Keras he_uniform).",
     "U(±√(6/fan_in))",
+    _KAIMING,
 )
 _init(
     "he_normal",
@@ -281,6 +329,7 @@ _init(
     "N(0, 2/fan_in), for ReLU (torch kaiming_normal_; Keras he_normal truncates at 2σ).",
     "N(0, 2/fan_in), 렐루용 (torch kaiming_normal_; Keras he_normal은 2σ에서 자른 분포).",
     "N(0, 2/fan_in)",
+    _KAIMING,
 )
 
 

@@ -105,11 +105,11 @@ def dropout_masks(rng: np.random.Generator, rate: float, batch: int, widths: Seq
     return [(rng.random((batch, w)) >= rate) / (1.0 - rate) for w in widths]
 
 
-def forward_layers(layers_, X, act, *, running=None, masks=None, wb=None) -> Trace:
+def forward_layers(layers_, X, act, *, running=None, masks=None, wb=None, bn_eps=BN_EPS) -> Trace:
     """The forward pass on a list of (W, b, γ, β) with a bound activation.
 
-    Batch normalization uses the batch's statistics unless `running` is given; dropout
-    applies the given masks (None: no dropout). With `wb`, one (fan_in + 1, fan_out) block
+    Batch normalization (ε = `bn_eps`) uses the batch's statistics unless `running` is given;
+    dropout applies the given masks (None: no dropout). With `wb`, one (fan_in + 1, fan_out) block
     [W; b] per layer, the bias rides inside the matmul: X and every later layer input carry
     a trailing column of ones (the trainer's fast path; the same numbers up to rounding).
     """
@@ -137,7 +137,7 @@ def forward_layers(layers_, X, act, *, running=None, masks=None, wb=None) -> Tra
                     running[f"var{i + 1}"][..., None, :],
                 )
                 d = z - mu
-            inv = 1.0 / np.sqrt(var + BN_EPS)
+            inv = 1.0 / np.sqrt(var + bn_eps)
             zhat = d * inv
             h = zhat * g[..., None, :] + beta[..., None, :]
             norms.append((mu, inv, zhat))

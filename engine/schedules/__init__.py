@@ -18,7 +18,8 @@ form (they drift 1e-11 apart near each trough). `reduce_on_plateau` reacts to a 
 it is not a function of t: see `ReduceLROnPlateau` (MLP runs).
 
 The package: base.py (registration), closed_forms.py (every schedule that is a function of
-t, each registered with its parameters and texts), plateau.py (ReduceLROnPlateau). A new
+t, each registered with its parameters and texts), keras.py (Keras' schedules under their
+own names, each saying how it differs from torch's), plateau.py (ReduceLROnPlateau). A new
 schedule is one `@register(...)` function in closed_forms.py.
 """
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from engine import registry
 from engine.registry import Param
-from engine.schedules import closed_forms  # noqa: F401 - registers the schedules
+from engine.schedules import closed_forms, keras  # noqa: F401 - registers the schedules
 from engine.schedules.base import BUILDERS, Schedule
 from engine.schedules.plateau import PlateauState, ReduceLROnPlateau
 
@@ -53,16 +54,23 @@ def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any
         )
     entry = registry.get("schedule", name)
     values = registry.resolve("schedule", name, params)
-    for key in ("T_max", "total_steps"):
+    for key in ("T_max", "total_steps", "decay_steps"):
         if key in values and values[key] is None:
             if steps is None:
                 raise ValueError(f"schedule {name!r} needs {key} (or the run's steps)")
-            rest = steps - values.get("total_iters", 0) if name == "warmup_cosine" else steps
-            values[key] = max(int(rest), 1 if key == "T_max" else 2)
+            warm = values.get("total_iters", 0) if name == "warmup_cosine" else 0
+            rest = steps - (warm or values.get("warmup_steps", 0))
+            values[key] = max(int(rest), 2 if key == "total_steps" else 1)
     for p in entry.params:
         _check(name, p, values[p.name])
     if name == "multistep" and list(values["milestones"]) != sorted(values["milestones"]):
         raise ValueError("schedule 'multistep': milestones must be increasing")
+    if name == "keras_piecewise_constant_decay":
+        b = list(values["boundaries"])
+        if b != sorted(set(b)) or not b:
+            raise ValueError("boundaries: give at least one, strictly increasing")
+        if values["values"] is not None and len(values["values"]) != len(b) + 1:
+            raise ValueError("values: give one more value than there are boundaries")
     return BUILDERS[name](lr, **values)
 
 
@@ -75,7 +83,7 @@ def _check(schedule: str, p: Param, value: Any) -> None:
         if value not in p.choices:
             raise ValueError(f"schedule {schedule!r}: {p.name} must be one of {list(p.choices)}")
         return
-    values = list(value) if p.type == "int_list" else [value]
+    values = list(value) if p.type in ("int_list", "float_list") else [value]
     for v in values:
         if p.type in ("int", "int_list") and (isinstance(v, bool) or int(v) != v):
             raise ValueError(f"schedule {schedule!r}: {p.name} must be an integer")

@@ -112,6 +112,8 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         "loss": lossf,
         "dropout": _value(cfg, "model", "dropout"),
         "batch_norm": _value(cfg, "model", "batch_norm"),
+        "bn_momentum": _value(cfg, "model", "bn_momentum"),
+        "bn_eps": _value(cfg, "model", "bn_eps"),
         "l1": _value(cfg, "training", "l1"),
         "l2": _value(cfg, "training", "l2"),
         "batch_size": size,

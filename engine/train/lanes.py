@@ -179,13 +179,15 @@ class Evaluator:
         self.a = [np.ones((lb, w + 1, B)) for w in sizes[1:-1]]  # the last row stays 1
         self.lay = lay
 
-    def blocks(self, flat: Array, act, running) -> Iterator[tuple[slice, slice, Array]]:
+    def blocks(
+        self, flat: Array, act, running, bn_eps: float = mlp.BN_EPS
+    ) -> Iterator[tuple[slice, slice, Array]]:
         """(lanes, rows, raw outputs (lanes, rows, outputs)) per block; the output is a
         view of a buffer that the next block overwrites."""
         mats = self.lay.blocks(flat)
         for i, (_, _, g, beta) in enumerate(self.lay.per_layer):
             if g is not None:  # fold (z − μ)·γ/√(σ² + ε) + β into W and b
-                scale = flat[:, g[1] : g[2]] / np.sqrt(running[f"var{i + 1}"] + mlp.BN_EPS)
+                scale = flat[:, g[1] : g[2]] / np.sqrt(running[f"var{i + 1}"] + bn_eps)
                 mats[i] = mats[i] * scale[:, None, :]
                 mats[i][:, -1, :] += flat[:, beta[1] : beta[2]] - running[f"mean{i + 1}"] * scale
         mats = [m.swapaxes(-1, -2) for m in mats]  # (lanes, fan_out, fan_in + 1)

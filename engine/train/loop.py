@@ -253,13 +253,14 @@ class Trainer:
             if self.running is None:
                 value = self._pass(X1, T, masks)[0]
             else:
-                trace = mlp.forward_layers(self.views, X1, self.act, masks=masks, wb=self.wb)
+                bn = {"bn_eps": self.plan["bn_eps"]}
+                trace = mlp.forward_layers(self.views, X1, self.act, masks=masks, wb=self.wb, **bn)
                 value, dout = self.lossf(trace.out, T)
                 grads = mlp.backward_layers(self.views, trace, dout, self.act, wb=self.wb)[0]
                 L = self.L
                 parts = [a.reshape(L, -1) for la in grads for a in la if a is not None]
                 np.concatenate(parts, axis=1, out=self.gbuf)
-                self.running = mlp.update_running(self.running, trace)
+                self.running = mlp.update_running(self.running, trace, self.plan["bn_momentum"])
         g = self.gbuf
         l1, l2 = self.l1, self.l2
         if l1 or l2:
@@ -310,7 +311,7 @@ class Trainer:
         status, per_epoch, size, L = self.status, self.iters_per_epoch, self.batch_size, self.L
         order = None if size >= self.n else self.shuffle_rng.permutation(self.n)
         cycled = [None] * len(self.groups)  # a momentum or β₁ a schedule sets, per group
-        if self.fixed_lr is not None:  # constant rates: no schedule to evaluate
+        if self.fixed_lr is not None:  # constant rates: no schedule (nor a cycled momentum)
             lrs = np.broadcast_to(self.fixed_lr, (per_epoch, L))
         else:
             lrs = np.empty((per_epoch, L))
@@ -439,7 +440,7 @@ class Trainer:
         """Loss and accuracy per lane from the evaluator's blocks: the loss terms of every
         block gathered and reduced once, the hits counted (the bits of one whole block)."""
         terms, hits = None, None if labels is None else np.zeros(self.L, dtype=np.int64)
-        for lanes, rows, z in ev.blocks(self.flat, self.act, self.running):
+        for lanes, rows, z in ev.blocks(self.flat, self.act, self.running, self.plan["bn_eps"]):
             part = self.lossf.parts(z, T[rows], False)[0]
             if ev.whole:
                 terms = part
@@ -477,7 +478,7 @@ class Trainer:
         if self.grid_pts is None:
             return
         ev, z = self._evaluator("grid", self.grid_pts["points"]), None
-        for lanes, rows, zb in ev.blocks(self.flat, self.act, self.running):
+        for lanes, rows, zb in ev.blocks(self.flat, self.act, self.running, self.plan["bn_eps"]):
             if z is None:
                 z = np.empty((self.L, len(self.grid_pts["points"]), zb.shape[-1]))
             z[lanes, rows] = zb

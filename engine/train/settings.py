@@ -35,6 +35,14 @@ _SETTINGS = {
             ("batch_norm", "bool", False, None, None,
              "Batch normalization before each hidden activation.",
              "각 은닉층의 활성화 함수 앞에 배치 정규화를 넣습니다."),
+            ("bn_momentum", "float", 0.1, 0.0, 1.0,
+             "Batch norm's momentum: running statistics ← (1 − m)·running + m·batch "
+             "(torch's BatchNorm1d momentum; Keras' momentum is 1 − m).",
+             "배치 정규화의 모멘텀: 이동 통계 ← (1 − m)·이동 통계 + m·배치 통계 "
+             "(torch BatchNorm1d의 momentum; Keras의 momentum은 1 − m)."),
+            ("bn_eps", "float", 1e-5, 1e-12, 0.1,
+             "Batch norm's ε added to the variance (torch's eps; Keras' epsilon is 1e-3).",
+             "배치 정규화에서 분산에 더하는 ε (torch의 eps; Keras의 epsilon은 1e-3)."),
         ],
     ),
     "training": (

@@ -1,6 +1,6 @@
 // Parameter specs from /api/catalog: defaults, parsing, validation, text forms. Pure.
 //
-// A spec is {name, type: float|int|bool|choice|pair|int_list, default, low, high, log,
+// A spec is {name, type: float|int|bool|choice|pair|int_list|float_list, default, low, high, log,
 // choices?, nullable?}. Values: numbers, booleans, strings (choice), [a, b] (pair),
 // [n, ...] (int_list), or null (nullable only).
 
@@ -58,6 +58,12 @@ export function checkParam(spec, value) {
         return { key: "err.intList", vars: {} };
       }
       return value.every(inRange) ? null : range;
+    case "float_list":
+      if (!Array.isArray(value) || value.length > 64
+        || !value.every((x) => typeof x === "number" && Number.isFinite(x))) {
+        return { key: "err.floatList", vars: {} };
+      }
+      return value.every(inRange) ? null : range;
     default:
       return { key: "err.number", vars: {} };
   }
@@ -91,6 +97,10 @@ export function parseParam(spec, text) {
     case "int_list": {
       const parts = s.split(/[_,\s]+/).filter(Boolean).map(num);
       return parts.every((x) => x !== undefined && Number.isInteger(x)) ? parts : undefined;
+    }
+    case "float_list": {
+      const parts = s.split(/[_,\s]+/).filter(Boolean).map(num);
+      return parts.length && parts.every((x) => x !== undefined) ? parts : undefined;
     }
     default:
       return undefined;

@@ -226,3 +226,20 @@ def test_mlp_cycled_momentum_without_momentum_names_the_field(client):
     r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=[lane]))
     assert r.status_code == 422, r.text
     assert r.json()["message"].startswith("optimizers.0.schedule.params.cycle_momentum")
+
+
+def test_torchs_initializer_arguments_and_batch_norm_settings_over_rest(client):
+    model = {
+        "hidden": [8],
+        "init": {"name": "he_uniform", "params": {"mode": "fan_out", "nonlinearity": "relu"}},
+        "batch_norm": True,
+        "bn_momentum": 0.2,
+        "bn_eps": 1e-3,
+    }
+    r = client.post("/api/runs?wait=true", json=mlp_run(model=model, epochs=3))
+    assert r.status_code == 201, r.text
+    bad = {**model, "init": {"name": "he_uniform", "params": {"mode": "fan_sideways"}}}
+    r = client.post("/api/runs?wait=true", json=mlp_run(model=bad))
+    assert r.status_code == 422 and r.json()["message"].startswith("model.init.params.mode")
+    r = client.post("/api/runs?wait=true", json=mlp_run(model={**model, "bn_eps": 0}))
+    assert r.status_code == 422 and r.json()["message"].startswith("model.bn_eps")

@@ -168,6 +168,55 @@ def test_initializers_have_the_torch_variances(name, spread):
     assert abs(W.mean()) < 0.05 * spread
 
 
+def _torch_bound(kind, fan_in, fan_out, p):
+    """torch.nn.init's σ (or uniform limit), written out from its documentation."""
+    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": 2**0.5, "selu": 0.75}
+    if kind.startswith("xavier"):
+        std = p.get("gain", 1.0) * (2.0 / (fan_in + fan_out)) ** 0.5
+    else:
+        nl, a = p.get("nonlinearity", "leaky_relu"), p.get("a", 0.0)
+        gain = (2.0 / (1 + a * a)) ** 0.5 if nl == "leaky_relu" else gains[nl]
+        std = gain / (fan_in if p.get("mode", "fan_in") == "fan_in" else fan_out) ** 0.5
+    return 3**0.5 * std if kind.endswith("uniform") else std
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("xavier_uniform", {"gain": 5 / 3}),
+        ("xavier_normal", {"gain": 0.5}),
+        ("he_uniform", {"mode": "fan_out"}),
+        ("he_normal", {"mode": "fan_out", "nonlinearity": "tanh"}),
+        ("he_uniform", {"nonlinearity": "leaky_relu", "a": 0.2}),
+        ("he_normal", {"nonlinearity": "selu"}),
+        ("he_uniform", {"nonlinearity": "linear", "mode": "fan_in"}),
+    ],
+)
+def test_initializers_take_torchs_mode_nonlinearity_and_gain(name, params):
+    shape = (300, 500)
+    W = activations.initialize({"name": name, "params": params}, shape, np.random.default_rng(0))
+    bound = _torch_bound(name, *shape, params)
+    if name.endswith("uniform"):
+        assert np.abs(W).max() <= bound and np.abs(W).max() > 0.99 * bound
+    else:
+        assert W.std() == pytest.approx(bound, rel=0.02)
+
+
+def test_calculate_gain_is_torchs():
+    torch = pytest.importorskip("torch")
+    for nl in ("linear", "sigmoid", "tanh", "relu", "selu"):
+        assert activations.calculate_gain(nl) == pytest.approx(torch.nn.init.calculate_gain(nl))
+    for a in (None, 0.0, 0.3):
+        assert activations.calculate_gain("leaky_relu", a) == pytest.approx(
+            torch.nn.init.calculate_gain("leaky_relu", a)
+        )
+
+
+def test_an_initializers_bad_mode_names_it():
+    with pytest.raises(ValueError, match="mode"):
+        activations.initialize({"name": "he_normal", "params": {"mode": "fan"}}, (3, 4), None)
+
+
 def test_zero_initializer_is_all_zeros(rng):
     assert not activations.initialize("zeros", (3, 4), rng).any()
 

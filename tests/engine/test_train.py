@@ -326,6 +326,17 @@ def test_l2_makes_weights_smaller():
     assert ridge.arrays["penalty"][-1, 0] > 0 and plain.arrays["penalty"][-1, 0] == 0
 
 
+def test_batch_norm_momentum_and_eps_are_torchs():
+    """running ← (1 − m)·running + m·(unbiased batch variance); ε inside the square root."""
+    base = config(batch_norm=True, hidden=[8], epochs=2)
+    default = train.run(base, 0)
+    slow = train.run({**base, "bn_momentum": 0.01}, 0)
+    wide = train.run({**base, "bn_eps": 0.1}, 0)
+    np.testing.assert_array_equal(default.arrays["it_loss"][:1], slow.arrays["it_loss"][:1])
+    assert np.abs(slow.running["mean1"]).max() < np.abs(default.running["mean1"]).max()
+    assert not np.allclose(default.arrays["it_loss"], wide.arrays["it_loss"])
+
+
 def test_batch_norm_run_keeps_running_statistics():
     r = train.run(config(batch_norm=True, hidden=[8, 8]), 0)
     assert set(r.running) == {"mean1", "var1", "mean2", "var2"}
@@ -431,7 +442,7 @@ def test_the_run_request_shape_is_accepted():
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
-def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False):
+def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False, bn=None):
     """Iteration losses of the same network, weights and batches trained by torch (float64)."""
     import torch
 
@@ -449,7 +460,9 @@ def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False):
         mods.append(lin)
         if i < n:
             if batch_norm:
-                mods.append(torch.nn.BatchNorm1d(lin.out_features, dtype=torch.float64))
+                mods.append(
+                    torch.nn.BatchNorm1d(lin.out_features, dtype=torch.float64, **(bn or {}))
+                )
             mods.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*mods)
     opt = getattr(torch.optim, opt_name)(model.parameters(), **opt_params)
@@ -471,23 +484,25 @@ def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False):
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
 @pytest.mark.parametrize(
-    ("ours", "theirs", "params", "bn"),
+    ("ours", "theirs", "params", "bn", "bn_params"),
     [
-        ("sgd", "SGD", {"lr": 0.1, "momentum": 0.9}, False),
-        ("adam", "Adam", {"lr": 0.01}, False),
-        ("adam", "Adam", {"lr": 0.01}, True),
+        ("sgd", "SGD", {"lr": 0.1, "momentum": 0.9}, False, {}),
+        ("adam", "Adam", {"lr": 0.01}, False, {}),
+        ("adam", "Adam", {"lr": 0.01}, True, {}),
+        ("adam", "Adam", {"lr": 0.01}, True, {"momentum": 0.3, "eps": 1e-2}),
     ],
-    ids=["sgd", "adam", "adam-batchnorm"],
+    ids=["sgd", "adam", "adam-batchnorm", "adam-batchnorm-momentum-eps"],
 )
-def test_same_losses_as_torch(ours, theirs, params, bn):
+def test_same_losses_as_torch(ours, theirs, params, bn, bn_params):
     cfg = config(
         moons(200),
         batch_size=16,
         epochs=3,
         batch_norm=bn,
         optimizers=[{"name": ours, "params": params}],
+        **{f"bn_{k}": v for k, v in bn_params.items()},
     )
     r = train.run(cfg, 11)
-    expected, val = torch_losses(cfg, 11, theirs, params, batch_norm=bn)
+    expected, val = torch_losses(cfg, 11, theirs, params, batch_norm=bn, bn=bn_params)
     np.testing.assert_allclose(r.arrays["it_loss"][:, 0], expected, rtol=1e-10)
     assert r.arrays["val_loss"][-1, 0] == pytest.approx(val, rel=1e-10)

@@ -124,6 +124,8 @@ export default {
   "param.amsgrad": "AMSGrad",
   "param.momentum_decay": "Momentum decay",
   "param.decoupled_weight_decay": "Decoupled weight decay",
+  "param.bn_momentum": "Batch norm momentum",
+  "param.bn_eps": "Batch norm ε",
   "param.maximize": "Maximize",
   "param.etas": "Step factors (η₋, η₊)",
   "param.step_sizes": "Step size range (Δmin, Δmax)",
@@ -302,6 +304,7 @@ export default {
   "err.choice": "one of the choices",
   "err.pair": "two numbers, e.g. 0.9, 0.999",
   "err.intList": "whole numbers separated by commas",
+  "err.floatList": "numbers separated by commas",
   "err.must": "Must be {what}.",
   "err.domain": "Each range needs from < to.",
 

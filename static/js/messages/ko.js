@@ -123,6 +123,8 @@ export default {
   "param.amsgrad": "AMSGrad",
   "param.momentum_decay": "모멘텀 감쇠",
   "param.decoupled_weight_decay": "분리된 가중치 감쇠",
+  "param.bn_momentum": "배치 정규화 모멘텀",
+  "param.bn_eps": "배치 정규화 ε",
   "param.maximize": "최대화",
   "param.etas": "보폭 배율 (η₋, η₊)",
   "param.step_sizes": "보폭 범위 (Δmin, Δmax)",
@@ -301,6 +303,7 @@ export default {
   "err.choice": "선택지 중 하나",
   "err.pair": "두 숫자, 예: 0.9, 0.999",
   "err.intList": "쉼표로 구분한 정수",
+  "err.floatList": "쉼표로 구분한 숫자",
   "err.must": "{what}여야 합니다.",
   "err.domain": "각 범위는 시작 < 끝이어야 합니다.",
 

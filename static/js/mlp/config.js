@@ -1,7 +1,8 @@
 // The MLP view's settings (state.mlp): defaults from the catalog, the losses that fit a
 // dataset, the POST /api/runs body, and a rough cost estimate. Pure: no DOM.
 //
-// state.mlp = {dataset: {name, params}, model: {hidden, activation, init, dropout, batch_norm},
+// state.mlp = {dataset: {name, params}, model: {hidden, activation, init, dropout, batch_norm,
+//   bn_momentum, bn_eps},
 //   training: {loss, batch_size (a number or "full"), epochs, l1, l2},
 //   es: null | {patience, restore_best, min_delta}, lanes: [lane], seed}
 
@@ -20,7 +21,7 @@ export const DEFAULT_MLP_LANES = [
 
 /** Used when the catalog has no MLP settings (e.g. an older server or a test slice). */
 const FALLBACK = {
-  model: { hidden: [16, 16], activation: "relu", init: "he_normal", dropout: 0, batch_norm: false },
+  model: { hidden: [16, 16], activation: "relu", init: "he_normal", dropout: 0, batch_norm: false, bn_momentum: 0.1, bn_eps: 1e-5 },
   training: { loss: "cross_entropy", batch_size: 32, epochs: 100, l1: 0, l2: 0 },
   early_stopping: { patience: 10, restore_best: true, min_delta: 0 },
 };
@@ -135,7 +136,8 @@ export function mlpRequest(mlp) {
   return {
     kind: "mlp",
     dataset: { name: mlp.dataset.name, ...cleanParams(mlp.dataset.params) },
-    model: { hidden: [...m.hidden], activation: m.activation, init: m.init, dropout: m.dropout, batch_norm: m.batch_norm },
+    model: { hidden: [...m.hidden], activation: m.activation, init: m.init, dropout: m.dropout, batch_norm: m.batch_norm,
+      ...(m.batch_norm ? { bn_momentum: m.bn_momentum ?? 0.1, bn_eps: m.bn_eps ?? 1e-5 } : {}) },
     loss: t.loss,
     optimizers: mlp.lanes.map((l) => ({ name: l.name, params: cleanParams(l.params),
       schedule: l.schedule ? { name: l.schedule.name, params: cleanParams(l.schedule.params) } : null,

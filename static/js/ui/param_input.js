@@ -58,7 +58,7 @@ export function paramField(spec, value, onChange, { testid = null } = {}) {
   return wrap;
 }
 
-const KIND_WORD = { int: "integer", pair: "pair", int_list: "intList" };
+const KIND_WORD = { int: "integer", pair: "pair", int_list: "intList", float_list: "floatList" };
 
 /** A checkbox (bool) or a select (choice): no text to check. */
 function pickField(spec, value, onChange, { id, help, label, wrap }) {

@@ -71,7 +71,10 @@ export class MlpControls {
       entrySelect(t("param.activation"), acts, model.activation, (v) => this.change((m) => { m.model.activation = v; }, RE), "mlp-activation"),
       entrySelect(t("param.init"), inits, model.init, (v) => this.change((m) => { m.model.init = v; }, RE), "mlp-init"),
       this.field("model", "dropout", model.dropout, (m, v) => { m.model.dropout = v; }, "mlp-dropout"),
-      this.field("model", "batch_norm", model.batch_norm, (m, v) => { m.model.batch_norm = v; }, "mlp-batch_norm"));
+      this.field("model", "batch_norm", model.batch_norm, (m, v) => { m.model.batch_norm = v; }, "mlp-batch_norm"),
+      ...(model.batch_norm ? [ // torch's BatchNorm1d momentum and eps, shown with batch norm on
+        this.field("model", "bn_momentum", model.bn_momentum, (m, v) => { m.model.bn_momentum = v; }, "mlp-bn_momentum"),
+        this.field("model", "bn_eps", model.bn_eps, (m, v) => { m.model.bn_eps = v; }, "mlp-bn_eps")] : []));
 
     const tr = mlp.training;
     const task = taskOf(cat, mlp.dataset.name);
