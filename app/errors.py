@@ -17,7 +17,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.jsonutil import ORJSONResponse
-from engine import registry
+from engine import registry, schedules
 
 log = logging.getLogger("descentlab")
 
@@ -33,6 +33,7 @@ def field_name(loc: tuple | list) -> str:
         tag = isinstance(p, str) and (
             (prev == "body" and p in RUN_KINDS)
             or (isinstance(prev, int) and p in registry.names("optimizer"))
+            or (isinstance(prev, int) and p in schedules.COMPOSABLE)  # SequentialLR's parts
             or (prev == "optimizer" and p in registry.names("optimizer"))
             or (prev == "schedule" and p in registry.names("schedule"))
             or (prev == "dataset" and p in registry.names("dataset"))

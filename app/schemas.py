@@ -8,11 +8,12 @@ the engine appears in the schema, the catalog and the forms.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, create_model
 
-from engine import registry
+from engine import registry, schedules
 from engine.registry import Param
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -58,11 +59,19 @@ def _field_type(p: Param) -> Any:
     elif p.type == "pair":
         one = _bounded(p, float)
         t = tuple[one, one]  # type: ignore[valid-type]
+    elif p.type == "schedule_list":  # SequentialLR's parts: the schedules it can chain
+        t = Annotated[list[_sequential_part()], Field(min_length=1, max_length=8)]  # type: ignore
     elif p.type == "float_list":
         t = Annotated[list[_bounded(p, float)], Field(max_length=64)]
     else:  # int_list
         t = Annotated[list[_bounded(p, int)], Field(max_length=64)]
     return t | None if p.nullable else t
+
+
+@functools.cache
+def _sequential_part() -> Any:
+    """One schedule inside SequentialLR: {"name", "params"} of a schedule it can chain."""
+    return by_name("schedule", "Schedule", "Part", keep=lambda e: e.name in schedules.COMPOSABLE)
 
 
 def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[BaseModel]:
@@ -72,7 +81,8 @@ def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[Ba
             Field(
                 default=(
                     list(p.default)
-                    if p.type in ("int_list", "float_list") and p.default is not None
+                    if p.type in ("int_list", "float_list", "schedule_list")
+                    and p.default is not None
                     else p.default
                 ),
                 description=p.help_en,

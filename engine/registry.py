@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.texts import TEXTS
 
-PARAM_TYPES = ("float", "int", "bool", "choice", "pair", "int_list", "float_list")
+PARAM_TYPES = ("float", "int", "bool", "choice", "pair", "int_list", "float_list", "schedule_list")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class Param:
 
     `type` is one of PARAM_TYPES: "pair" is two floats (Adam's betas), "int_list" a list of
     integers (MultiStepLR's milestones), "float_list" a list of numbers (Keras'
-    PiecewiseConstantDecay values). `low`/`high` are inclusive bounds for numbers (and
+    PiecewiseConstantDecay values), "schedule_list" a list of {"name", "params"} schedules
+    (SequentialLR's). `low`/`high` are inclusive bounds for numbers (and
     for each element of a pair or list). `log` asks the UI for a logarithmic slider.
     """
 

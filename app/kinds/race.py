@@ -17,7 +17,7 @@ import numpy as np
 from app import formulas
 from app.kinds.stream import Checkpoint, Config, Emit, color, stream_chunks
 from app.settings import Settings
-from app.validation import at_most, check_formula_length, error_text, fail
+from app.validation import at_most, check_formula_length, error_text, fail, field_path
 from engine import critical, formula, optimizers, schedules, simulate, surfaces
 from engine import noise as noise_mod
 from engine.surface import Surface
@@ -109,7 +109,11 @@ def check(config: dict[str, Any], s: Settings) -> None:
                     sched["name"], opt.hyper["lr"], steps=steps, **(sched.get("params") or {})
                 )
             except (ValueError, TypeError, KeyError) as e:
-                raise fail(where, error_text(e)) from None
+                msg = error_text(e)
+                name, sep, rest = msg.partition(": ")  # "milestones: ..." names its parameter
+                if sep and name.split(".")[0] in (sched.get("params") or {}):
+                    raise fail([*where, *field_path(name)], rest) from None
+                raise fail(where, msg) from None
             try:
                 optimizers.check_cycle(spec["name"], rule)
             except ValueError as e:

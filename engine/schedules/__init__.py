@@ -35,7 +35,7 @@ from engine.schedules import closed_forms, keras  # noqa: F401 - registers the s
 from engine.schedules.base import BUILDERS, Schedule
 from engine.schedules.plateau import PlateauState, ReduceLROnPlateau
 
-__all__ = ["PlateauState", "ReduceLROnPlateau", "Schedule", "create", "names"]
+__all__ = ["COMPOSABLE", "PlateauState", "ReduceLROnPlateau", "Schedule", "create", "names"]
 
 
 def names(*, include_mlp_only: bool = True) -> list[str]:
@@ -52,6 +52,8 @@ def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any
         raise ValueError(
             "reduce_on_plateau follows a validation metric: use ReduceLROnPlateau (MLP runs)"
         )
+    if name == "sequential":
+        return _sequential(lr, steps, **params)
     entry = registry.get("schedule", name)
     values = registry.resolve("schedule", name, params)
     for key in ("T_max", "total_steps", "decay_steps"):
@@ -72,6 +74,53 @@ def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any
         if values["values"] is not None and len(values["values"]) != len(b) + 1:
             raise ValueError("values: give one more value than there are boundaries")
     return BUILDERS[name](lr, **values)
+
+
+# What SequentialLR may chain: schedules that torch restarts cleanly at a milestone (its
+# `_update_lr(0)`: the closed form at 0, then its own steps). CyclicLR and OneCycleLR set the
+# optimizer's momentum and initial rate when built, and ReduceLROnPlateau needs a metric.
+COMPOSABLE = (
+    "constant", "step", "multistep", "exponential", "multiplicative", "cosine", "cosine_restarts",
+    "linear", "constant_factor", "polynomial",
+)  # fmt: skip
+
+
+def _sequential(lr: Any, steps: int | None, **params: Any) -> Schedule:
+    """torch's SequentialLR: schedule i runs from milestone i − 1 (its own step 0 there) to
+    milestone i, each from the base rate lr (as torch resets each at its milestone)."""
+    values = registry.resolve("schedule", "sequential", params)
+    parts, milestones = list(values["schedulers"]), [int(m) for m in values["milestones"]]
+    if not parts:
+        raise ValueError("schedulers: give at least one schedule")
+    if len(milestones) != len(parts) - 1:
+        raise ValueError("milestones: give one fewer milestone than there are schedulers")
+    if milestones != sorted(set(milestones)) or (milestones and milestones[0] < 1):
+        raise ValueError("milestones: give increasing steps, from 1 on")
+    edges = [0, *milestones]
+    rules = []
+    for i, part in enumerate(parts):
+        name = part.get("name") if isinstance(part, dict) else None
+        if name not in COMPOSABLE:
+            raise ValueError(
+                f"schedulers: {name!r} cannot be chained; use one of {', '.join(COMPOSABLE)}"
+            )
+        end = edges[i + 1] if i + 1 < len(edges) else steps
+        span = None if end is None else max(end - edges[i], 1)
+        try:
+            rules.append(create(name, lr, steps=span, **(part.get("params") or {})))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"schedulers.{i}: {e}") from None
+
+    def lr_at(t):
+        t = np.asarray(t, dtype=np.float64)
+        which = np.searchsorted(np.asarray(milestones, dtype=np.float64), t, side="right")
+        out = None
+        for i, rule in enumerate(rules):
+            value = rule(np.maximum(t - edges[i], 0.0))
+            out = value if out is None else np.where(which == i, value, out)
+        return out
+
+    return lr_at
 
 
 def _check(schedule: str, p: Param, value: Any) -> None:

@@ -310,4 +310,21 @@ def _multiplicative(lr, factor):
     return lambda t: lr * factor ** np.asarray(t, dtype=np.float64)
 
 
+# SequentialLR: registered here for its parameters; `create` builds it from its parts.
+register(
+    "sequential",
+    [
+        param("schedulers", "schedule_list",
+              ({"name": "linear", "params": {"start_factor": 0.1, "total_iters": 50}},
+               {"name": "cosine", "params": {}}),
+              en="The schedules in turn, each restarted at its milestone (warm-up, then decay).",
+              ko="차례로 쓰는 스케줄들, 각각 마일스톤에서 새로 시작합니다 (웜업 뒤 감쇠 등)."),
+        param("milestones", "int_list", (50,), 1, 1_000_000,
+              en="Steps at which the next schedule takes over (one fewer than the schedules).",
+              ko="다음 스케줄로 넘어가는 스텝들 (스케줄 수보다 하나 적게)."),
+    ],
+    {"composite": True},  # its parameter is a list of schedules: REST and Python for now
+)(lambda lr, **_: None)  # built by schedules.create
+
+
 # fmt: on

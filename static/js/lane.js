@@ -11,6 +11,11 @@ export function mlpOnly(entry) {
   return !!(entry?.mlp_only || entry?.info?.mlp_only);
 }
 
+/** Whether a schedule is made of schedules (SequentialLR): REST and Python only for now. */
+export function composite(entry) {
+  return !!(entry?.composite || entry?.info?.composite);
+}
+
 /** Whether an optimizer runs in races only (Newton, L-BFGS, ...: the MLP tab skips those). */
 export function raceOnly(entry) {
   return !!(entry?.race_only || entry?.info?.race_only);
@@ -30,7 +35,7 @@ export function makeLane(cat, name, params = {}, schedule = null, clip = null, {
     }
   }
   const sEntry = schedule ? cat.schedule.get(schedule.name) : null;
-  if (sEntry && (mlp || !mlpOnly(sEntry))) {
+  if (sEntry && !composite(sEntry) && (mlp || !mlpOnly(sEntry))) {
     const sp = paramDefaults(sEntry);
     for (const spec of sEntry.params) {
       const v = schedule.params?.[spec.name];

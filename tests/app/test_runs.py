@@ -305,3 +305,22 @@ def test_every_optimizer_races_over_rest(client):
     assert by[5]["final_xy"] == [0.0, 0.0]  # Newton: on the saddle
     assert abs(by[6]["final_xy"][1] - 1.0) < 1e-6  # saddle-free Newton: the minimum
     assert by[7]["final_loss"] > 0.0  # the climb ends higher than it started (f = 0.32)
+
+
+def test_a_sequential_schedule_warms_up_then_decays_over_rest(client):
+    seq = {
+        "name": "sequential",
+        "params": {
+            "schedulers": [
+                {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20}},
+                {"name": "cosine", "params": {}},
+            ],
+            "milestones": [20],
+        },
+    }
+    body = race(steps=100, optimizers=[{"name": "adam", "params": {"lr": 0.1}, "schedule": seq}])
+    r = client.post("/api/runs?wait=true&fields=lr", json=body)
+    assert r.status_code == 201, r.text
+    lr = [row[0] for row in r.json()["result"]["arrays"]["lr"][1:]]  # update k's rate
+    assert lr[0] == pytest.approx(0.01) and lr[20] == pytest.approx(0.1)  # step 20: cosine at 0
+    assert max(lr) == pytest.approx(0.1) and lr[-1] < 1e-3  # the cosine's own T_max: 80

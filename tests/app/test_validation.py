@@ -105,6 +105,25 @@ BAD = [
     ("lbfgs has no maximize", opt("lbfgs", {"maximize": True}), "optimizers.0.params.maximize"),
     ("adafactor eps pair", opt("adafactor", {"eps": 1e-3}), "optimizers.0.params.eps"),
     (
+        "sequential part out of range",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "sequential", "params": {
+            "schedulers": [{"name": "step", "params": {"gamma": 3}}, {"name": "cosine"}],
+            "milestones": [20]}}}]},
+        "optimizers.0.schedule.params.schedulers.0.params.gamma",
+    ),
+    (
+        "sequential milestones miscounted",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "sequential", "params": {
+            "milestones": [20, 30]}}}]},
+        "optimizers.0.schedule.params.milestones",
+    ),
+    (
+        "sequential of a cyclic schedule",
+        {"optimizers": [{"name": "sgd", "schedule": {"name": "sequential", "params": {
+            "schedulers": [{"name": "one_cycle"}, {"name": "cosine"}]}}}]},
+        "optimizers.0.schedule.params.schedulers.0",
+    ),
+    (
         "cycled momentum without momentum",
         {"optimizers": [{"name": "adagrad", "schedule": {"name": "one_cycle"}}]},
         "optimizers.0.schedule.params.cycle_momentum",

@@ -398,3 +398,95 @@ def test_reduce_on_plateau_matches_torch():
         sched.step(m)
         state = ours.update(state, m)
         assert math.isclose(float(state.lr), opt.param_groups[0]["lr"], rel_tol=1e-12)
+
+
+# ------------------------------------------------------------- SequentialLR (composition)
+
+_TORCH_OF = {
+    "step": "StepLR",
+    "multistep": "MultiStepLR",
+    "exponential": "ExponentialLR",
+    "cosine": "CosineAnnealingLR",
+    "cosine_restarts": "CosineAnnealingWarmRestarts",
+    "linear": "LinearLR",
+    "constant_factor": "ConstantLR",
+    "polynomial": "PolynomialLR",
+}
+
+
+def _random_part(rng):
+    name = str(rng.choice(sorted(_TORCH_OF)))
+    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
+    k = lambda a, b: int(rng.integers(a, b))  # noqa: E731
+    params = {
+        "step": lambda: {"step_size": k(1, 100), "gamma": u(0.3, 0.95)},
+        "multistep": lambda: {"milestones": sorted(rng.choice(500, 3, replace=False).tolist()),
+                              "gamma": u(0.3, 0.95)},
+        "exponential": lambda: {"gamma": u(0.99, 0.9999)},
+        "cosine": lambda: {"T_max": k(10, 1500), "eta_min": u(0, 0.01)},
+        "cosine_restarts": lambda: {"T_0": k(5, 200), "T_mult": k(1, 3), "eta_min": u(0, 0.01)},
+        "linear": lambda: {"start_factor": u(0.01, 1), "end_factor": u(0.2, 1),
+                           "total_iters": k(1, 300)},
+        "constant_factor": lambda: {"factor": u(0.05, 1), "total_iters": k(1, 200)},
+        "polynomial": lambda: {"total_iters": k(10, 1500), "power": u(0.5, 2)},
+    }[name]()  # fmt: skip
+    return {"name": name, "params": params}
+
+
+SEQ_CASES = []
+for _i in range(12):
+    _rng = np.random.default_rng(500 + _i)
+    _n = int(_rng.integers(2, 4))
+    SEQ_CASES.append(
+        (
+            float(10 ** _rng.uniform(-3, 0)),
+            [_random_part(_rng) for _ in range(_n)],
+            sorted(_rng.choice(np.arange(1, 1800), _n - 1, replace=False).tolist()),
+        )
+    )
+
+
+def test_sequential_restarts_each_part_at_its_milestone():
+    parts = [
+        {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 10}},
+        {"name": "exponential", "params": {"gamma": 0.5}},
+    ]
+    c = curve("sequential", lr=0.2, n=14, schedulers=parts, milestones=[10])
+    np.testing.assert_allclose(c[:10], curve("linear", 0.2, n=10, start_factor=0.1, total_iters=10))
+    np.testing.assert_allclose(c[10:], [0.2, 0.1, 0.05, 0.025])
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"milestones": []}, "milestones"),
+        ({"milestones": [50, 20], "schedulers": [{"name": "constant"}] * 3}, "milestones"),
+        ({"schedulers": [{"name": "one_cycle"}, {"name": "cosine"}]}, "schedulers"),
+        ({"schedulers": [{"name": "step", "params": {"gamma": 5}}, {"name": "cosine"}]},
+         "schedulers.0"),
+    ],
+)  # fmt: skip
+def test_sequential_checks_name_the_field(params, match):
+    with pytest.raises(ValueError, match=match):
+        schedules.create("sequential", 0.1, steps=100, **params)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
+@pytest.mark.parametrize(("lr", "parts", "milestones"), SEQ_CASES)
+def test_sequential_matches_torchs_sequentiallr_over_2000_steps(lr, parts, milestones):
+    import torch
+
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    built = [getattr(torch.optim.lr_scheduler, _TORCH_OF[p["name"]])(opt, **p["params"])
+             for p in parts]  # fmt: skip
+    sched = torch.optim.lr_scheduler.SequentialLR(opt, built, milestones=milestones)
+    expected = []
+    for _ in range(2000):
+        expected.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    got = schedules.create("sequential", lr, schedulers=parts, milestones=milestones)(
+        np.arange(2000)
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * lr)

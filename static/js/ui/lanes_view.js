@@ -5,7 +5,7 @@
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { makeLane, MAX_LANES, mlpOnly, raceOnly, rateFamily } from "../state.js";
+import { composite, makeLane, MAX_LANES, mlpOnly, raceOnly, rateFamily } from "../state.js";
 import { laneLabel } from "../summaries.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
@@ -98,7 +98,7 @@ export class LanesView {
 
   _schedule(lane, i) {
     const id = uid("sched");
-    const scheds = [...this.cat.schedule.values()].filter((s) => this.mlp || !mlpOnly(s));
+    const scheds = [...this.cat.schedule.values()].filter((s) => !composite(s) && (this.mlp || !mlpOnly(s)));
     const sel = h("select", { id, dataset: { testid: this.tid(`lane-${i}-schedule`) },
       onchange: () => this.change((s) => {
         const e = this.cat.schedule.get(sel.value);
