@@ -11,7 +11,16 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    create_model,
+)
 
 from engine import registry, schedules
 from engine.registry import Param
@@ -74,22 +83,19 @@ def _sequential_part() -> Any:
     return by_name("schedule", "Schedule", "Part", keep=lambda e: e.name in schedules.COMPOSABLE)
 
 
+def _default(p: Param) -> Any:
+    """A parameter's default as its field holds it (lists as lists; SequentialLR's parts as
+    their models, so that the schema's default serializes as it validates)."""
+    if p.default is None or p.type not in ("int_list", "float_list", "schedule_list"):
+        return Field(default=p.default, description=p.help_en)
+    if p.type == "schedule_list":
+        parts = TypeAdapter(_field_type(p)).validate_python(list(p.default))
+        return Field(default_factory=lambda: list(parts), description=p.help_en)
+    return Field(default=list(p.default), description=p.help_en)
+
+
 def _params_model(kind: str, entry: registry.Entry, prefix: str = "") -> type[BaseModel]:
-    fields = {
-        p.name: (
-            _field_type(p),
-            Field(
-                default=(
-                    list(p.default)
-                    if p.type in ("int_list", "float_list", "schedule_list")
-                    and p.default is not None
-                    else p.default
-                ),
-                description=p.help_en,
-            ),
-        )
-        for p in entry.params
-    }
+    fields = {p.name: (_field_type(p), _default(p)) for p in entry.params}
     name = "".join(part.title() for part in entry.name.split("_"))
     return create_model(f"{prefix}{name}{kind.title()}Params", __config__=STRICT, **fields)
 

@@ -97,13 +97,14 @@ class Spec:
 SPECS: dict[str, Spec] = {}
 
 
-def register(name, params, rule, slots, moments, keras, vector=False, maximize=True):
+def register(name, params, rule, slots, moments, keras, vector=False, maximize=True, mlp=None):
     """One optimizer: its parameters, rule, state slots (the two shown as m and v) and Keras'
     defaults; its name and help come from engine/texts.py. A `vector` rule sees each lane's
     whole vector and the surface (second-order methods): races only, not the MLP trainer.
-    Every optimizer but L-BFGS takes torch's `maximize` (torch's LBFGS has none)."""
+    Every optimizer but L-BFGS takes torch's `maximize` (torch's LBFGS has none); L-BFGS
+    also trains MLPs on the full batch (`mlp=True`: the trainer gives it the loss)."""
     keras_defaults = dict(keras) if keras is not None else None
-    info = {"race_only": True} if vector else {}
+    info = {"race_only": True} if (vector if mlp is None else not mlp) else {}
     registry.add(
         "optimizer", name, *registry.texts("optimizer", name), [*params, *[_MAX][:maximize]],
         keras_defaults=keras_defaults, slots=list(slots), **info,
@@ -341,6 +342,7 @@ register(
     None,
     vector=True,
     maximize=False,
+    mlp=True,
 )
 
 

@@ -165,7 +165,8 @@ def lbfgs_lane(x: Array, loss: float, flat_grad: Array, state: dict, h: dict, or
         return x, st
 
     def evaluate(p):  # torch's closure: the loss and the gradient at p
-        return float(oracle.value(p)), np.asarray(oracle.grad(p), dtype=np.float64)
+        f, g = oracle.value_and_grad(p)
+        return float(f), np.asarray(g, dtype=np.float64)
 
     def closure_at(x0, t, d):  # torch's _directional_evaluate
         return evaluate(x0 + t * d)
@@ -213,7 +214,7 @@ def lbfgs_rule(p, g, s, t, h, lr, oracle=None):
     torch's strong-Wolfe line search finds. Keras has no L-BFGS.
     """
     if oracle is None:
-        raise ValueError("lbfgs needs the loss at new points: run it in a race on a surface")
+        raise ValueError("lbfgs needs the loss at new points: run it in a race, or full batch")
     shape = p.shape
     flat_p, flat_g = p.reshape(-1, shape[-1]), g.reshape(-1, shape[-1])
     lanes = flat_p.shape[0]

@@ -31,6 +31,9 @@ class Oracle:
         g = self.clean_grad(p)
         return g if self.noise is None else g + self.noise
 
+    def value_and_grad(self, p: Array) -> tuple[Array, Array]:
+        return self.value(p), self.grad(p)
+
     def lane(self, i: int, shape: tuple[int, ...]) -> Oracle:
         """Lane i (of lanes stacked as `shape`, flattened) alone: its own noise."""
         if self.noise is None:

@@ -101,6 +101,12 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         last = "every minibatch" if size == 1 else last
         _field("batch_size", False, f"with batch norm {last} would hold one example; choose a "
                "batch size that leaves at least two, or full")  # fmt: skip
+    if any(s["name"] == "lbfgs" for s in specs):  # torch's closure: one loss, evaluated again
+        _field("batch_size", size >= n, "L-BFGS trains on the full batch: set batch_size to full")
+        _field("dropout", not _value(cfg, "model", "dropout"),
+               "L-BFGS needs the same loss at every evaluation: set dropout to 0")  # fmt: skip
+        _field("batch_norm", not _value(cfg, "model", "batch_norm"),
+               "L-BFGS needs the same loss at every evaluation: turn batch norm off")  # fmt: skip
     epochs = _value(cfg, "training", "epochs")
     per_epoch = -(-n // size)
     grid = _value(cfg, "reporting", "grid_every", max(1, epochs // 25) if X.shape[1] <= 2 else 0)

@@ -138,6 +138,29 @@ def cycled_overrides(groups, scheds, steps):
     return out
 
 
+class LossOracle:
+    """The training loss as L-BFGS sees it in the trainer (its closure): at the group's
+    current rows, the values of the pass just made; at any other point of lane j, a full-batch
+    pass with lane j's row set to it (`evaluate(j, x) -> (loss, gradient)`)."""
+
+    def __init__(self, evaluate, values, a: int):
+        self.evaluate, self.values, self.a = evaluate, values, a
+
+    def value(self, p):
+        return self.values[self.a : self.a + len(p)]
+
+    def lane(self, i: int, shape) -> _LaneLoss:
+        return _LaneLoss(self.evaluate, self.a + i)
+
+
+class _LaneLoss:
+    def __init__(self, evaluate, j: int):
+        self.evaluate, self.j = evaluate, j
+
+    def value_and_grad(self, x):
+        return self.evaluate(self.j, x)
+
+
 class Work:
     """Buffers of one minibatch size for the trainer's passes: gathered inputs (with the
     ones column), linear outputs z, hidden activations (lanes, m, units + 1) whose last

@@ -16,6 +16,7 @@ from engine.train.lanes import (
     Evaluator,
     Group,
     Layout,
+    LossOracle,
     Work,
     cycled_overrides,
     lane_schedules,
@@ -272,19 +273,35 @@ class Trainer:
     def _advance(self, i, gr, dst, g, lr_col, over=None):
         """Group i's update of flat[a:b] written into dst[a:b]; its slots replaced."""
         a, b = gr.a, gr.b
+        rows, oracle = self.flat[a:b], None
+        if gr.opt.vector:  # L-BFGS: the full-batch loss at its trial points (its closure)
+            rows, oracle = rows.copy(), LossOracle(self._lane_loss, self.pass_value, a)
         new, slots = gr.opt.advance(
-            self.flat[a:b], g[a:b], self.slots[i], self.t, lr_col[a:b], over=over
+            rows, g[a:b], self.slots[i], self.t, lr_col[a:b], oracle=oracle, over=over
         )
         dst[a:b] = new
         # a slot may be the gradient itself (sgd's first momentum buffer): that buffer is
         # overwritten next iteration, so such a slot gets its own copy
         for k, v in slots.items():
-            if np.may_share_memory(v, g):
+            if isinstance(v, np.ndarray) and np.may_share_memory(v, g):
                 slots[k] = v.copy()
         self.slots[i] = slots
 
+    def _lane_loss(self, j: int, x: Array) -> tuple[float, Array]:
+        """Lane j's full-batch loss and gradient at weights x (its row set, then restored)."""
+        keep = self.flat[j].copy()
+        self.flat[j] = x
+        self.version += 1
+        value, g = self._forward_backward(None)
+        out = float(value[j]), g[j].copy()
+        self.flat[j] = keep
+        self.version += 1
+        return out
+
     def _update(self, g, lr_col, over):
         flat, status = self.flat, self.status
+        if any(gr.opt.vector for gr in self.groups):  # its closure reuses the gradient buffer
+            g = g.copy()
         if status.all_active:  # each group reads its rows, then its new rows are written back
             for i, gr in enumerate(self.groups):
                 self._advance(i, gr, flat, g, lr_col, over[i])
@@ -297,7 +314,10 @@ class Trainer:
         new = np.where(keep, new, np.where(status.finite[:, None], flat, 0.0))
         for i, gr in enumerate(self.groups):
             kk = keep[gr.a : gr.b]
-            self.slots[i] = {s: np.where(kk, v, 0.0) for s, v in self.slots[i].items()}
+            self.slots[i] = {
+                s: np.where(kk, v, 0.0) if isinstance(v, np.ndarray) else v
+                for s, v in self.slots[i].items()
+            }
         if self.running is not None:
             self.running = {
                 r: np.where(keep, v, 0.0 if r.startswith("mean") else 1.0)
@@ -327,6 +347,7 @@ class Trainer:
             self.t += 1
             idx = None if order is None else order[it * size : (it + 1) * size]
             value, g = self._forward_backward(idx)
+            self.pass_value = value.copy()  # L-BFGS's loss at the current weights
             if not status.all_active:
                 value = np.where(status.active, value, np.nan)
             it_loss[it] = value

@@ -209,10 +209,10 @@ def test_output_numbers_bound_what_a_run_records():
     assert its >= bound["iterations"] // 2  # a bound, not a guess
 
 
-@pytest.mark.parametrize("name", ["newton", "saddle_free_newton", "lbfgs", "adafactor"])
+@pytest.mark.parametrize("name", ["newton", "saddle_free_newton", "adafactor"])
 def test_second_order_and_whole_vector_rules_are_races_only(client, name):
-    """The MLP trainer updates a flat row of weights: rules that need the surface's Hessian,
-    closure evaluations or torch's per-tensor factoring are offered for races only."""
+    """The MLP trainer updates a flat row of weights: rules that need the surface's Hessian
+    or torch's per-tensor factoring are offered for races only."""
     r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=[{"name": name}]))
     assert r.status_code == 422, r.text
     assert r.json()["message"].startswith("optimizers.0")
@@ -243,3 +243,13 @@ def test_torchs_initializer_arguments_and_batch_norm_settings_over_rest(client):
     assert r.status_code == 422 and r.json()["message"].startswith("model.init.params.mode")
     r = client.post("/api/runs?wait=true", json=mlp_run(model={**model, "bn_eps": 0}))
     assert r.status_code == 422 and r.json()["message"].startswith("model.bn_eps")
+
+
+def test_lbfgs_trains_an_mlp_on_the_full_batch(client):
+    lanes = [{"name": "lbfgs", "params": {"line_search_fn": "strong_wolfe"}}, {"name": "adam"}]
+    r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=lanes, batch_size="full"))
+    assert r.status_code == 201, r.text
+    summary = r.json()["result"]["summary"]
+    assert summary[0]["final_train_loss"] < summary[1]["final_train_loss"]
+    r = client.post("/api/runs?wait=true", json=mlp_run(optimizers=lanes, batch_size=16))
+    assert r.status_code == 422 and r.json()["message"].startswith("batch_size")
