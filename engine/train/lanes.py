@@ -94,6 +94,7 @@ class Group:
         )
         self.opt = optimizers.create(name, clip_norm=clip, **stack_hyperparams(full))
         self.a, self.b = a, b
+        self.vector = self.opt.vector  # L-BFGS: the trainer is its closure
 
 
 def lane_schedules(specs, perm, total):

@@ -134,6 +134,7 @@ class Trainer:
             Group(nm, m, specs, int(a), int(b))
             for (nm, m), a, b in zip(by_name.items(), ends[:-1], ends[1:], strict=True)
         ]
+        self.closure = any(gr.vector for gr in self.groups)  # an L-BFGS lane
 
     def _buffers(self, p0: dict[str, Array]) -> None:
         """The weights and gradients of every lane in (lanes, P) buffers, and their views."""
@@ -274,7 +275,7 @@ class Trainer:
         """Group i's update of flat[a:b] written into dst[a:b]; its slots replaced."""
         a, b = gr.a, gr.b
         rows, oracle = self.flat[a:b], None
-        if gr.opt.vector:  # L-BFGS: the full-batch loss at its trial points (its closure)
+        if gr.vector:  # L-BFGS: the full-batch loss at its trial points (its closure)
             rows, oracle = rows.copy(), LossOracle(self._lane_loss, self.pass_value, a)
         new, slots = gr.opt.advance(
             rows, g[a:b], self.slots[i], self.t, lr_col[a:b], oracle=oracle, over=over
@@ -300,7 +301,7 @@ class Trainer:
 
     def _update(self, g, lr_col, over):
         flat, status = self.flat, self.status
-        if any(gr.opt.vector for gr in self.groups):  # its closure reuses the gradient buffer
+        if self.closure:  # L-BFGS' closure reuses the gradient buffer
             g = g.copy()
         if status.all_active:  # each group reads its rows, then its new rows are written back
             for i, gr in enumerate(self.groups):
@@ -347,7 +348,8 @@ class Trainer:
             self.t += 1
             idx = None if order is None else order[it * size : (it + 1) * size]
             value, g = self._forward_backward(idx)
-            self.pass_value = value.copy()  # L-BFGS's loss at the current weights
+            if self.closure:
+                self.pass_value = value.copy()  # L-BFGS' loss at the current weights
             if not status.all_active:
                 value = np.where(status.active, value, np.nan)
             it_loss[it] = value
@@ -361,7 +363,9 @@ class Trainer:
                 or (gmax > DIVERGE_GRAD_NORM).any()
             ):
                 self._diverge_check(epoch, value, gmax)
-            over = [c and {k: v[it] for k, v in c.items()} for c in cycled]
+            over = (
+                [c and {k: v[it] for k, v in c.items()} for c in cycled] if any(cycled) else cycled
+            )
             self._update(g, lr_cols[it], over)
         if not was_active.all():
             it_loss[:, ~was_active] = np.nan
