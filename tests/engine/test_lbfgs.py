@@ -121,3 +121,74 @@ def test_stops_at_once_where_the_gradient_is_below_tolerance():
     s = surfaces.get("rosenbrock")
     race = simulate.run(s, [{"name": "lbfgs"}], [(1.0, 1.0)], 3)
     np.testing.assert_array_equal(race.arrays["xy"][:, 0], [[1.0, 1.0]] * 4)
+
+
+def _reference_lbfgs(f, grad, x, steps, lr=1.0, max_iter=20, history=100, tol_g=1e-7, tol_c=1e-9):
+    """torch's LBFGS without line search, written out from its algorithm in plain floats on a
+    list (Nocedal & Wright's two-loop recursion; torch's first step min(1, 1/‖g‖₁)·lr)."""
+    dot = lambda a, b: sum(u * v for u, v in zip(a, b, strict=True))  # noqa: E731
+    state = {"n": 0, "s": [], "y": [], "h": 1.0, "d": None, "t": None, "g_prev": None}
+    path = [list(x)]
+    for _ in range(steps):
+        loss, g = f(x), grad(x)
+        if max(abs(v) for v in g) <= tol_g:
+            path.append(list(x))
+            continue
+        for it in range(1, max_iter + 1):
+            state["n"] += 1
+            if state["n"] == 1:
+                d = [-v for v in g]
+                state["s"], state["y"], state["h"] = [], [], 1.0
+            else:
+                y = [a - b for a, b in zip(g, state["g_prev"], strict=True)]
+                s_ = [state["t"] * v for v in state["d"]]
+                ys = dot(y, s_)
+                if ys > 1e-10:
+                    if len(state["s"]) == history:
+                        state["s"].pop(0)
+                        state["y"].pop(0)
+                    state["s"].append(s_)
+                    state["y"].append(y)
+                    state["h"] = ys / dot(y, y)
+                q, alphas = [-v for v in g], []
+                for s_i, y_i in reversed(list(zip(state["s"], state["y"], strict=True))):
+                    a = dot(s_i, q) / dot(y_i, s_i)
+                    alphas.append(a)
+                    q = [qv - a * yv for qv, yv in zip(q, y_i, strict=True)]
+                r = [state["h"] * v for v in q]
+                for (s_i, y_i), a in zip(
+                    zip(state["s"], state["y"], strict=True), reversed(alphas), strict=True
+                ):
+                    b = dot(y_i, r) / dot(y_i, s_i)
+                    r = [rv + (a - b) * sv for rv, sv in zip(r, s_i, strict=True)]
+                d = r
+            state["g_prev"], prev_loss = list(g), loss
+            t = min(1.0, 1.0 / sum(abs(v) for v in g)) * lr if state["n"] == 1 else lr
+            state["d"], state["t"] = d, t
+            if dot(g, d) > -tol_c:
+                break
+            x = [a + t * b for a, b in zip(x, d, strict=True)]
+            if it != max_iter:
+                loss, g = f(x), grad(x)
+            if it == max_iter or max(abs(v) for v in g) <= tol_g:
+                break
+            if max(abs(t * v) for v in d) <= tol_c or abs(loss - prev_loss) < tol_c:
+                break
+        path.append(list(x))
+    return np.array(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "params"),
+    [("rosenbrock", (-1.2, 1.0), {}), ("beale", (1.0, 1.0), {"lr": 0.5, "history_size": 3}),
+     ("himmelblau", (0.3, -0.2), {"max_iter": 4})],
+)  # fmt: skip
+def test_matches_a_written_out_lbfgs(name, start, params):
+    s = surfaces.get(name)
+    f = lambda v: float(s.value(np.array(v)))  # noqa: E731
+    grad = lambda v: [float(c) for c in s.grad(np.array(v))]  # noqa: E731
+    ref = _reference_lbfgs(f, grad, list(start), 6, lr=params.get("lr", 1.0),
+                           max_iter=params.get("max_iter", 20),
+                           history=params.get("history_size", 100))  # fmt: skip
+    got = simulate.run(s, [{"name": "lbfgs", "params": params}], [start], 6).arrays["xy"][:, 0]
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)

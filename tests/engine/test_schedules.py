@@ -319,7 +319,7 @@ def _random_cases(seed: int, n: int) -> list:
                             "mode": ("triangular", "triangular2", "exp_range")[i % 3],
                             "gamma": u(0.99, 1.0)}, "CyclicLR"),
             (lr, "one_cycle", {"max_lr": lr, "total_steps": n + 1, "pct_start": u(0.05, 0.9),
-                               "anneal_strategy": ("cos", "linear")[i % 2],
+                               "anneal_strategy": ("cos", "linear")[i % 2], "three_phase": i >= 2,
                                "div_factor": u(2, 100), "final_div_factor": u(10, 1e4)},
              "OneCycleLR"),
             (lr, "linear", {"start_factor": u(0.01, 1), "end_factor": u(0, 1),
