@@ -327,19 +327,22 @@ class Trainer:
         self._set(new)
 
     # ------------------------------------------------------------------ one epoch
+    def _rates(self, per_epoch: int) -> tuple[Array, list]:
+        """This epoch's rate per iteration and lane, and per group the momentum or β₁ that a
+        schedule sets (None: no schedule of the group cycles it)."""
+        if self.fixed_lr is not None:  # constant rates: no schedule (nor a cycled momentum)
+            return np.broadcast_to(self.fixed_lr, (per_epoch, self.L)), [None] * len(self.groups)
+        lrs = np.empty((per_epoch, self.L))
+        steps = np.arange(self.t, self.t + per_epoch, dtype=np.float64)
+        for j, (rule, state) in enumerate(self.scheds):
+            lrs[:, j] = state.lr if state is not None else rule(steps)
+        return lrs, cycled_overrides(self.groups, self.scheds, steps)
+
     def epoch(self, epoch: int) -> bool:
         """Train one epoch and record it; True when the run is over."""
         status, per_epoch, size, L = self.status, self.iters_per_epoch, self.batch_size, self.L
         order = None if size >= self.n else self.shuffle_rng.permutation(self.n)
-        cycled = [None] * len(self.groups)  # a momentum or β₁ a schedule sets, per group
-        if self.fixed_lr is not None:  # constant rates: no schedule (nor a cycled momentum)
-            lrs = np.broadcast_to(self.fixed_lr, (per_epoch, L))
-        else:
-            lrs = np.empty((per_epoch, L))
-            steps = np.arange(self.t, self.t + per_epoch, dtype=np.float64)
-            for j, (rule, state) in enumerate(self.scheds):
-                lrs[:, j] = state.lr if state is not None else rule(steps)
-            cycled = cycled_overrides(self.groups, self.scheds, steps)
+        lrs, cycled = self._rates(per_epoch)
         lr_cols = lrs[:, :, None]
         it_loss = np.full((per_epoch, L), np.nan)
         gsum = np.zeros((L, self.lay.n_layers))

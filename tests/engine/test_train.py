@@ -442,14 +442,9 @@ def test_the_run_request_shape_is_accepted():
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
-def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False, bn=None):
-    """Iteration losses of the same network, weights and batches trained by torch (float64)."""
-    import torch
-
+def _torch_net(torch, cfg, seed, batch_norm=False, bn=None):
+    """The engine's network with its initial weights, in torch (float64, ReLU hidden layers)."""
     p0 = train.initial_params(cfg, seed)
-    d = cfg["data"]
-    X = torch.tensor(d.X_train, dtype=torch.float64)
-    y = torch.tensor(d.y_train)
     mods = []
     n = sum(1 for k in p0 if k[0] == "W")
     for i in range(1, n + 1):
@@ -464,7 +459,24 @@ def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False, bn=None):
                     torch.nn.BatchNorm1d(lin.out_features, dtype=torch.float64, **(bn or {}))
                 )
             mods.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*mods)
+    return torch.nn.Sequential(*mods)
+
+
+def _torch_val_loss(torch, model, d):
+    model.eval()
+    with torch.no_grad():
+        Xv = torch.tensor(d.X_val, dtype=torch.float64)
+        return torch.nn.functional.cross_entropy(model(Xv), torch.tensor(d.y_val)).item()
+
+
+def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False, bn=None):
+    """Iteration losses of the same network, weights and batches trained by torch (float64)."""
+    import torch
+
+    d = cfg["data"]
+    X = torch.tensor(d.X_train, dtype=torch.float64)
+    y = torch.tensor(d.y_train)
+    model = _torch_net(torch, cfg, seed, batch_norm, bn)
     opt = getattr(torch.optim, opt_name)(model.parameters(), **opt_params)
     out = []
     for epoch in train.batch_order(seed, len(y), cfg["batch_size"], cfg["epochs"]):
@@ -475,11 +487,7 @@ def torch_losses(cfg, seed, opt_name, opt_params, batch_norm=False, bn=None):
             loss.backward()
             opt.step()
             out.append(loss.item())
-    model.eval()
-    with torch.no_grad():
-        Xv = torch.tensor(d.X_val, dtype=torch.float64)
-        val = torch.nn.functional.cross_entropy(model(Xv), torch.tensor(d.y_val)).item()
-    return np.array(out), val
+    return np.array(out), _torch_val_loss(torch, model, d)
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
@@ -513,18 +521,9 @@ def _torch_lbfgs_losses(cfg, seed, params):
     each step (what step(closure) returns) and the validation loss at the end."""
     import torch
 
-    p0 = train.initial_params(cfg, seed)
     d = cfg["data"]
     X, y = torch.tensor(d.X_train, dtype=torch.float64), torch.tensor(d.y_train)
-    mods = []
-    n = sum(1 for k in p0 if k[0] == "W")
-    for i in range(1, n + 1):
-        lin = torch.nn.Linear(*p0[f"W{i}"].shape, dtype=torch.float64)
-        with torch.no_grad():
-            lin.weight.copy_(torch.tensor(p0[f"W{i}"].T))
-            lin.bias.zero_()
-        mods += [lin, torch.nn.ReLU()] if i < n else [lin]
-    model = torch.nn.Sequential(*mods)
+    model = _torch_net(torch, cfg, seed)
     opt = torch.optim.LBFGS(model.parameters(), **params)
 
     def closure():
@@ -534,10 +533,7 @@ def _torch_lbfgs_losses(cfg, seed, params):
         return loss
 
     out = [opt.step(closure).detach().item() for _ in range(cfg["epochs"])]
-    with torch.no_grad():
-        Xv = torch.tensor(d.X_val, dtype=torch.float64)
-        val = torch.nn.functional.cross_entropy(model(Xv), torch.tensor(d.y_val)).item()
-    return np.array(out), val
+    return np.array(out), _torch_val_loss(torch, model, d)
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is optional (pip install torch==2.13.0)")
