@@ -76,10 +76,17 @@ def check(config: dict[str, Any], s: Settings) -> None:
     at_most(["optimizers"], n_opt, s.max_optimizers, "optimizers")
     at_most(["starts"], n_start, s.max_starts, "start points")
     at_most(["steps"], steps, s.max_steps, "steps")
-    if n_opt * n_start * steps > s.max_lane_steps:
+    # an L-BFGS step is up to max_eval evaluations: it counts as that many lane-steps
+    per_step = sum(
+        optimizers.evaluations_per_step(o["name"], o.get("params")) for o in config["optimizers"]
+    )
+    if per_step * n_start * steps > s.max_lane_steps:
+        counted = (
+            " (an L-BFGS lane counted by its evaluations per step)" if per_step > n_opt else ""
+        )
         raise fail(
             ["steps"],
-            f"optimizers × starts × steps is {n_opt * n_start * steps:,}; "
+            f"optimizers × starts × steps is {per_step * n_start * steps:,}{counted}; "
             f"at most {s.max_lane_steps:,} on this server",
         )
     ref = config["surface"]

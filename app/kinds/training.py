@@ -25,7 +25,7 @@ from app.kinds.race import engine_params
 from app.kinds.stream import Checkpoint, Config, Emit, color, stream_chunks
 from app.settings import Settings
 from app.validation import at_most, fail, field_path
-from engine import datasets, train
+from engine import datasets, optimizers, train
 
 NAME = "mlp"
 ROW_FIELDS, IT_FIELDS = train.ROW_FIELDS, train.IT_FIELDS
@@ -64,16 +64,6 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
     }
 
 
-def _passes_per_step(opt: dict[str, Any]) -> int:
-    """Forward and backward passes an optimizer makes per update: 1, or L-BFGS' max_eval
-    (each of its steps evaluates the loss up to max_eval times)."""
-    if opt["name"] != "lbfgs":
-        return 1
-    p = opt.get("params") or {}
-    max_iter = p.get("max_iter", 20)
-    return int(p.get("max_eval") or max_iter * 5 // 4)
-
-
 def check(config: dict[str, Any], s: Settings) -> None:
     """The server's limits and the trainer's own checks, as 422s naming the field."""
     hidden = config["model"]["hidden"]
@@ -86,8 +76,15 @@ def check(config: dict[str, Any], s: Settings) -> None:
         raise fail(["dataset"], str(e.args[0]) if e.args else "invalid dataset") from None
     sizes = [data.X_train.shape[1], *hidden, 10]
     n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-    passes = sum(_passes_per_step(o) for o in config["optimizers"])  # L-BFGS: its evaluations
-    work = passes * config["epochs"] * len(data.X_train) * n_params
+    # lane-passes per iteration: one per lane, and every evaluation of an L-BFGS lane's step
+    # is a pass of all the lanes (the trainer is its closure)
+    lanes = len(config["optimizers"])
+    extra = sum(
+        optimizers.evaluations_per_step(o["name"], o.get("params"))
+        for o in config["optimizers"]
+        if o["name"] == "lbfgs"
+    )
+    work = lanes * (1 + extra) * config["epochs"] * len(data.X_train) * n_params
     if work > s.max_mlp_work:
         raise fail(
             ["epochs"],

@@ -25,7 +25,10 @@ E422 = problems(e422=INVALID)
 SSE_EVENT = {  # one event of the stream (OpenAPI before 3.2: `schema` describes each event)
     "type": "object",
     "properties": {
-        "event": {"type": "string", "enum": ["meta", "frame", "diverged", "done", "error"]},
+        "event": {
+            "type": "string",
+            "enum": ["meta", "frame", "diverged", "stopped", "done", "error"],
+        },
         "data": {"type": "string", "contentMediaType": "application/json"},
         "id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
         "retry": {"type": "integer", "minimum": 0},
@@ -33,8 +36,8 @@ SSE_EVENT = {  # one event of the stream (OpenAPI before 3.2: `schema` describes
 }
 SSE_DOC = {
     "content": {"text/event-stream": {"schema": SSE_EVENT}},
-    "description": "events meta, frame, diverged, done, error; each with an id; the data of "
-    "each is a JSON object",
+    "description": "events meta, frame, diverged, stopped (an MLP lane's early stop), done, "
+    "error; each with an id; the data of each is a JSON object",
 }
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "clip_by_norm",
     "create",
     "keras_defaults",
+    "evaluations_per_step",
     "momentum_key",
     "names",
 ]
@@ -219,6 +220,15 @@ class Optimizer:
 
 def names() -> list[str]:
     return registry.names("optimizer")
+
+
+def evaluations_per_step(name: str, params: Mapping[str, Any] | None = None) -> int:
+    """Loss and gradient evaluations one step may take (for a server's work budget): 1, or
+    L-BFGS' max_eval (default max_iter × 1.25), whose step is a loop of iterations."""
+    if name != "lbfgs":
+        return 1
+    p = params or {}
+    return int(p.get("max_eval") or int(p.get("max_iter") or 20) * 5 // 4)
 
 
 def momentum_key(name: str) -> str | None:

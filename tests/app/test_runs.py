@@ -324,3 +324,25 @@ def test_a_sequential_schedule_warms_up_then_decays_over_rest(client):
     lr = [row[0] for row in r.json()["result"]["arrays"]["lr"][1:]]  # update k's rate
     assert lr[0] == pytest.approx(0.01) and lr[20] == pytest.approx(0.1)  # step 20: cosine at 0
     assert max(lr) == pytest.approx(0.1) and lr[-1] < 1e-3  # the cosine's own T_max: 80
+
+
+def test_an_lbfgs_lane_counts_as_its_evaluations_in_the_lane_step_budget(tmp_path):
+    """One L-BFGS step is up to max_eval evaluations (25 by default): the budget that keeps a
+    race cheap counts them, or 8 L-BFGS lanes would cost 25 times what the limit says."""
+    s = make_settings(tmp_path, max_lane_steps=9_000)
+    with CheckedClient(create_app(s)) as c:
+        cheap = race(steps=400, optimizers=[{"name": "gd"}])
+        assert c.post("/api/runs?wait=true", json=cheap).status_code == 201
+        dear = race(steps=400, optimizers=[{"name": "lbfgs"}])
+        r = c.post("/api/runs?wait=true", json=dear)
+        assert r.status_code == 422 and r.json()["message"].startswith("steps")
+        assert "L-BFGS" in r.json()["message"]
+        few = race(steps=400, optimizers=[{"name": "lbfgs", "params": {"max_iter": 4}}])
+        assert c.post("/api/runs?wait=true", json=few).status_code == 201  # 400 × 5 = 2,000
+
+
+def test_the_event_stream_schema_names_every_event_a_run_sends(client):
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/api/runs/{run_id}/events"]["get"]["responses"]["200"]
+    names = op["content"]["text/event-stream"]["schema"]["properties"]["event"]["enum"]
+    assert set(names) == {"meta", "frame", "diverged", "stopped", "done", "error"}
