@@ -14,13 +14,15 @@ from app.formulas import Analyses, AnalysisTooLong
 from app.settings import Settings
 
 
-def fail(loc: list[Any], msg: str) -> HTTPException:
+def fail(loc: list[Any], msg: str, where: str = "body") -> HTTPException:
+    """A 422 naming the field, in the shape of every 422 (`detail` a list, as FastAPI's);
+    `where` is "body" or "query"."""
     field = ".".join(str(p) for p in loc)
     return HTTPException(
         422,
         {
             "message": f"{field}: {msg}",
-            "detail": [{"loc": ["body", *loc], "field": field, "msg": msg, "type": "value_error"}],
+            "detail": [{"loc": [where, *loc], "field": field, "msg": msg, "type": "value_error"}],
         },
     )
 
@@ -64,4 +66,4 @@ def query_digits(query: Any, *names: str) -> None:
     for name in names:
         raw = query.get(name)
         if raw is not None and not raw.lstrip("-").isdigit():
-            raise HTTPException(422, f"{name}: must be a whole number written in digits")
+            raise fail([name], "must be a whole number written in digits", "query")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from engine.noise import Noise
+from engine.optimizers import Oracle
 from engine.simulate.base import BOUND, Configs, Group, lane_specs
 from engine.surfaces import Surface
 
@@ -79,15 +80,18 @@ def basins(
 def _run(surface, groups, spans, starts, steps, noise, rng) -> np.ndarray:
     x = np.broadcast_to(starts, (spans[-1][1],) + starts.shape).copy()
     slots = [dict(g.opt.init(x[a:b]).slots) for g, (a, b) in zip(groups, spans, strict=True)]
+    vector = any(g.opt.vector for g in groups)  # Newton's methods: the surface, as in a race
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
             grad = surface.grad(x)
-            if noise.active:
-                grad = grad + noise.sample(rng, starts.shape)
+            xi = noise.sample(rng, starts.shape) if noise.active else None
+            if xi is not None:
+                grad = grad + xi
+            oracle = Oracle(surface.value, surface.grad, surface.hessian, xi) if vector else None
             x_new = np.empty_like(x)
             for i, (g, (a, b)) in enumerate(zip(groups, spans, strict=True)):
                 x_new[a:b], slots[i] = g.opt.advance(
-                    x[a:b], grad[a:b], slots[i], k, g.lr_cols[k - 1]
+                    x[a:b], grad[a:b], slots[i], k, g.lr_cols[k - 1], oracle, g.over(k)
                 )
             if k % 25 == 0 or k == steps:  # escaped lanes become NaN and stay NaN
                 x_new[np.abs(x_new) > BOUND] = np.nan

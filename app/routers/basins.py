@@ -29,6 +29,10 @@ async def create_basin_map(
 ) -> Any:
     """Label each of n×n starts by the minimum each optimizer reaches (same colours per min)."""
     config = request.model_dump(mode="json")
+    for i, o in enumerate(config["optimizers"]):
+        if o["name"] == "lbfgs":  # its Python loop per lane would take hours over a grid
+            raise fail(["optimizers", i, "name"], "L-BFGS steps one lane at a time in Python: "
+                       "a basin map takes the other optimizers")  # fmt: skip
     lane_steps = config["n"] ** 2 * len(config["optimizers"]) * config["steps"]
     if lane_steps > settings.max_basin_lane_steps:
         raise fail(

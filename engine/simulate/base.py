@@ -146,6 +146,13 @@ class Group:
         if not self.m_lanes.any():
             self.m_name = None
 
+    def over(self, k: int) -> dict[str, Any] | None:
+        """The hyperparameter a schedule sets for update k (a cycled momentum or β₁), or None:
+        aligned with the group's stacked lanes."""
+        if self.over_cols is None:
+            return None
+        return {self.cycled[0]: self.over_cols[k - 1]}
+
 
 def cycled_momentum(name: str, rules: list, full: list[dict], t: np.ndarray):
     """(the hyperparameter, its value per lane and step) where a lane's schedule cycles the

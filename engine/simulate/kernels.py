@@ -67,14 +67,14 @@ class ArrayKernel:
                 if one:
                     grp = groups[0]
                     x_new, slots[0] = grp.opt.advance(
-                        x, g_used, slots[0], k, grp.lr_cols[k - 1], oracle, _over(grp, k)
+                        x, g_used, slots[0], k, grp.lr_cols[k - 1], oracle, grp.over(k)
                     )
                 else:
                     x_new = np.empty_like(x)
                     for i, (grp, (a, b)) in enumerate(zip(groups, self.spans, strict=True)):
                         x_new[a:b], slots[i] = grp.opt.advance(
                             x[a:b], g_used[a:b], slots[i], k, grp.lr_cols[k - 1], oracle,
-                            _over(grp, k),
+                            grp.over(k),
                         )  # fmt: skip
                 x_old, x = x, x_new
                 grad = self.surface.grad(x)
@@ -110,11 +110,6 @@ class ArrayKernel:
             out["m"][r] = self._caller(m)
         if "v" in out:
             out["v"][r] = self._caller(v)
-
-
-def _over(grp, k: int):
-    """The hyperparameter a schedule sets for update k (a cycled momentum or β₁), or None."""
-    return None if grp.over_cols is None else {grp.cycled[0]: grp.over_cols[k - 1]}
 
 
 def _rows(rows: int, lanes: int, want, before: bool, xy=None, fill=True, pool=None) -> dict:

@@ -197,3 +197,15 @@ def test_wrong_methods_and_paths_are_clean_4xx(client):
     assert_problem(client.get("/api/runs", params={"limit": 0}), 422, "limit")
     assert_problem(client.get("/api/runs/x/events", headers={"Last-Event-ID": "abc"}), 422)
     assert_problem(client.get("/api/runs/x/export", params={"format": "xml"}), 422)
+
+
+def test_a_query_integer_in_decimals_is_a_422_shaped_like_every_other(client):
+    r = client.get("/api/runs", params={"offset": "0.0", "limit": 1})
+    body = assert_problem(r, 422, "offset")
+    assert body["detail"][0]["loc"] == ["query", "offset"]
+
+
+def test_a_basin_map_of_lbfgs_is_a_422_naming_the_optimizer(client):
+    body = {"surface": {"name": "beale"}, "optimizers": [{"name": "lbfgs"}], "n": 2, "steps": 1}
+    r = client.post("/api/basins", json=body)
+    assert_problem(r, 422, "optimizers.0.name")

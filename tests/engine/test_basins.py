@@ -68,3 +68,18 @@ def test_same_seed_same_map():
     np.testing.assert_array_equal(a.final_xy, b.final_xy)
     c = basins.basins(s, CONFIGS, starts, 100, block=10, noise=Noise(0.2), seed=5)
     assert not np.array_equal(a.final_xy, c.final_xy)
+
+
+def test_second_order_rules_and_cycled_momentum_agree_with_single_races():
+    """Newton's methods get the surface, and one_cycle its momentum cycling, as in a race."""
+    s = surfaces.get("himmelblau")
+    configs = [
+        {"name": "newton", "params": {"damping": 0.5}},
+        {"name": "saddle_free_newton"},
+        {"name": "adafactor", "params": {"lr": 0.05}},
+        {"name": "sgd", "params": {"lr": 0.005}, "schedule": {"name": "one_cycle", "params": {}}},
+    ]
+    starts = basins.grid(s, 5)
+    m = basins.basins(s, configs, starts, 60, block=8)
+    final = simulate.run(s, configs, starts, 60).arrays["xy"][-1].reshape(4, 25, 2)
+    np.testing.assert_allclose(m.final_xy, final, rtol=1e-12, atol=1e-12, equal_nan=True)
