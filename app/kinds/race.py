@@ -100,6 +100,9 @@ def check(config: dict[str, Any], s: Settings) -> None:
     except (ValueError, TypeError, KeyError) as e:
         raise fail(["surface", "params"], error_text(e)) from None
     for i, spec in enumerate(engine_configs(config["optimizers"])):
+        if spec["name"] == "lbfgs" and spec["clip_norm"] is not None:
+            msg = "L-BFGS evaluates its own gradients in its line search: no clipping"
+            raise fail(["optimizers", i, "clip_norm"], msg)
         try:
             opt = optimizers.create(spec["name"], **spec["params"])
         except (ValueError, TypeError, KeyError) as e:

@@ -362,6 +362,7 @@ register(
     (None, None),
     None,
     vector=True,
+    maximize=False,  # the step is the same for −f: Newton seeks any critical point
 )
 
 

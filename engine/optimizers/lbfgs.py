@@ -34,8 +34,10 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return (xmin_bound + xmax_bound) / 2.0
 
 
-def _dot(a: Array, b: Array) -> float:
-    return float(np.dot(a, b))
+def _dot(a: Array, b: Array) -> np.float64:
+    """A NumPy scalar, not a float: where torch's tensors give inf or NaN (a zero divisor in
+    the interpolation, an overflowing square) so does NumPy, where Python floats raise."""
+    return np.float64(np.dot(a, b))
 
 
 def _strong_wolfe(obj, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
@@ -166,7 +168,7 @@ def lbfgs_lane(x: Array, loss: float, flat_grad: Array, state: dict, h: dict, or
 
     def evaluate(p):  # torch's closure: the loss and the gradient at p
         f, g = oracle.value_and_grad(p)
-        return float(f), np.asarray(g, dtype=np.float64)
+        return np.float64(f), np.asarray(g, dtype=np.float64)
 
     def closure_at(x0, t, d):  # torch's _directional_evaluate
         return evaluate(x0 + t * d)
@@ -227,7 +229,11 @@ def lbfgs_rule(p, g, s, t, h, lr, oracle=None):
         hi = {k: v[i] for k, v in per.items()}
         hi["lr"] = rates[i]
         lane = oracle.lane(i, shape)
-        x, st = lbfgs_lane(flat_p[i], float(losses[i]), flat_g[i], s["lbfgs"][i], hi, lane)
+        try:
+            with np.errstate(all="ignore"):
+                x, st = lbfgs_lane(flat_p[i], losses[i], flat_g[i], s["lbfgs"][i], hi, lane)
+        except (ArithmeticError, ValueError):  # what torch turns into inf or NaN: the lane stops
+            x, st = np.full_like(flat_p[i], np.nan), s["lbfgs"][i]
         out[i] = x
         states.append(st)
     return out.reshape(shape), {"lbfgs": tuple(states)}

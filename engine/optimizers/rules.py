@@ -130,11 +130,16 @@ def sgd_rule(p, g, s, t, h, lr, xp=ARRAY):
     """
     g = _l2(g, p, h["weight_decay"])
     mu = h["momentum"]
+    # torch skips the buffer entirely when momentum == 0 (then dampening has no effect): a
+    # momentum that a schedule cycles down to 0 leaves the buffer as it was
     if t == 1:
         buf = g
+    elif xp.scalar(mu):
+        old = s["momentum_buffer"]
+        buf = old if mu == 0 else mu * old + (1.0 - h["dampening"]) * g
     else:
-        buf = mu * s["momentum_buffer"] + (1.0 - h["dampening"]) * g
-    # torch skips the buffer entirely when momentum == 0 (then dampening has no effect)
+        old = s["momentum_buffer"]
+        buf = np.where(mu != 0, mu * old + (1.0 - h["dampening"]) * g, old)
     nesterov = h["nesterov"]
     d = buf if nesterov is False else xp.sel(nesterov, lambda: g + mu * buf, lambda: buf)
     if xp.scalar(mu):
@@ -166,8 +171,14 @@ def rmsprop_rule(p, g, s, t, h, lr, xp=ARRAY):
     centered = h["centered"]
     var = sq if centered is False else xp.sel(centered, lambda: sq - gavg * gavg, lambda: sq)
     d = g / (xp.sqrt(var) + h["eps"])
-    buf = h["momentum"] * s["momentum_buffer"] + d  # with momentum 0 this is just d
-    return p - lr * buf, {"square_avg": sq, "grad_avg": gavg, "momentum_buffer": buf}
+    mu, old = h["momentum"], s["momentum_buffer"]
+    if xp.scalar(mu):  # torch keeps no buffer step at momentum 0 (a cycled one leaves it)
+        buf, step = (mu * old + d, None) if mu > 0 else (old, d)
+        step = buf if step is None else step
+    else:
+        new = mu * old + d
+        buf, step = np.where(mu > 0, new, old), np.where(mu > 0, new, d)
+    return p - lr * step, {"square_avg": sq, "grad_avg": gavg, "momentum_buffer": buf}
 
 
 def adadelta_rule(p, g, s, t, h, lr, xp=ARRAY):

@@ -96,13 +96,15 @@ def newton_rule(p, g, s, t, h, lr, oracle=None):
     """p ← p − η·(H + δI)⁻¹g with the exact Hessian H (δ = 0: Newton's pure step).
 
     It jumps to the critical point of the local quadratic model, whatever its kind: near a
-    saddle it is attracted to the saddle. Where H + δI is singular the step is infinite and
-    the lane stops. Neither torch nor Keras has it.
+    saddle it is attracted to the saddle (so there is no `maximize`: the step for −f is the
+    same). Where H + δI is singular the step is infinite and the lane stops. Weight decay λ
+    is the penalty ½λ‖p‖²: g + λp and H + λI. Neither torch nor Keras has it.
     """
     g = _l2(g, p, h["weight_decay"])
     H = _hessian(oracle, p, "newton")
-    damping = _per_lane(h["damping"])
-    a, b, c = H[..., 0, 0] + damping, H[..., 0, 1], H[..., 1, 1] + damping
+    # the L2 penalty ½λ‖p‖² adds λp to g and λI to H: Newton's step on the penalised loss
+    shift = _per_lane(h["damping"]) + _per_lane(h["weight_decay"])
+    a, b, c = H[..., 0, 0] + shift, H[..., 0, 1], H[..., 1, 1] + shift
     det = a * c - b * b
     gx, gy = g[..., 0], g[..., 1]
     step = np.stack([(c * gx - b * gy) / det, (a * gy - b * gx) / det], axis=-1)
@@ -118,6 +120,8 @@ def saddle_free_newton_rule(p, g, s, t, h, lr, oracle=None):
     """
     g = _l2(g, p, h["weight_decay"])
     H = _hessian(oracle, p, "saddle_free_newton")
+    wd = _per_lane(h["weight_decay"])  # the L2 penalty's λI, before the signs are dropped
+    H = H + np.asarray(wd)[..., None, None] * np.eye(2)
     finite = np.isfinite(H).all(axis=(-2, -1))
     lam, vec = np.linalg.eigh(np.where(finite[..., None, None], H, 0.0))
     lam = np.where(finite[..., None], lam, np.nan)  # a lane off the surface's domain stops

@@ -61,7 +61,9 @@ def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any
             if steps is None:
                 raise ValueError(f"schedule {name!r} needs {key} (or the run's steps)")
             warm = values.get("total_iters", 0) if name == "warmup_cosine" else 0
-            rest = steps - (warm or values.get("warmup_steps", 0))
+            if values.get("warmup_target") is not None:  # Keras' CosineDecay with a warm-up
+                warm = values.get("warmup_steps", 0)
+            rest = steps - warm
             values[key] = max(int(rest), 2 if key == "total_steps" else 1)
     for p in entry.params:
         _check(name, p, values[p.name])
@@ -97,19 +99,7 @@ def _sequential(lr: Any, steps: int | None, **params: Any) -> Schedule:
     if milestones != sorted(set(milestones)) or (milestones and milestones[0] < 1):
         raise ValueError("milestones: give increasing steps, from 1 on")
     edges = [0, *milestones]
-    rules = []
-    for i, part in enumerate(parts):
-        name = part.get("name") if isinstance(part, dict) else None
-        if name not in COMPOSABLE:
-            raise ValueError(
-                f"schedulers: {name!r} cannot be chained; use one of {', '.join(COMPOSABLE)}"
-            )
-        end = edges[i + 1] if i + 1 < len(edges) else steps
-        span = None if end is None else max(end - edges[i], 1)
-        try:
-            rules.append(create(name, lr, steps=span, **(part.get("params") or {})))
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"schedulers.{i}: {e}") from None
+    rules: list[Schedule] = []
 
     def lr_at(t):
         t = np.asarray(t, dtype=np.float64)
@@ -120,7 +110,31 @@ def _sequential(lr: Any, steps: int | None, **params: Any) -> Schedule:
             out = value if out is None else np.where(which == i, value, out)
         return out
 
+    for i, part in enumerate(parts):
+        name = part.get("name") if isinstance(part, dict) else None
+        if name not in COMPOSABLE:
+            raise ValueError(
+                f"schedulers: {name!r} cannot be chained; use one of {', '.join(COMPOSABLE)}"
+            )
+        end = edges[i + 1] if i + 1 < len(edges) else steps
+        span = None if end is None else max(end - edges[i], 1)
+        given = part.get("params") or {}
+        try:
+            rule = create(name, lr, steps=span, **given)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"schedulers.{i}: {e}") from None
+        if name == "multiplicative" and i > 0:
+            # torch's MultiplicativeLR has no closed form: at its milestone it multiplies the
+            # rate the schedule before it left (lr_at(milestone − 1)), not the base rate
+            factor = registry.resolve("schedule", name, given)["factor"]
+            rule = _continued(lr_at(edges[i] - 1), factor)
+        rules.append(rule)
     return lr_at
+
+
+def _continued(start: Any, factor: float) -> Schedule:
+    """start·factor^(t + 1): a MultiplicativeLR that takes over from another schedule."""
+    return lambda t: start * factor ** (np.asarray(t, dtype=np.float64) + 1.0)
 
 
 def _check(schedule: str, p: Param, value: Any) -> None:

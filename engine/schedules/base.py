@@ -81,26 +81,36 @@ def cos_anneal(lr, eta_min, t_cur, t_i):
     return eta_min + (lr - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
 
 
-def torch_cosine(lr, eta_min, T_max, t):
+def torch_cosine(lr, eta_min, T_max, t, cache=None):
     """CosineAnnealingLR as torch's step() computes it: the recursion
     ηₖ = (1 + cos(πk/T))/(1 + cos(π(k−1)/T))·(ηₖ₋₁ − η_min) + η_min, with its own step at
     each trough. Near a trough 1 + cos(·) cancels, so the closed form drifts 1e-11 from
     torch's rates; this follows torch's sequence of operations instead (cos from `math`, as
     torch's). `t` (steps, any shape) broadcasts against `lr` (per-lane rates) as the closed
-    forms do."""
+    forms do. `cache` (a dict the caller keeps) holds the curve so far: a trainer asking
+    epoch after epoch extends it instead of replaying it from step 0."""
     t = np.asarray(t, dtype=np.float64)
     base = np.asarray(lr, dtype=np.float64)
     n = int(np.max(t, initial=0)) + 1
-    curve = np.empty((n,) + base.shape)
-    cur = base.copy() if base.ndim else float(base)
-    curve[0] = cur
-    for k in range(1, n):
+    have = cache.get("curve") if cache is not None else None
+    if have is not None and len(have) >= n:
+        return pick(have, t, base.shape)
+    curve = np.empty((max(n, 2 * len(have)) if have is not None else n,) + base.shape)
+    if have is not None:
+        curve[: len(have)] = have
+        first, cur = len(have), have[-1].copy() if base.ndim else float(have[-1])
+    else:
+        first, cur = 1, base.copy() if base.ndim else float(base)
+        curve[0] = cur
+    for k in range(first, len(curve)):
         if (k - 1 - T_max) % (2 * T_max) == 0:
             cur = cur + (base - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
         else:
             ratio = (1 + math.cos(math.pi * k / T_max)) / (1 + math.cos(math.pi * (k - 1) / T_max))
             cur = ratio * (cur - eta_min) + eta_min
         curve[k] = cur
+    if cache is not None:
+        cache["curve"] = curve
     return pick(curve, t, base.shape)
 
 

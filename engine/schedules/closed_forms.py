@@ -66,7 +66,8 @@ def _exponential(lr, gamma):
     [T_MAX, ETA_MIN],
 )
 def _cosine(lr, T_max, eta_min):
-    return lambda t: torch_cosine(lr, eta_min, T_max, t)
+    cache: dict = {}  # the recursion so far (a trainer asks for it epoch after epoch)
+    return lambda t: torch_cosine(lr, eta_min, T_max, t, cache)
 
 
 @register(
@@ -177,6 +178,8 @@ def _cyclic(lr, base_lr, max_lr, step_size_up, step_size_down, mode, gamma, cycl
 )
 def _one_cycle(lr, max_lr, total_steps, pct_start, anneal_strategy, cycle_momentum,
                base_momentum, max_momentum, div_factor, final_div_factor, three_phase):  # fmt: skip
+    if float(pct_start * total_steps) - 1 == 0:  # torch divides 0 by 0 at step 0 (and raises)
+        raise ValueError("pct_start: pct_start × total_steps is 1, a rising phase of no steps")
     peak = np.asarray(lr if max_lr is None else max_lr, dtype=np.float64)
     initial = peak / div_factor
     final = initial / final_div_factor
@@ -273,10 +276,13 @@ def _warmup_cosine(lr, start_factor, total_iters, T_max, eta_min):
     ],
 )
 def _constant_factor(lr, factor, total_iters):
-    # torch's recursion: lr·factor, then at total_iters (lr·factor)·(1/factor)
+    # torch's recursion: lr·factor, then at total_iters (lr·factor)·(1/factor); with
+    # total_iters 0 torch's step 0 applies the factor and no step ever undoes it
     def lr_at(t):
         t = np.asarray(t, dtype=np.float64)
         low = np.asarray(lr) * factor
+        if total_iters == 0:
+            return low + 0.0 * t
         back = low * (1.0 / factor) if factor != 0 else np.asarray(lr) * 1.0
         return np.where(t < total_iters, low, back)
 

@@ -101,6 +101,7 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         last = "every minibatch" if size == 1 else last
         _field("batch_size", False, f"with batch norm {last} would hold one example; choose a "
                "batch size that leaves at least two, or full")  # fmt: skip
+    _check_lane_settings(specs, task != "regression" and len(d["Xv"]) > 0)
     if any(s["name"] == "lbfgs" for s in specs):  # torch's closure: one loss, evaluated again
         _field("batch_size", size >= n, "L-BFGS trains on the full batch: set batch_size to full")
         _field("dropout", not _value(cfg, "model", "dropout"),
@@ -155,6 +156,20 @@ def _check_data(data: Any) -> dict[str, Any]:
         "feature_names": list(get("feature_names", ()) or ()),
         "class_names": list(get("class_names", ()) or ()),
     }
+
+
+def _check_lane_settings(specs, has_val_accuracy: bool) -> None:
+    """What a lane's optimizer and schedule need of the run: ReduceLROnPlateau's mode "max"
+    watches the validation accuracy; L-BFGS' line search takes no gradient clipping."""
+    for i, s in enumerate(specs):
+        sched = s["schedule"]
+        if sched["name"] == "reduce_on_plateau" and sched["params"].get("mode") == "max":
+            _field(f"optimizers[{i}].schedule.params.mode", has_val_accuracy,
+                   "max watches the validation accuracy: a classification run with a "
+                   "validation share (min watches the loss)")  # fmt: skip
+        if s["name"] == "lbfgs" and s.get("clip_norm") is not None:
+            msg = "L-BFGS evaluates its own gradients in its line search: no clipping"
+            _field(f"optimizers[{i}].clip_norm", False, msg)
 
 
 def _check_specs(specs, total_iters):

@@ -382,7 +382,10 @@ class Trainer:
             self.rows.blank_last(before & ~status.finite)
         for j, (rule, state) in enumerate(self.scheds):
             if state is not None and status.active[j]:
-                self.scheds[j] = (rule, rule.update(state, monitor[j]))
+                # mode "max" watches the validation accuracy (checked: a classification run
+                # with a validation set); "min" the monitored loss
+                metric = vaa[j] if rule.mode == "max" else monitor[j]
+                self.scheds[j] = (rule, rule.update(state, metric))
         last = epoch == self.plan["epochs"]
         self._early_stopping(epoch, monitor, vaa, last)
         self.rows.data["active"][-1] = status.active.copy()

@@ -77,6 +77,14 @@ CASES = [
                                             "max_momentum": 0.7}, "RMSprop", "OneCycleLR"),
     ("adamax", {"lr": 0.05}, "one_cycle", {"max_lr": 0.1, "pct_start": 0.5}, "Adamax",
      "OneCycleLR"),
+    # a momentum cycled down to 0 at the peak: torch leaves the buffer as it was there
+    ("sgd", {"lr": 0.01}, "cyclic", {"base_lr": 0.002, "max_lr": 0.01, "step_size_up": 7,
+                                     "base_momentum": 0.0}, "SGD", "CyclicLR"),
+    ("rmsprop", {"lr": 0.01}, "cyclic", {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5,
+                                         "base_momentum": 0.0, "max_momentum": 0.5}, "RMSprop",
+     "CyclicLR"),
+    ("sgd", {"lr": 0.01}, "one_cycle", {"max_lr": 0.02, "base_momentum": 0.0}, "SGD",
+     "OneCycleLR"),
 ]  # fmt: skip
 STEPS = 200
 

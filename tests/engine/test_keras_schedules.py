@@ -143,3 +143,8 @@ def test_defaults_fill_from_the_run():
 def test_piecewise_checks_name_the_field(params, field):
     with pytest.raises(ValueError, match=field):
         schedules.create("keras_piecewise_constant_decay", 0.1, **params)
+
+
+def test_cosine_decay_without_a_warm_up_spans_the_whole_run():
+    c = schedules.create("keras_cosine_decay", 0.1, steps=200, warmup_steps=50)(np.arange(201))
+    assert c[100] == pytest.approx(0.05) and c[200] == pytest.approx(0.0, abs=1e-15)

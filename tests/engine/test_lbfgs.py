@@ -192,3 +192,17 @@ def test_matches_a_written_out_lbfgs(name, start, params):
                            history=params.get("history_size", 100))  # fmt: skip
     got = simulate.run(s, [{"name": "lbfgs", "params": params}], [start], 6).arrays["xy"][:, 0]
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "start"), [("saddle", (-1.5, 0.001)), ("monkey_saddle", (-0.5, 1.0))]
+)
+def test_a_line_search_that_overflows_stops_its_lane_only(name, start):
+    """Where torch's tensors give inf or NaN (a zero divisor, an overflowing square in the
+    cubic interpolation) the lane stops, diverged; the race and its other lanes go on."""
+    s = surfaces.get(name)
+    configs = [{"name": "lbfgs", "params": {"line_search_fn": "strong_wolfe"}},
+               {"name": "adam", "params": {"lr": 0.01}}]  # fmt: skip
+    r = simulate.run(s, configs, [start], 10)
+    assert r.summary[0]["diverged_at"] is not None
+    assert r.summary[1]["diverged_at"] is None and np.all(np.isfinite(r.arrays["xy"][:, 1]))

@@ -157,7 +157,7 @@ VECTOR_CASES = {
         {"lr": 0.05, "weight_decay": 0.1, "beta2_decay": -0.5, "eps": (1e-30, 1e-2), "d": 1.5},
         {"maximize": True, "lr": 0.03},
     ],
-    "newton": [{}, {"lr": 0.5, "damping": 2.0, "weight_decay": 0.01}, {"maximize": True}],
+    "newton": [{}, {"lr": 0.5, "damping": 2.0, "weight_decay": 0.01}, {"weight_decay": 0.5}],
     "saddle_free_newton": [
         {},
         {"lr": 0.5, "damping": 1e-3},

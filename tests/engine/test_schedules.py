@@ -411,6 +411,7 @@ _TORCH_OF = {
     "linear": "LinearLR",
     "constant_factor": "ConstantLR",
     "polynomial": "PolynomialLR",
+    "multiplicative": "MultiplicativeLR",
 }
 
 
@@ -429,6 +430,7 @@ def _random_part(rng):
                            "total_iters": k(1, 300)},
         "constant_factor": lambda: {"factor": u(0.05, 1), "total_iters": k(1, 200)},
         "polynomial": lambda: {"total_iters": k(10, 1500), "power": u(0.5, 2)},
+        "multiplicative": lambda: {"factor": u(0.995, 1.0)},
     }[name]()  # fmt: skip
     return {"name": name, "params": params}
 
@@ -478,8 +480,14 @@ def test_sequential_matches_torchs_sequentiallr_over_2000_steps(lr, parts, miles
 
     w = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([w], lr=lr)
-    built = [getattr(torch.optim.lr_scheduler, _TORCH_OF[p["name"]])(opt, **p["params"])
-             for p in parts]  # fmt: skip
+
+    def make(p):  # MultiplicativeLR takes its constant factor as a lambda
+        kw = dict(p["params"])
+        if p["name"] == "multiplicative":
+            kw = {"lr_lambda": lambda _e, f=kw["factor"]: f}
+        return getattr(torch.optim.lr_scheduler, _TORCH_OF[p["name"]])(opt, **kw)
+
+    built = [make(p) for p in parts]
     sched = torch.optim.lr_scheduler.SequentialLR(opt, built, milestones=milestones)
     expected = []
     for _ in range(2000):
@@ -490,3 +498,31 @@ def test_sequential_matches_torchs_sequentiallr_over_2000_steps(lr, parts, miles
         np.arange(2000)
     )
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * lr)
+
+
+def test_a_multiplicative_part_takes_over_from_the_rate_before_it():
+    """torch's MultiplicativeLR has no closed form: at its milestone it multiplies the rate
+    the previous schedule left (written out from torch's SequentialLR with LinearLR)."""
+    parts = [
+        {"name": "linear", "params": {"start_factor": 0.2, "end_factor": 0.5, "total_iters": 10}},
+        {"name": "multiplicative", "params": {"factor": 0.9}},
+        {"name": "exponential", "params": {"gamma": 0.5}},
+    ]
+    c = curve("sequential", lr=0.1, n=17, schedulers=parts, milestones=[10, 15])
+    np.testing.assert_allclose(c[9:12], [0.047, 0.047 * 0.9, 0.047 * 0.81], rtol=1e-12)
+    np.testing.assert_allclose(c[15:], [0.1, 0.05], rtol=1e-12)
+
+
+def test_one_cycle_with_a_rising_phase_of_no_steps_names_pct_start():
+    with pytest.raises(ValueError, match="pct_start"):
+        schedules.create("one_cycle", 0.1, steps=10, pct_start=0.1)
+
+
+def test_constant_factor_with_no_iterations_keeps_its_factor_as_torch():
+    np.testing.assert_allclose(curve("constant_factor", n=4, factor=0.5, total_iters=0), [0.05] * 4)
+
+
+def test_the_cosine_recursion_asked_epoch_by_epoch_equals_it_asked_at_once():
+    lr_at = schedules.create("cosine", 0.1, T_max=333)
+    pieces = np.concatenate([lr_at(np.arange(k, k + 64)) for k in range(0, 2048, 64)])
+    np.testing.assert_array_equal(pieces, curve("cosine", n=2048, T_max=333))

@@ -576,3 +576,24 @@ def test_lbfgs_lanes_train_beside_first_order_lanes():
         both.arrays["train_loss"][:, 1], alone.arrays["train_loss"][:, 0], rtol=1e-14
     )
     assert both.arrays["train_loss"][-1, 0] < 0.5 * both.arrays["train_loss"][-1, 1]
+
+
+def test_plateau_mode_max_watches_the_validation_accuracy():
+    lane = {
+        "name": "sgd",
+        "params": {"lr": 0.05},
+        "schedule": {"name": "reduce_on_plateau", "params": {"mode": "max", "patience": 0}},
+    }
+    r = train.run(config(moons(200), hidden=[4], epochs=6, optimizers=[lane]), 0)
+    acc, lr = r.arrays["val_acc"][1:, 0], r.arrays["lr"][1:, 0]
+    stalls = [i for i in range(1, len(acc)) if not acc[i] > acc[:i].max() * (1 + 1e-4)]
+    assert (lr[-1] < 0.05) == bool(stalls)  # cut only after an epoch without a better accuracy
+    reg = datasets.make("sine", rng=np.random.default_rng(0), n_samples=60, noise=0.1)
+    with pytest.raises(ValueError, match="mode"):
+        train.check(config(reg, loss="mse", optimizers=[lane]))
+
+
+def test_lbfgs_takes_no_gradient_clipping():
+    cfg = config(hidden=[4], batch_size="full", optimizers=[{"name": "lbfgs", "clip_norm": 1.0}])
+    with pytest.raises(ValueError, match="clip_norm"):
+        train.check(cfg)

@@ -244,7 +244,7 @@ def _newton(h, p, g, st, t, hess):
     if h["weight_decay"] != 0:
         g = [gi + h["weight_decay"] * x for gi, x in zip(g, p, strict=True)]
     (a, b), (c, d) = hess(p)
-    lam = h["damping"]
+    lam = h["damping"] + h["weight_decay"]  # the penalty ½λ‖p‖² adds λI to H
     step = _inverse_times([[a + lam, b], [c, d + lam]], g)
     return [x - h["lr"] * s for x, s in zip(p, step, strict=True)]
 
@@ -254,6 +254,7 @@ def _saddle_free_newton(h, p, g, st, t, hess):
     if h["weight_decay"] != 0:
         g = [gi + h["weight_decay"] * x for gi, x in zip(g, p, strict=True)]
     (a, b), (_, d) = hess(p)
+    a, d = a + h["weight_decay"], d + h["weight_decay"]  # the penalty's λI
     m, r = (a + d) / 2, math.hypot((a - d) / 2, b)
     out = [0.0, 0.0]
     for lam in (m - r, m + r):
