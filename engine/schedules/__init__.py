@@ -32,7 +32,7 @@ import numpy as np
 from engine import registry
 from engine.registry import Param
 from engine.schedules import closed_forms, keras  # noqa: F401 - registers the schedules
-from engine.schedules.base import BUILDERS, Schedule
+from engine.schedules.base import BUILDERS, COMPOSABLE, Schedule
 from engine.schedules.plateau import PlateauState, ReduceLROnPlateau
 
 __all__ = ["COMPOSABLE", "PlateauState", "ReduceLROnPlateau", "Schedule", "create", "names"]
@@ -76,15 +76,6 @@ def create(name: str, lr: Any = 1e-3, *, steps: int | None = None, **params: Any
         if values["values"] is not None and len(values["values"]) != len(b) + 1:
             raise ValueError("values: give one more value than there are boundaries")
     return BUILDERS[name](lr, **values)
-
-
-# What SequentialLR may chain: schedules that torch restarts cleanly at a milestone (its
-# `_update_lr(0)`: the closed form at 0, then its own steps). CyclicLR and OneCycleLR set the
-# optimizer's momentum and initial rate when built, and ReduceLROnPlateau needs a metric.
-COMPOSABLE = (
-    "constant", "step", "multistep", "exponential", "multiplicative", "cosine", "cosine_restarts",
-    "linear", "constant_factor", "polynomial",
-)  # fmt: skip
 
 
 def _sequential(lr: Any, steps: int | None, **params: Any) -> Schedule:

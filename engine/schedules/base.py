@@ -62,6 +62,15 @@ CYCLE_MOMENTUM = param(
 )
 
 
+# What SequentialLR may chain: schedules that torch restarts cleanly at a milestone (its
+# `_update_lr(0)`: the closed form at 0, then its own steps). CyclicLR and OneCycleLR set the
+# optimizer's momentum and initial rate when built, and ReduceLROnPlateau needs a metric.
+COMPOSABLE = (
+    "constant", "step", "multistep", "exponential", "multiplicative", "cosine", "cosine_restarts",
+    "linear", "constant_factor", "polynomial",
+)  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[..., Schedule]] = {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.schedules.base import (
+    COMPOSABLE,
     CYCLE_MOMENTUM,
     ETA_MIN,
     GAMMA,
@@ -329,7 +330,7 @@ register(
               en="Steps at which the next schedule takes over (one fewer than the schedules).",
               ko="다음 스케줄로 넘어가는 스텝들 (스케줄 수보다 하나 적게)."),
     ],
-    {"composite": True},  # its parameter is a list of schedules: REST and Python for now
+    {"composite": True, "parts": list(COMPOSABLE)},  # a list of schedules, of these names
 )(lambda lr, **_: None)  # built by schedules.create
 
 

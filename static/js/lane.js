@@ -11,7 +11,7 @@ export function mlpOnly(entry) {
   return !!(entry?.mlp_only || entry?.info?.mlp_only);
 }
 
-/** Whether a schedule is made of schedules (SequentialLR): REST and Python only for now. */
+/** Whether a schedule is made of schedules (SequentialLR): its lane editor lists the parts. */
 export function composite(entry) {
   return !!(entry?.composite || entry?.info?.composite);
 }
@@ -35,7 +35,7 @@ export function makeLane(cat, name, params = {}, schedule = null, clip = null, {
     }
   }
   const sEntry = schedule ? cat.schedule.get(schedule.name) : null;
-  if (sEntry && !composite(sEntry) && (mlp || !mlpOnly(sEntry))) {
+  if (sEntry && (mlp || !mlpOnly(sEntry))) {
     const sp = paramDefaults(sEntry);
     for (const spec of sEntry.params) {
       const v = schedule.params?.[spec.name];
@@ -79,7 +79,8 @@ export function decodeEntry(kindMap, text, reserved = []) {
   const values = {};
   const extra = {};
   for (const kv of rest.split(",")) {
-    const [k, v] = kv.split("=");
+    const at = kv.indexOf("="); // the first "=": a sequential schedule's parts hold more
+    const [k, v] = at < 0 ? [kv, undefined] : [kv.slice(0, at), kv.slice(at + 1)];
     if (!k || v === undefined) continue;
     if (reserved.includes(k)) {
       extra[k] = v;
@@ -87,10 +88,27 @@ export function decodeEntry(kindMap, text, reserved = []) {
     }
     const spec = entry.params.find((p) => p.name === k);
     if (!spec) continue;
-    const parsed = parseParam(spec, v);
+    const parsed = spec.type === "schedule_list" ? decodeParts(kindMap, v, partNames(entry)) : parseParam(spec, v);
     if (parsed !== undefined && !checkParam(spec, parsed)) values[k] = parsed;
   }
   return { name: entry.name, values, extra };
+}
+
+/** The schedules a composite one may chain (the catalog's `parts`). */
+export function partNames(entry) {
+  return entry?.parts ?? entry?.info?.parts ?? [];
+}
+
+/** `linear(start_factor=0.1;total_iters=50)+cosine()` → [{name, params}], or undefined. */
+function decodeParts(kindMap, text, allowed) {
+  const parts = [];
+  for (const piece of String(text).split("+")) {
+    const m = /^([a-z_]+)\((.*)\)$/.exec(piece.trim());
+    const e = m ? decodeEntry(kindMap, `${m[1]}:${m[2].replaceAll(";", ",")}`) : null;
+    if (!e || !allowed.includes(e.name)) return undefined;
+    parts.push({ name: e.name, params: { ...paramDefaults(kindMap.get(e.name)), ...e.values } });
+  }
+  return parts.length ? parts : undefined;
 }
 
 export function decodeLane(cat, text, opts = {}) {

@@ -14,13 +14,14 @@ export function paramDefaults(entry) {
 }
 
 function copy(v) {
-  return Array.isArray(v) ? v.slice() : v;
+  if (Array.isArray(v)) return v.map((x) => (x && typeof x === "object" ? structuredClone(x) : x));
+  return v;
 }
 
 export function sameValue(a, b) {
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length
-      && a.every((x, i) => x === b[i]);
+      && a.every((x, i) => (x && typeof x === "object" ? JSON.stringify(x) === JSON.stringify(b[i]) : x === b[i]));
   }
   return a === b;
 }
@@ -58,6 +59,10 @@ export function checkParam(spec, value) {
         return { key: "err.intList", vars: {} };
       }
       return value.every(inRange) ? null : range;
+    case "schedule_list": // SequentialLR's parts: [{name, params}, ...]
+      return Array.isArray(value) && value.length >= 1 && value.length <= 8
+        && value.every((p) => p && typeof p.name === "string" && typeof (p.params ?? {}) === "object")
+        ? null : { key: "err.parts", vars: {} };
     case "float_list":
       if (!Array.isArray(value) || value.length > 64
         || !value.every((x) => typeof x === "number" && Number.isFinite(x))) {
@@ -111,6 +116,7 @@ export function parseParam(spec, text) {
 export function paramToText(spec, value) {
   if (value === null || value === undefined) return "null";
   if (spec.type === "bool") return value ? "1" : "0";
+  if (spec.type === "schedule_list") return partsToText(value);
   if (Array.isArray(value)) return value.map(plain).join("_");
   if (typeof value === "number") return plain(value);
   return String(value);
@@ -155,4 +161,16 @@ export function cleanParams(values) {
   const out = {};
   for (const [k, v] of Object.entries(values ?? {})) if (v !== null && v !== undefined) out[k] = v;
   return out;
+}
+
+/**
+ * SequentialLR's parts as URL text: `linear(start_factor=0.1;total_iters=50)+cosine()`
+ * (every given parameter; lists joined by "_", booleans 1/0). lane.js reads it back with the
+ * catalog, which knows each part's parameters.
+ */
+export function partsToText(parts) {
+  const one = (v) => (v === null || v === undefined ? "null" : typeof v === "boolean" ? (v ? "1" : "0")
+    : Array.isArray(v) ? v.map(plain).join("_") : typeof v === "number" ? plain(v) : String(v));
+  return parts.map((p) => `${p.name}(${Object.entries(p.params ?? {}).map(([k, v]) => `${k}=${one(v)}`).join(";")})`)
+    .join("+");
 }

@@ -11,7 +11,7 @@ import { decodeMlp, defaultMlp, encodeMlp } from "./mlp/url.js";
 import { paramDefaults } from "./params.js";
 import { inDomain } from "./surfacemath.js";
 
-export { composite, decodeLane, encodeLane, makeLane, mlpOnly, raceOnly } from "./lane.js";
+export { composite, decodeLane, encodeLane, makeLane, mlpOnly, partNames, raceOnly } from "./lane.js";
 
 export const MAX_LANES = 8;
 export const MAX_STARTS = 16;

@@ -157,3 +157,17 @@ test("a copied link's moment (step, phase, guesses) is written as decodeState re
   assert.deepEqual([st.step, st.phase, st.guesses], [120, "reveal", [[-1.235, 0.5], [0.9, 0]]]);
   assert.equal(encodeMoment({ step: 5, phase: null, guesses: [[1, 1]] }), "step=5");
 });
+
+test("a sequential schedule's parts survive the lane's URL text, milestones and all", () => {
+  const parts = [
+    { name: "linear", params: { start_factor: 0.1, end_factor: 1, total_iters: 40 } },
+    { name: "exponential", params: { gamma: 0.97 } },
+  ];
+  const lane = makeLane(cat, "adam", { lr: 0.05 }, { name: "sequential", params: { schedulers: parts, milestones: [40] } });
+  const text = encodeLane(cat, lane);
+  assert.match(text, /~sequential:schedulers=linear\(.*total_iters=40\)\+exponential\(gamma=0\.97\),milestones=40$/);
+  assert.deepEqual(decodeLane(cat, text), lane);
+  // a part that cannot be chained (a cyclic schedule) drops the whole schedule's parts
+  const bad = text.replace("exponential(gamma=0.97)", "cyclic()");
+  assert.deepEqual(decodeLane(cat, bad).schedule.params.schedulers, cat.schedule.get("sequential").params[0].default);
+});

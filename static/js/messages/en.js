@@ -93,6 +93,10 @@ export default {
   "lane.clip": "Clip gradient norm at",
   "lane.auto": "auto",
   "lane.none": "none",
+  "lane.part": "Schedule {n}",
+  "lane.partFrom": "from step",
+  "lane.addPart": "+ Then another schedule",
+  "lane.removePart": "Remove this schedule",
   "lane.number": "Lane {n}",
 
   "race.steps": "Steps",
@@ -305,6 +309,7 @@ export default {
   "err.pair": "two numbers, e.g. 0.9, 0.999",
   "err.intList": "whole numbers separated by commas",
   "err.floatList": "numbers separated by commas",
+  "err.parts": "one to eight schedules",
   "err.must": "Must be {what}.",
   "err.domain": "Each range needs from < to.",
 

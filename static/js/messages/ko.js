@@ -92,6 +92,10 @@ export default {
   "lane.clip": "기울기 노름 클리핑",
   "lane.auto": "자동",
   "lane.none": "없음",
+  "lane.part": "스케줄 {n}",
+  "lane.partFrom": "시작 스텝",
+  "lane.addPart": "+ 다음 스케줄 추가",
+  "lane.removePart": "이 스케줄 빼기",
   "lane.number": "레인 {n}",
 
   "race.steps": "스텝 수",
@@ -304,6 +308,7 @@ export default {
   "err.pair": "두 숫자, 예: 0.9, 0.999",
   "err.intList": "쉼표로 구분한 정수",
   "err.floatList": "쉼표로 구분한 숫자",
+  "err.parts": "스케줄 1~8개",
   "err.must": "{what}여야 합니다.",
   "err.domain": "각 범위는 시작 < 끝이어야 합니다.",
 

@@ -5,7 +5,7 @@
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { composite, makeLane, MAX_LANES, mlpOnly, raceOnly, rateFamily } from "../state.js";
+import { composite, makeLane, MAX_LANES, mlpOnly, partNames, raceOnly, rateFamily } from "../state.js";
 import { laneLabel } from "../summaries.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
@@ -98,7 +98,7 @@ export class LanesView {
 
   _schedule(lane, i) {
     const id = uid("sched");
-    const scheds = [...this.cat.schedule.values()].filter((s) => !composite(s) && (this.mlp || !mlpOnly(s)));
+    const scheds = [...this.cat.schedule.values()].filter((s) => this.mlp || !mlpOnly(s));
     const sel = h("select", { id, dataset: { testid: this.tid(`lane-${i}-schedule`) },
       onchange: () => this.change((s) => {
         const e = this.cat.schedule.get(sel.value);
@@ -110,6 +110,10 @@ export class LanesView {
     if (lane.schedule) {
       const e = this.cat.schedule.get(lane.schedule.name);
       box.append(h("p", { class: "help" }, pick(e.help)));
+      if (composite(e)) {
+        box.append(this._parts(lane, i, e));
+        return box;
+      }
       for (const spec of e.params) {
         box.append(paramField(spec, lane.schedule.params[spec.name],
           (v, o) => this.change((s) => { s.lanes[i].schedule.params[spec.name] = v; }, o),
@@ -117,6 +121,52 @@ export class LanesView {
       }
     }
     return box;
+  }
+
+  /** SequentialLR: each part's schedule and parameters, the milestone where it takes over. */
+  _parts(lane, i, entry) {
+    const params = lane.schedule.params;
+    const parts = params.schedulers ?? [];
+    const names = partNames(entry);
+    const mSpec = { name: "milestone", type: "int", low: 1, high: 1_000_000, default: 50, help: null };
+    const wrap = h("div", { class: "parts", dataset: { testid: this.tid(`lane-${i}-parts`) } });
+    parts.forEach((part, j) => {
+      const pe = this.cat.schedule.get(part.name);
+      const edit = (fn) => this.change((s) => fn(s.lanes[i].schedule.params), RE);
+      const row = h("div", { class: "part" });
+      if (j > 0) {
+        const f = paramField(mSpec, params.milestones?.[j - 1], (v, o) => this.change((s) => {
+          s.lanes[i].schedule.params.milestones[j - 1] = v;
+        }, o), { testid: this.tid(`lane-${i}-milestone-${j}`) });
+        f.querySelector("label").textContent = t("lane.partFrom");
+        row.append(f);
+      }
+      const sel = h("select", { dataset: { testid: this.tid(`lane-${i}-part-${j}`) }, "aria-label": t("lane.part", { n: j + 1 }),
+        onchange: () => edit((p) => { p.schedulers[j] = { name: sel.value, params: paramDefaults(this.cat.schedule.get(sel.value)) }; }) },
+      names.map((n) => h("option", { value: n, selected: n === part.name }, pick(this.cat.schedule.get(n)?.label) || n)));
+      const drop = parts.length > 1 ? h("button", { type: "button", class: "mini", title: t("lane.removePart"),
+        onclick: () => edit((p) => {
+          p.schedulers.splice(j, 1);
+          p.milestones.splice(Math.max(j - 1, 0), 1);
+        }) }, "×") : null;
+      row.append(h("div", { class: "field-inline" }, sel, drop));
+      for (const spec of pe?.params ?? []) {
+        row.append(paramField(spec, part.params?.[spec.name] ?? spec.default, (v, o) => this.change((s) => {
+          s.lanes[i].schedule.params.schedulers[j].params[spec.name] = v;
+        }, o), { testid: this.tid(`lane-${i}-part-${j}-${spec.name}`) }));
+      }
+      wrap.append(row);
+    });
+    if (parts.length < 8) {
+      wrap.append(h("button", { type: "button", class: "mini", dataset: { testid: this.tid(`lane-${i}-add-part`) },
+        onclick: () => this.change((s) => {
+          const p = s.lanes[i].schedule.params;
+          const last = p.milestones.length ? p.milestones[p.milestones.length - 1] : 0;
+          p.schedulers.push({ name: "constant", params: {} });
+          p.milestones.push(last + 50);
+        }, RE) }, t("lane.addPart")));
+    }
+    return wrap;
   }
 
   _clip(lane, i) {
