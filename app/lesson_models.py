@@ -22,7 +22,10 @@ Seed = Whole(0, 2**32 - 1)
 # optimizer specs without schedule or clipping: one update, as the registry describes
 # one training step by hand: every MLP optimizer but L-BFGS (whose step is a closure's loop)
 StepOptimizer = by_name(
-    "optimizer", "Optimizer", "Lesson", keep=lambda e: mlp_trainable(e) and e.name != "lbfgs"
+    "optimizer",
+    "Optimizer",
+    "Lesson",
+    keep=lambda e: mlp_trainable(e) and not e.info.get("closure"),
 )
 _dataset = TypeAdapter(MlpDataset)
 

@@ -100,17 +100,13 @@ def check(config: dict[str, Any], s: Settings) -> None:
     except (ValueError, TypeError, KeyError) as e:
         raise fail(["surface", "params"], error_text(e)) from None
     for i, spec in enumerate(engine_configs(config["optimizers"])):
-        if spec["name"] == "lbfgs" and spec["clip_norm"] is not None:
+        if optimizers.needs_closure(spec["name"]) and spec["clip_norm"] is not None:
             msg = "L-BFGS evaluates its own gradients in its line search: no clipping"
             raise fail(["optimizers", i, "clip_norm"], msg)
         try:
             opt = optimizers.create(spec["name"], **spec["params"])
         except (ValueError, TypeError, KeyError) as e:
-            msg = error_text(e)
-            name, sep, rest = msg.partition(": ")  # "nesterov: ..." names its parameter
-            if sep and name in spec["params"]:
-                raise fail(["optimizers", i, "params", name], rest) from None
-            raise fail(["optimizers", i, "params"], msg) from None
+            raise _named(["optimizers", i, "params"], e, spec["params"]) from None
         sched = spec["schedule"]
         if sched is not None:
             where = ["optimizers", i, "schedule", "params"]
@@ -119,15 +115,21 @@ def check(config: dict[str, Any], s: Settings) -> None:
                     sched["name"], opt.hyper["lr"], steps=steps, **(sched.get("params") or {})
                 )
             except (ValueError, TypeError, KeyError) as e:
-                msg = error_text(e)
-                name, sep, rest = msg.partition(": ")  # "milestones: ..." names its parameter
-                if sep and name.split(".")[0] in (sched.get("params") or {}):
-                    raise fail([*where, *field_path(name)], rest) from None
-                raise fail(where, msg) from None
+                raise _named(where, e, sched.get("params") or {}) from None
             try:
                 optimizers.check_cycle(spec["name"], rule)
             except ValueError as e:
                 raise fail([*where, "cycle_momentum"], error_text(e)) from None
+
+
+def _named(where: list[Any], e: Exception, given: dict[str, Any]):
+    """The 422 of an engine error: at the parameter it names ("nesterov: ...",
+    "schedulers.0: ...") when the request gave that parameter, else at `where`."""
+    msg = error_text(e)
+    name, sep, rest = msg.partition(": ")
+    if sep and name.split(".")[0] in given:
+        return fail([*where, *field_path(name)], rest)
+    return fail(where, msg)
 
 
 def meta(run_id: str, config: dict[str, Any], surface: Surface) -> dict[str, Any]:

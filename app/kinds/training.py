@@ -82,7 +82,7 @@ def check(config: dict[str, Any], s: Settings) -> None:
     extra = sum(
         optimizers.evaluations_per_step(o["name"], o.get("params"))
         for o in config["optimizers"]
-        if o["name"] == "lbfgs"
+        if optimizers.needs_closure(o["name"])
     )
     work = lanes * (1 + extra) * config["epochs"] * len(data.X_train) * n_params
     if work > s.max_mlp_work:

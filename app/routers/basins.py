@@ -14,7 +14,7 @@ from app.jsonutil import ORJSONResponse
 from app.kinds import race
 from app.schemas import INVALID, BasinMap, BasinRequest, problems
 from app.validation import fail, prepare_surface
-from engine import basins, noise
+from engine import basins, noise, optimizers
 
 router = APIRouter(prefix="/api", tags=["basins"])
 
@@ -30,7 +30,7 @@ async def create_basin_map(
     """Label each of n×n starts by the minimum each optimizer reaches (same colours per min)."""
     config = request.model_dump(mode="json")
     for i, o in enumerate(config["optimizers"]):
-        if o["name"] == "lbfgs":  # its Python loop per lane would take hours over a grid
+        if optimizers.needs_closure(o["name"]):  # a Python loop per lane: hours over a grid
             raise fail(["optimizers", i, "name"], "L-BFGS steps one lane at a time in Python: "
                        "a basin map takes the other optimizers")  # fmt: skip
     lane_steps = config["n"] ** 2 * len(config["optimizers"]) * config["steps"]

@@ -50,6 +50,7 @@ __all__ = [
     "keras_defaults",
     "evaluations_per_step",
     "momentum_key",
+    "needs_closure",
     "names",
 ]
 
@@ -222,10 +223,18 @@ def names() -> list[str]:
     return registry.names("optimizer")
 
 
+def needs_closure(name: str) -> bool:
+    """Whether a step of `name` is a loop of loss evaluations (torch's `step(closure)`, as
+    L-BFGS): it needs one deterministic full-batch loss, no gradient clipping, and costs
+    `evaluations_per_step` evaluations."""
+    registry.get("optimizer", name)
+    return SPECS[name].closure
+
+
 def evaluations_per_step(name: str, params: Mapping[str, Any] | None = None) -> int:
     """Loss and gradient evaluations one step may take (for a server's work budget): 1, or
     L-BFGS' max_eval (default max_iter × 1.25), whose step is a loop of iterations."""
-    if name != "lbfgs":
+    if not needs_closure(name):
         return 1
     p = params or {}
     return int(p.get("max_eval") or int(p.get("max_iter") or 20) * 5 // 4)

@@ -92,12 +92,15 @@ class Spec:
     moments: tuple[str | None, str | None]  # which slots the inspector shows as m and v
     keras: Mapping[str, Any] | None
     vector: bool = False  # reads a lane's whole vector (and the oracle): see vector.py
+    closure: bool = False  # a step is a loop of loss evaluations (L-BFGS: torch's closure)
 
 
 SPECS: dict[str, Spec] = {}
 
 
-def register(name, params, rule, slots, moments, keras, vector=False, maximize=True, mlp=None):
+def register(
+    name, params, rule, slots, moments, keras, vector=False, maximize=True, mlp=None, closure=False
+):
     """One optimizer: its parameters, rule, state slots (the two shown as m and v) and Keras'
     defaults; its name and help come from engine/texts.py. A `vector` rule sees each lane's
     whole vector and the surface (second-order methods): races only, not the MLP trainer.
@@ -105,11 +108,13 @@ def register(name, params, rule, slots, moments, keras, vector=False, maximize=T
     also trains MLPs on the full batch (`mlp=True`: the trainer gives it the loss)."""
     keras_defaults = dict(keras) if keras is not None else None
     info = {"race_only": True} if (vector if mlp is None else not mlp) else {}
+    if closure:
+        info["closure"] = True
     registry.add(
         "optimizer", name, *registry.texts("optimizer", name), [*params, *[_MAX][:maximize]],
         keras_defaults=keras_defaults, slots=list(slots), **info,
     )  # fmt: skip
-    SPECS[name] = Spec(rule, tuple(slots), moments, keras, vector)
+    SPECS[name] = Spec(rule, tuple(slots), moments, keras, vector, closure)
 
 
 register(
@@ -343,6 +348,7 @@ register(
     vector=True,
     maximize=False,
     mlp=True,
+    closure=True,
 )
 
 

@@ -134,12 +134,12 @@ def sgd_rule(p, g, s, t, h, lr, xp=ARRAY):
     # momentum that a schedule cycles down to 0 leaves the buffer as it was
     if t == 1:
         buf = g
-    elif xp.scalar(mu):
+    else:  # (plain branches, not xp.sel: its closures cost the float kernel 30% here)
         old = s["momentum_buffer"]
-        buf = old if mu == 0 else mu * old + (1.0 - h["dampening"]) * g
-    else:
-        old = s["momentum_buffer"]
-        buf = np.where(mu != 0, mu * old + (1.0 - h["dampening"]) * g, old)
+        if xp.scalar(mu):
+            buf = old if mu == 0 else mu * old + (1.0 - h["dampening"]) * g
+        else:
+            buf = np.where(mu != 0, mu * old + (1.0 - h["dampening"]) * g, old)
     nesterov = h["nesterov"]
     d = buf if nesterov is False else xp.sel(nesterov, lambda: g + mu * buf, lambda: buf)
     if xp.scalar(mu):
@@ -172,12 +172,13 @@ def rmsprop_rule(p, g, s, t, h, lr, xp=ARRAY):
     var = sq if centered is False else xp.sel(centered, lambda: sq - gavg * gavg, lambda: sq)
     d = g / (xp.sqrt(var) + h["eps"])
     mu, old = h["momentum"], s["momentum_buffer"]
-    if xp.scalar(mu):  # torch keeps no buffer step at momentum 0 (a cycled one leaves it)
-        buf, step = (mu * old + d, None) if mu > 0 else (old, d)
-        step = buf if step is None else step
+    # torch steps by d at momentum 0 and leaves the buffer (a cycled momentum finds it there);
+    # plain branches, not xp.sel: its closures cost the float kernel 30% here
+    if xp.scalar(mu):
+        buf, step = (mu * old + d,) * 2 if mu > 0 else (old, d)
     else:
-        new = mu * old + d
-        buf, step = np.where(mu > 0, new, old), np.where(mu > 0, new, d)
+        buf = np.where(mu > 0, mu * old + d, old)
+        step = np.where(mu > 0, buf, d)
     return p - lr * step, {"square_avg": sq, "grad_avg": gavg, "momentum_buffer": buf}
 
 

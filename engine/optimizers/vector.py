@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from engine.optimizers.rules import _l2
+from engine.optimizers.rules import _l2, sel
 
 Array = np.ndarray
 
@@ -47,11 +48,10 @@ def _lane_norm(a: Array) -> Array:
     return np.sqrt(np.sum(a * a, axis=-1, keepdims=True))
 
 
-def _lerp(a: Array, b: Array, w: float) -> Array:
-    """torch.lerp(a, b, w) as its CPU kernel computes it (two forms around w = ½)."""
-    if w < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
+def _lerp(a: Array, b: Array, w: Any) -> Array:
+    """torch.lerp(a, b, w) as its CPU kernel computes it (two forms around w = ½); `w` a
+    number or one per lane."""
+    return sel(w < 0.5, lambda: a + w * (b - a), lambda: b - (b - a) * (1.0 - w))
 
 
 def adafactor_rule(p, g, s, t, h, lr, oracle=None):
@@ -69,12 +69,7 @@ def adafactor_rule(p, g, s, t, h, lr, oracle=None):
     wd = h["weight_decay"]
     if not (np.ndim(wd) == 0 and wd == 0):
         p = p * (1.0 - lr * wd)
-    w = np.asarray(one_minus_beta2)
-    if w.ndim == 0:
-        v = _lerp(s["variance"], g * g, float(w))
-    else:  # a per-lane β₂ decay: each lane's own form
-        v = np.where(w < 0.5, s["variance"] + w * (g * g - s["variance"]),
-                     g * g - (g * g - s["variance"]) * (1.0 - w))  # fmt: skip
+    v = _lerp(s["variance"], g * g, one_minus_beta2)  # per lane if β₂ decay is
     update = (1.0 / np.sqrt(np.maximum(v, h["eps1"] * h["eps1"]))) * g
     denom = np.maximum(1.0, _lane_norm(update) / (n**0.5 * h["d"]))
     return p + (-alpha / denom) * update, {"variance": v}

@@ -102,7 +102,7 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         _field("batch_size", False, f"with batch norm {last} would hold one example; choose a "
                "batch size that leaves at least two, or full")  # fmt: skip
     _check_lane_settings(specs, task != "regression" and len(d["Xv"]) > 0)
-    if any(s["name"] == "lbfgs" for s in specs):  # torch's closure: one loss, evaluated again
+    if any(optimizers.needs_closure(s["name"]) for s in specs):  # one loss, evaluated again
         _field("batch_size", size >= n, "L-BFGS trains on the full batch: set batch_size to full")
         _field("dropout", not _value(cfg, "model", "dropout"),
                "L-BFGS needs the same loss at every evaluation: set dropout to 0")  # fmt: skip
@@ -167,7 +167,7 @@ def _check_lane_settings(specs, has_val_accuracy: bool) -> None:
             _field(f"optimizers[{i}].schedule.params.mode", has_val_accuracy,
                    "max watches the validation accuracy: a classification run with a "
                    "validation share (min watches the loss)")  # fmt: skip
-        if s["name"] == "lbfgs" and s.get("clip_norm") is not None:
+        if optimizers.needs_closure(s["name"]) and s.get("clip_norm") is not None:
             msg = "L-BFGS evaluates its own gradients in its line search: no clipping"
             _field(f"optimizers[{i}].clip_norm", False, msg)
 

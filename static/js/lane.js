@@ -99,6 +99,21 @@ export function partNames(entry) {
   return entry?.parts ?? entry?.info?.parts ?? [];
 }
 
+/** SequentialLR's params with one more part, taking over 50 steps after the last milestone. */
+export function addPart(params, name = "constant") {
+  const last = params.milestones.length ? params.milestones[params.milestones.length - 1] : 0;
+  return { schedulers: [...params.schedulers, { name, params: {} }], milestones: [...params.milestones, last + 50] };
+}
+
+/** SequentialLR's params without part j (and the milestone where it, or the next, took over). */
+export function removePart(params, j) {
+  const drop = Math.max(j - 1, 0);
+  return {
+    schedulers: params.schedulers.filter((_, k) => k !== j),
+    milestones: params.milestones.filter((_, k) => k !== drop),
+  };
+}
+
 /** `linear(start_factor=0.1;total_iters=50)+cosine()` → [{name, params}], or undefined. */
 function decodeParts(kindMap, text, allowed) {
   const parts = [];

@@ -11,7 +11,9 @@ import { decodeMlp, defaultMlp, encodeMlp } from "./mlp/url.js";
 import { paramDefaults } from "./params.js";
 import { inDomain } from "./surfacemath.js";
 
-export { composite, decodeLane, encodeLane, makeLane, mlpOnly, partNames, raceOnly } from "./lane.js";
+export {
+  addPart, composite, decodeLane, encodeLane, makeLane, mlpOnly, partNames, raceOnly, removePart,
+} from "./lane.js";
 
 export const MAX_LANES = 8;
 export const MAX_STARTS = 16;

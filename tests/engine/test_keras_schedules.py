@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine import registry, schedules
+from tests.engine.draws import draws
 
 N = 2000
 
@@ -74,9 +75,7 @@ REFERENCE = {
 
 
 def _random(seed):
-    rng = np.random.default_rng(seed)
-    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
-    k = lambda a, b: int(rng.integers(a, b))  # noqa: E731
+    rng, u, k = draws(seed)
     out = []
     for i in range(4):
         lr = float(10 ** rng.uniform(-3, 0))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine import registry, schedules
+from tests.engine.draws import draws, torch_rates
 
 
 def curve(name, lr=0.1, steps=None, n=400, **params):
@@ -285,23 +286,15 @@ def test_matches_real_torch_scheduler(name, params, cls, tparams):
     import torch
 
     n = 39 if name == "one_cycle" else 60
-    w = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([w], lr=0.05)
-    sched = getattr(torch.optim.lr_scheduler, cls)(opt, **tparams)
-    expected = []
-    for _ in range(n):
-        expected.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
+    cls_ = getattr(torch.optim.lr_scheduler, cls)
+    expected = torch_rates(torch, 0.05, lambda opt: cls_(opt, **tparams), n)
     got = schedules.create(name, 0.05, **params)(np.arange(n))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
 
 
 def _random_cases(seed: int, n: int) -> list:
     """Random settings of every schedule that is a function of t, with torch's class."""
-    rng = np.random.default_rng(seed)
-    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
-    k = lambda a, b: int(rng.integers(a, b))  # noqa: E731
+    rng, u, k = draws(seed)
     out = []
     for i in range(4):
         lr = float(10 ** rng.uniform(-3, 0))
@@ -348,14 +341,8 @@ def test_random_settings_match_torch_over_2000_steps(lr, name, params, cls):
         tparams["cycle_momentum"] = False
     if cls == "MultiplicativeLR":
         tparams = {"lr_lambda": lambda _epoch, f=params["factor"]: f}
-    w = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([w], lr=lr)
-    sched = getattr(torch.optim.lr_scheduler, cls)(opt, **tparams)
-    expected = []
-    for _ in range(n):
-        expected.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
+    cls_ = getattr(torch.optim.lr_scheduler, cls)
+    expected = torch_rates(torch, lr, lambda opt: cls_(opt, **tparams), n)
     got = schedules.create(name, lr, **params)(np.arange(n))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * lr)
 
@@ -478,22 +465,17 @@ def test_sequential_checks_name_the_field(params, match):
 def test_sequential_matches_torchs_sequentiallr_over_2000_steps(lr, parts, milestones):
     import torch
 
-    w = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([w], lr=lr)
-
-    def make(p):  # MultiplicativeLR takes its constant factor as a lambda
+    def make(opt, p):  # MultiplicativeLR takes its constant factor as a lambda
         kw = dict(p["params"])
         if p["name"] == "multiplicative":
             kw = {"lr_lambda": lambda _e, f=kw["factor"]: f}
         return getattr(torch.optim.lr_scheduler, _TORCH_OF[p["name"]])(opt, **kw)
 
-    built = [make(p) for p in parts]
-    sched = torch.optim.lr_scheduler.SequentialLR(opt, built, milestones=milestones)
-    expected = []
-    for _ in range(2000):
-        expected.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
+    def sequential(opt):
+        built = [make(opt, p) for p in parts]
+        return torch.optim.lr_scheduler.SequentialLR(opt, built, milestones=milestones)
+
+    expected = torch_rates(torch, lr, sequential, 2000)
     got = schedules.create("sequential", lr, schedulers=parts, milestones=milestones)(
         np.arange(2000)
     )

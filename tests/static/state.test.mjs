@@ -3,7 +3,8 @@ import { test } from "node:test";
 
 import { runRequest, stateFromRequest, surfaceRef } from "../../static/js/requests.js";
 import {
-  decodeLane, decodeState, defaultState, encodeLane, encodeState, indexCatalog, inDomainAll, makeLane,
+  addPart, decodeLane, decodeState, defaultState, encodeLane, encodeState, indexCatalog, inDomainAll, makeLane,
+  removePart,
 } from "../../static/js/state.js";
 import catalog from "./fixtures/catalog.json" with { type: "json" };
 
@@ -170,4 +171,14 @@ test("a sequential schedule's parts survive the lane's URL text, milestones and 
   // a part that cannot be chained (a cyclic schedule) drops the whole schedule's parts
   const bad = text.replace("exponential(gamma=0.97)", "cyclic()");
   assert.deepEqual(decodeLane(cat, bad).schedule.params.schedulers, cat.schedule.get("sequential").params[0].default);
+});
+
+test("sequential parts are added 50 steps after the last milestone and removed with theirs", () => {
+  const p = { schedulers: [{ name: "linear", params: {} }, { name: "cosine", params: {} }], milestones: [30] };
+  const more = addPart(p);
+  assert.deepEqual(more.milestones, [30, 80]);
+  assert.equal(more.schedulers.length, 3);
+  assert.deepEqual(p.milestones, [30]); // pure: the old params are untouched
+  assert.deepEqual(removePart(more, 1), { schedulers: [more.schedulers[0], more.schedulers[2]], milestones: [80] });
+  assert.deepEqual(removePart(more, 0).milestones, [80]);
 });

@@ -5,7 +5,9 @@
 import { laneColor } from "../colors.js";
 import { pick, t } from "../i18n.js";
 import { paramDefaults } from "../params.js";
-import { composite, makeLane, MAX_LANES, mlpOnly, partNames, raceOnly, rateFamily } from "../state.js";
+import {
+  addPart, composite, makeLane, MAX_LANES, mlpOnly, partNames, raceOnly, rateFamily, removePart,
+} from "../state.js";
 import { laneLabel } from "../summaries.js";
 import { h, uid } from "./dom.js";
 import { icon } from "./icons.js";
@@ -145,10 +147,8 @@ export class LanesView {
         onchange: () => edit((p) => { p.schedulers[j] = { name: sel.value, params: paramDefaults(this.cat.schedule.get(sel.value)) }; }) },
       names.map((n) => h("option", { value: n, selected: n === part.name }, pick(this.cat.schedule.get(n)?.label) || n)));
       const drop = parts.length > 1 ? h("button", { type: "button", class: "mini", title: t("lane.removePart"),
-        onclick: () => edit((p) => {
-          p.schedulers.splice(j, 1);
-          p.milestones.splice(Math.max(j - 1, 0), 1);
-        }) }, "×") : null;
+        onclick: () => this.change((s) => { s.lanes[i].schedule.params = removePart(s.lanes[i].schedule.params, j); }, RE) },
+      "×") : null;
       row.append(h("div", { class: "field-inline" }, sel, drop));
       for (const spec of pe?.params ?? []) {
         row.append(paramField(spec, part.params?.[spec.name] ?? spec.default, (v, o) => this.change((s) => {
@@ -159,12 +159,8 @@ export class LanesView {
     });
     if (parts.length < 8) {
       wrap.append(h("button", { type: "button", class: "mini", dataset: { testid: this.tid(`lane-${i}-add-part`) },
-        onclick: () => this.change((s) => {
-          const p = s.lanes[i].schedule.params;
-          const last = p.milestones.length ? p.milestones[p.milestones.length - 1] : 0;
-          p.schedulers.push({ name: "constant", params: {} });
-          p.milestones.push(last + 50);
-        }, RE) }, t("lane.addPart")));
+        onclick: () => this.change((s) => { s.lanes[i].schedule.params = addPart(s.lanes[i].schedule.params); }, RE) },
+      t("lane.addPart")));
     }
     return wrap;
   }
