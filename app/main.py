@@ -13,16 +13,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, errors, security
 from app.clientid import ClientCookie
 from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
-from app.routers import basins, catalog, health, lessons, runs
+from app.routers import basins, catalog, health, lessons, runs, sessions
 from app.runs import RunManager
+from app.sessions import SessionHub, model
 from app.settings import Settings, get_settings
 from app.store import Store
 
@@ -50,9 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # formula analyses in helper processes beside the compute workers (threads if none)
         app.state.analyses = Analyses(min(2, settings.workers), settings.formula_budget_s)
         await app.state.manager.start()
+        app.state.sessions = SessionHub(settings, store, app.state.manager)
+        await app.state.sessions.start()
         try:
             yield
         finally:
+            await app.state.sessions.close()
             await app.state.manager.close()
             app.state.analyses.close()
             store.close()
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(basins.router)
     app.include_router(lessons.router)
+    app.include_router(sessions.router)
     app.include_router(health.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
@@ -83,8 +88,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     @app.api_route("/index.html", methods=["GET", "HEAD"], include_in_schema=False)
-    async def index() -> FileResponse:
+    async def index(request: Request) -> Response:
+        code = request.query_params.get("join")
+        if code is not None:  # ?join=CODE: the student page
+            norm = model.normal_code(code)
+            return RedirectResponse(f"/join/{norm}" if norm else "/join", 307)
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.api_route("/join", methods=["GET", "HEAD"], include_in_schema=False)
+    @app.api_route("/join/{code}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def join_page() -> FileResponse:
+        return FileResponse(STATIC / "join.html", media_type="text/html")
 
     # the front end's folders, each under its own prefix: a mount at "/" would answer every
     # path, so a wrong method on an API path would get the static files' 405 (Allow: GET)

@@ -41,6 +41,9 @@ class Server(uvicorn.Server):
         manager = getattr(self.fastapi_app.state, "manager", None)
         if manager is not None and not manager.shutting_down:
             manager.begin_shutdown()
+        hub = getattr(self.fastapi_app.state, "sessions", None)
+        if hub is not None:  # class sessions' streams close; the sessions go on after a restart
+            hub.begin_shutdown()
         super().handle_exit(sig, frame)
 
 

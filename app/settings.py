@@ -94,6 +94,23 @@ class Settings(BaseSettings):
     formula_budget_s: float = Field(
         5.0, gt=0, description="time for one formula's analysis (critical points) (422)"
     )
+    session_idle_s: float = Field(
+        4 * 3600.0, gt=0, description="a class session with no activity this long expires"
+    )
+    max_students: int = Field(200, ge=1, le=10_000, description="students of one class session")
+    max_sessions: int = Field(100, ge=1, description="open class sessions on this server (429)")
+    max_sessions_per_client: int = Field(
+        5, ge=1, description="open class sessions one teacher's browser may run (429)"
+    )
+    session_try_optimizers: int = Field(
+        4, ge=1, le=64, description="optimizer lanes of one student's try"
+    )
+    max_failed_lookups: int = Field(
+        30,
+        ge=1,
+        description="unknown session codes one network address may try per minute (429; "
+        "successful joins are never limited per address)",
+    )
     threads: int = Field(
         default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
         ge=1,

@@ -40,20 +40,20 @@ class Store:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self.lock = threading.Lock()
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self.lock:
+            self.db.close()
 
     def mark_interrupted(self) -> int:
         """Runs cut off by a stop of the process: they will never finish."""
-        with self._lock:
-            cur = self._db.execute(
+        with self.lock:
+            cur = self.db.execute(
                 "UPDATE runs SET status='interrupted', finished=?, "
                 "error='the server stopped before this run finished' "
                 "WHERE status IN ('queued', 'running')",
@@ -64,16 +64,16 @@ class Store:
     def insert(
         self, run_id: str, kind: str, client: str, created: float, config: dict[str, Any]
     ) -> None:
-        with self._lock:
-            self._db.execute(
+        with self.lock:
+            self.db.execute(
                 "INSERT INTO runs (id, kind, status, client, created, config) "
                 "VALUES (?, ?, 'queued', ?, ?, ?)",
                 (run_id, kind, client, created, jsonutil.dumps(config)),
             )
 
     def set_running(self, run_id: str, started: float) -> None:
-        with self._lock:
-            self._db.execute(
+        with self.lock:
+            self.db.execute(
                 "UPDATE runs SET status='running', started=? WHERE id=?", (started, run_id)
             )
 
@@ -87,17 +87,17 @@ class Store:
         events: list[Event],
     ) -> None:
         blob = encode_log(events)
-        with self._lock:
-            self._db.execute(
+        with self.lock:
+            self.db.execute(
                 "UPDATE runs SET status=?, finished=?, summary=?, error=?, events=? WHERE id=?",
                 (status, finished, jsonutil.dumps(summary), error, blob, run_id),
             )
 
     def delete(self, run_id: str) -> bool:
-        with self._lock:
-            gone = self._db.execute("DELETE FROM runs WHERE id=?", (run_id,)).rowcount > 0
+        with self.lock:
+            gone = self.db.execute("DELETE FROM runs WHERE id=?", (run_id,)).rowcount > 0
             if gone:
-                self._db.execute("PRAGMA incremental_vacuum")
+                self.db.execute("PRAGMA incremental_vacuum")
             return gone
 
     def prune(self, keep_runs: int, keep_days: float, now: float | None = None) -> int:
@@ -105,20 +105,20 @@ class Store:
         `keep_days` are deleted (active ones never); the file's free pages are reused."""
         cutoff = (now if now is not None else time.time()) - keep_days * 86400
         done = "status NOT IN ('queued', 'running')"
-        with self._lock:
-            cur = self._db.execute(
+        with self.lock:
+            cur = self.db.execute(
                 f"DELETE FROM runs WHERE {done} AND (created < ? OR id IN ("
                 f"SELECT id FROM runs WHERE {done} ORDER BY created DESC, rowid DESC "
                 "LIMIT -1 OFFSET ?))",
                 (cutoff, keep_runs),
             )
             if cur.rowcount:
-                self._db.execute("PRAGMA incremental_vacuum")
+                self.db.execute("PRAGMA incremental_vacuum")
             return cur.rowcount
 
     def get(self, run_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
+        with self.lock:
+            row = self.db.execute(
                 "SELECT id, kind, status, created, started, finished, config, summary, error "
                 "FROM runs WHERE id=?",
                 (run_id,),
@@ -126,20 +126,20 @@ class Store:
         return _row(row) if row else None
 
     def events(self, run_id: str) -> list[Event] | None:
-        with self._lock:
-            row = self._db.execute("SELECT events FROM runs WHERE id=?", (run_id,)).fetchone()
+        with self.lock:
+            row = self.db.execute("SELECT events FROM runs WHERE id=?", (run_id,)).fetchone()
         if not row or row[0] is None:
             return None
         return decode_log(row[0])
 
     def list(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        with self._lock:
-            rows = self._db.execute(
+        with self.lock:
+            rows = self.db.execute(
                 "SELECT id, kind, status, created, started, finished, config, summary, error "
                 "FROM runs ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-            total = self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            total = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return [_row(r) for r in rows], total
 
 

@@ -1,0 +1,320 @@
+"""/api/sessions: live class sessions (teacher token, student tokens, join code and QR,
+phases watch → predict → reveal → try, pooled guesses and ranked tries over SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Annotated, Any, Literal
+
+import segno
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app import jsonutil
+from app.deps import AddressDep, AnalysesDep, ClientDep, SettingsDep
+from app.errors import problem
+from app.kinds import race
+from app.schemas import INVALID, problems
+from app.session_models import (
+    GuessAccepted,
+    GuessRequest,
+    Joined,
+    JoinRequest,
+    Me,
+    SessionCreate,
+    SessionCreated,
+    SessionEnded,
+    SessionPatch,
+    SessionState,
+    TryRequest,
+    TryScored,
+)  # fmt: skip
+from app.sessions import Refused, SessionHub, model, summary
+from app.validation import at_most, fail, prepare_surface
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+bearer = HTTPBearer(auto_error=False, description="the teacher's or a student's token")
+
+E404 = problems(e404="no open class session with this code", e429="too many unknown codes")
+AUTH = problems(e401="no token", e403="not this session's token")
+SSE_DOC = {
+    "content": {
+        "text/event-stream": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "event": {"type": "string", "enum": ["state", "guesses", "leaderboard", "end"]},
+                    "data": {"type": "string", "contentMediaType": "application/json"},
+                    "id": {"type": "string", "pattern": "^[0-9]{1,15}$"},
+                    "retry": {"type": "integer", "minimum": 0},
+                },
+            }
+        }
+    },
+    "description": "state (the public state, on every change), guesses (the pooled "
+    "predictions), leaderboard, and a last `end`; each with an increasing id",
+}
+
+
+async def get_hub(request: Request) -> SessionHub:
+    return request.app.state.sessions
+
+
+async def token_of(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str | None:
+    return creds.credentials if creds else None
+
+
+HubDep = Annotated[SessionHub, Depends(get_hub)]
+TokenDep = Annotated[str | None, Depends(token_of)]
+
+
+def refused(e: Refused) -> Response:
+    headers = {"Retry-After": str(e.retry_after)} if e.retry_after else None
+    if e.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if e.status == 422 and e.loc:
+        raise fail(list(e.loc), e.message)
+    return problem(e.status, e.message, headers=headers)
+
+
+def join_url(request: Request, code: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/join/{code}"
+
+
+@router.post("", status_code=201, response_model=SessionCreated,
+             responses=problems(e422=INVALID, e429="too many open sessions"))  # fmt: skip
+async def create_session(
+    body: SessionCreate, hub: HubDep, client: ClientDep, request: Request
+) -> Any:
+    """Start a class session; the teacher token is shown only here."""
+    try:
+        s, token = await hub.create(model.clean_name(body.title) if body.title else "", client)
+    except Refused as e:
+        return refused(e)
+    url = join_url(request, s.code)
+    headers = {"Location": f"/api/sessions/{s.code}"}
+    body_ = {"code": s.code, "teacher_token": token, "join_url": url}
+    return Response(jsonutil.dumps(body_), 201, headers, "application/json")
+
+
+@router.get("/{code}", response_model=SessionState, responses=E404)
+async def get_session(code: str, hub: HubDep, address: AddressDep) -> Any:
+    """The public state (never a token)."""
+    try:
+        return hub.public(hub.find(code, address))
+    except Refused as e:
+        return refused(e)
+
+
+@router.get("/{code}/qr.svg", responses={**E404, 200: {"content": {"image/svg+xml": {}}}})
+async def join_qr(code: str, hub: HubDep, address: AddressDep, request: Request) -> Response:
+    """The join link as a QR code (SVG, made on this server: works offline)."""
+    try:
+        s = hub.find(code, address)
+    except Refused as e:
+        return refused(e)
+    buf = io.BytesIO()
+    segno.make(join_url(request, s.code), error="m").save(
+        buf, kind="svg", scale=10, border=2, xmldecl=False, title=f"DescentLab {s.code}"
+    )
+    return Response(buf.getvalue(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
+
+
+@router.put("/{code}/state", response_model=SessionState,
+            responses={**E404, **AUTH, **problems(e409="this phase needs a race",
+                                                  e422=INVALID)})  # fmt: skip
+async def put_state(
+    code: str,
+    patch: SessionPatch,
+    hub: HubDep,
+    token: TokenDep,
+    address: AddressDep,
+    settings: SettingsDep,
+    analyses: AnalysesDep,
+) -> Any:
+    """The teacher's page pushes its phase, race, view and playback position."""
+    try:
+        s = hub.find(code, address)
+        hub.teacher(s, token)
+    except Refused as e:
+        return refused(e)
+    data = patch.model_dump(mode="json", exclude_unset=True)
+    data = {k: v for k, v in data.items() if v is not None}
+    if "title" in data:
+        data["title"] = model.clean_name(data["title"])
+    if "run" in data:
+        await _check_run(data["run"], settings, analyses)
+    try:
+        await hub.update(s, data)
+    except Refused as e:
+        return refused(e)
+    return hub.public(s)
+
+
+async def _check_run(run: dict[str, Any], settings, analyses) -> None:
+    """The race of a session: the same checks as POST /api/runs, its 422 under `run`."""
+    try:
+        await prepare_surface(run["surface"], analyses, settings)
+        await asyncio.to_thread(race.check, run, settings)
+    except HTTPException as e:
+        raise _under("run", e) from None
+
+
+def _under(prefix: str, e: HTTPException) -> HTTPException:
+    if e.status_code != 422 or not isinstance(e.detail, dict):
+        return e
+    d = e.detail["detail"][0]
+    return fail([prefix, *d["loc"][1:]], d["msg"])
+
+
+@router.get("/{code}/events", responses={200: SSE_DOC, **E404})
+async def session_events(
+    code: str,
+    hub: HubDep,
+    address: AddressDep,
+    last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,15}$")] = None,  # type: ignore[assignment]
+) -> Any:
+    """Server-Sent Events for students and the projector; Last-Event-ID resumes."""
+    try:
+        s = hub.find(code, address)
+    except Refused as e:
+        return refused(e)
+    after = int(last_event_id) if last_event_id is not None else -1
+    return StreamingResponse(
+        hub.stream(s, after),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/{code}/join", status_code=201, response_model=Joined,
+             responses={**E404, **problems(e422=INVALID, e429="the session is full")})  # fmt: skip
+async def join(code: str, body: JoinRequest, hub: HubDep, address: AddressDep) -> Any:
+    """Join as a student; the token is shown only here."""
+    try:
+        s = hub.find(code, address)
+        name = model.clean_name(body.name)
+        if not name:
+            raise Refused(422, "a name is needed (it was empty after trimming)", loc=("name",))
+        st, token = await hub.join(s, name)
+    except Refused as e:
+        return refused(e)
+    body_ = {"student_id": st.id, "student_token": token, "name": st.name}
+    return Response(jsonutil.dumps(body_), 201, media_type="application/json")
+
+
+@router.get("/{code}/me", response_model=Me, responses={**E404, **AUTH})
+async def me(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> Any:
+    """A student's own record (a reloaded page rejoins with its token)."""
+    try:
+        s = hub.find(code, address)
+        st = hub.student(s, token)
+    except Refused as e:
+        return refused(e)
+    return {"student_id": st.id, "name": st.name, "round": s.round,
+            "guesses": s.guesses.get(st.id)}  # fmt: skip
+
+
+@router.post("/{code}/guesses", response_model=GuessAccepted,
+             responses={**E404, **AUTH, **problems(e409="not the predict phase", e422=INVALID,
+                                                   e429="too many guesses")})  # fmt: skip
+async def post_guesses(
+    code: str, body: GuessRequest, hub: HubDep, token: TokenDep, address: AddressDep
+) -> Any:
+    """A student's guess of each lane's endpoint (replaces their earlier one)."""
+    guesses = [[float(x), float(y)] for x, y in body.guesses]
+    try:
+        s = hub.find(code, address)
+        st = hub.student(s, token)
+        await hub.guess(s, st, guesses)
+    except Refused as e:
+        return refused(e)
+    return {"round": s.round, "guesses": guesses}
+
+
+@router.post("/{code}/tries", status_code=201, response_model=TryScored,
+             responses={**E404, **AUTH, **problems(
+                 e409="not the try phase", e422=INVALID, e429="too many tries",
+                 e503="the try could not be computed")})  # fmt: skip
+async def post_try(
+    code: str,
+    body: TryRequest,
+    hub: HubDep,
+    token: TokenDep,
+    address: AddressDep,
+    settings: SettingsDep,
+) -> Any:
+    """A student's own race on the session's surface, run and ranked by final loss."""
+    try:
+        s = hub.find(code, address)
+        st = hub.student(s, token)
+        if s.phase != "try" or s.run is None:
+            raise Refused(409, f"tries are taken in the try phase (now: {s.phase})")
+        config = _try_config(s.run, body, hub.try_limits(s))
+    except Refused as e:
+        return refused(e)
+    await asyncio.to_thread(race.check, config, settings)
+    try:
+        t, rank = await hub.run_try(s, st, config, address)
+    except Refused as e:
+        return refused(e)
+    body_ = {"try_id": t.id, "run_id": t.run_id, "final_loss": t.final_loss,
+             "converged_at": t.converged_at, "diverged": t.diverged, "lane": t.lane,
+             "rank": rank}  # fmt: skip
+    return Response(jsonutil.dumps(body_), 201, media_type="application/json")
+
+
+def _try_config(run: dict[str, Any], body: TryRequest, limits: dict[str, int]) -> dict[str, Any]:
+    """The session's race with the student's optimizers and steps; the rest is the session's."""
+    given = body.model_dump(mode="json", exclude_unset=True)
+    for key in ("surface", "starts", "noise", "seed"):
+        if key in given and given[key] is not None and given[key] != run[key]:
+            raise Refused(422, f"a try runs on the session's {key}: leave it out or send "
+                          "the session's", loc=(key,))  # fmt: skip
+    steps = given.get("steps") or run["steps"]
+    at_most(["optimizers"], len(body.optimizers), limits["optimizers"], "optimizers in a try")
+    at_most(["steps"], steps, limits["steps"], "steps in this session's tries")
+    return {**run, "optimizers": given["optimizers"], "steps": steps}
+
+
+@router.get("/{code}/summary",
+            responses={**E404, **AUTH, 200: {"content": {"application/json": {},
+                                                      "text/csv": {}}}})  # fmt: skip
+async def get_summary(
+    code: str,
+    hub: HubDep,
+    token: TokenDep,
+    address: AddressDep,
+    format: Literal["json", "csv"] = "json",  # noqa: A002
+) -> Response:
+    """Every round's race, guesses, tries and ranking (also after the session ended)."""
+    try:
+        norm = await hub.closed_or_open(code, address, token)
+    except Refused as e:
+        return refused(e)
+    doc = await asyncio.to_thread(summary.summary, hub.db, norm)
+    if format == "csv":
+        return Response(
+            await asyncio.to_thread(summary.to_csv, doc),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="descentlab-class-{norm}.csv"'},
+        )
+    return Response(jsonutil.dumps(doc), media_type="application/json")
+
+
+@router.delete("/{code}", response_model=SessionEnded, responses={**E404, **AUTH})
+async def end_session(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> Any:
+    """End the session: every stream gets a final `end` event; later public reads are 404
+    (the teacher's summary stays)."""
+    try:
+        s = hub.find(code, address)
+        hub.teacher(s, token)
+    except Refused as e:
+        return refused(e)
+    await hub.end(s, "ended")
+    return {"code": s.code, "ended": True}
