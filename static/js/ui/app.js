@@ -9,6 +9,7 @@ import { runRequest } from "../requests.js";
 import { decodeState, encodeMoment, encodeState, MAX_STARTS } from "../state.js";
 import { Store } from "../store.js";
 import { distinctLabels, runLaneLabels } from "../summaries.js";
+import { ClassSession } from "./class_session.js";
 import { $, translate } from "./dom.js";
 import { setExportLinks } from "./export.js";
 import { drawFrame, startLoop, whenSettled } from "./frame.js";
@@ -61,6 +62,8 @@ export class App {
     trackChrome();
     trackWidth(this);
     installKeys(keyActions(this), $("#keys-dialog"));
+    this.session = new ClassSession(this); // a live class session (class_session.js)
+    this.session.resume();
     window.addEventListener("popstate", () => this.restoreFromUrl());
     if (run) this.runLive();
     await this.loadSurface();
@@ -198,12 +201,14 @@ export class App {
 
   rerun(mark = performance.now()) {
     this.surface.setStarts(this.state.starts);
+    this.session?.pushRun();
     this.client.rerun(runRequest(this.state), mark);
   }
 
   runLive() {
     if (this.secret) return this.togglePlay(); // the Run button reveals too, once guessed
     this.surface.setStarts(this.state.starts);
+    this.session?.pushRun();
     this.status.show("starting");
     this.client.runLive(runRequest(this.state));
   }
@@ -220,7 +225,7 @@ export class App {
     if (first && Number.isInteger(this.state.step) && !secret) this.playback.seek(this.state.step, buffer.rows);
     else if (!first && !secret) this.playback.seek(buffer.steps, buffer.rows);
     this.playback.pause();
-    this.status.show(secret ? "predictFirst" : first ? "ready" : "done"); // not "press Space"
+    this.status.show(secret ? this.secretStatus : first ? "ready" : "done"); // not "press Space"
     const t1 = performance.now();
     Promise.all(drawFrame(this, true)).then(() => whenSettled(this)).then(() => {
       const now = performance.now();
@@ -289,6 +294,7 @@ export class App {
 
   /** Whether the class is still predicting: the race stays at step 0 until the reveal. */
   get secret() {
+    if (this.session?.hidesRace && !this.onMlp) return true; // a class session's predict phase
     const p = this.lessonPanel?.predict;
     return !!p && p.active && !p.revealed && !this.onMlp;
   }
@@ -296,9 +302,14 @@ export class App {
   /** In predict mode playback waits for the reveal: Space reveals once a guess is placed. */
   _heldForReveal() {
     if (!this.secret) return false;
-    this.status.show("predictFirst");
+    this.status.show(this.secretStatus);
     this.heldHint = true;
     return true;
+  }
+
+  /** What the status line says while the race is held for predictions. */
+  get secretStatus() {
+    return this.session?.hidesRace ? "classPredicting" : "predictFirst";
   }
 
   /** The furthest row the charts may draw (null: every row): what playback has reached. */
@@ -312,6 +323,7 @@ export class App {
 
   togglePlay() {
     if (this.onMlp) return this.mlp.togglePlay();
+    if (this.session?.hidesRace) return this.session.setPhase("reveal"); // Space reveals
     if (this.secret) {
       const predict = this.lessonPanel.predict;
       if (predict.guesses.length) predict.reveal();

@@ -4,7 +4,7 @@
 import { fmtDuration } from "../format.js";
 import { t } from "../i18n.js";
 
-const ROUTINE = new Set(["ready", "predictFirst", "rerunning", "starting", "done"]);
+const ROUTINE = new Set(["ready", "predictFirst", "classPredicting", "rerunning", "starting", "done"]);
 
 export class StatusLine {
   constructor(el, getBuffer) {
@@ -26,6 +26,7 @@ export class StatusLine {
     const text = {
       ready: () => t("status.ready"),
       predictFirst: () => t("predict.needGuess"),
+      classPredicting: () => t("class.predicting"),
       rerunning: () => t("status.rerunning"),
       starting: () => t("status.rerunning"),
       running: () => t("status.running", vars),

@@ -11,6 +11,7 @@ import {
   surface3dTraces, surfaceLayout,
 } from "../surface_fig.js";
 import { themeColors } from "../colors.js";
+import { poolTraces } from "../session/pool_fig.js";
 import { drawOverlay } from "./overlay.js";
 
 const Plotly = () => window.Plotly;
@@ -61,6 +62,13 @@ export class SurfaceView {
     // more) only when they changed
     if (JSON.stringify(guesses ?? []) === JSON.stringify(this.guesses ?? [])) return;
     this.guesses = guesses;
+    this.plotted = null;
+  }
+
+  /** A class session's pooled predictions (its `guesses` event, or null): a heat map (2D). */
+  setPool(pool) {
+    if (pool === (this.pool ?? null)) return;
+    this.pool = pool;
     this.plotted = null;
   }
 
@@ -180,6 +188,7 @@ export class SurfaceView {
     }
     const data = [];
     if (this.grid) data.push(contourTrace(this.grid, this.field, o));
+    if (this.pool) data.push(...poolTraces(this.pool, this.lanes, o));
     data.push(...criticalTraces(this.info, o), startTrace(this.starts, o));
     if (this.guesses?.length) data.push(guessTrace(this.guesses, o));
     if (cursor !== null && this.buffer) data.push(...raceTraces(this.buffer, cursor, this.lanes, this.info, { ...o, heads: forExport }));

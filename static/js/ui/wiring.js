@@ -34,6 +34,7 @@ export function wire(app) {
     translate(document);
     app.status.retranslate();
     app.lessonPanel.render();
+    app.session?.retranslate();
     if ($("#keys-dialog").open) app.showHelp();
   });
   on(["lang", "theme", "projector"], ({ state, before, keys }) => {
@@ -50,6 +51,8 @@ export function wire(app) {
     if (app.logBox) app.logBox.checked = state.logy;
   });
   on(["speed"], ({ state }) => app.playback.setSpeed(state.speed));
+  // a class session's students follow the view settings
+  on(["lang", "theme", "projector", "view", "logy"], () => app.session?.pushView());
   on(["tab"], ({ state, before }) => {
     if (state.tab === "basins") {
       if (!app.basins.result && !app.basins.busy) app.basins.run(app.basinCtx());
