@@ -57,6 +57,7 @@ bench-service: $(VENV)/.test
 	$(PY) bench/load.py
 	$(PY) bench/memory.py
 	$(PY) bench/formulas.py
+	$(PY) bench/session.py
 
 bench-ui: $(VENV)/.test
 	$(PY) bench/ui.py
