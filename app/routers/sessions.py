@@ -72,6 +72,12 @@ HubDep = Annotated[SessionHub, Depends(get_hub)]
 TokenDep = Annotated[str | None, Depends(token_of)]
 
 
+def need_token(token: str | None) -> None:
+    """401 before anything else: a request without a token learns nothing of the code."""
+    if not token:
+        raise Refused(401, "a token is needed (Authorization: Bearer <token>)")
+
+
 def refused(e: Refused) -> Response:
     headers = {"Retry-After": str(e.retry_after)} if e.retry_after else None
     if e.status == 401:
@@ -139,6 +145,7 @@ async def put_state(
 ) -> Any:
     """The teacher's page pushes its phase, race, view and playback position."""
     try:
+        need_token(token)
         s = hub.find(code, address)
         hub.teacher(s, token)
     except Refused as e:
@@ -212,6 +219,7 @@ async def join(code: str, body: JoinRequest, hub: HubDep, address: AddressDep) -
 async def me(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> Any:
     """A student's own record (a reloaded page rejoins with its token)."""
     try:
+        need_token(token)
         s = hub.find(code, address)
         st = hub.student(s, token)
     except Refused as e:
@@ -229,6 +237,7 @@ async def post_guesses(
     """A student's guess of each lane's endpoint (replaces their earlier one)."""
     guesses = [[float(x), float(y)] for x, y in body.guesses]
     try:
+        need_token(token)
         s = hub.find(code, address)
         st = hub.student(s, token)
         await hub.guess(s, st, guesses)
@@ -251,6 +260,7 @@ async def post_try(
 ) -> Any:
     """A student's own race on the session's surface, run and ranked by final loss."""
     try:
+        need_token(token)
         s = hub.find(code, address)
         st = hub.student(s, token)
         if s.phase != "try" or s.run is None:
@@ -294,6 +304,7 @@ async def get_summary(
 ) -> Response:
     """Every round's race, guesses, tries and ranking (also after the session ended)."""
     try:
+        need_token(token)
         norm = await hub.closed_or_open(code, address, token)
     except Refused as e:
         return refused(e)
@@ -312,6 +323,7 @@ async def end_session(code: str, hub: HubDep, token: TokenDep, address: AddressD
     """End the session: every stream gets a final `end` event; later public reads are 404
     (the teacher's summary stays)."""
     try:
+        need_token(token)
         s = hub.find(code, address)
         hub.teacher(s, token)
     except Refused as e:

@@ -127,10 +127,14 @@ class Classroom:
     async def guess_all(self, timeout: float = 10.0) -> tuple[float, float, list[int]]:
         """Every student posts a guess at once: (seconds to post them all, seconds until
         every stream's pool counted them all, the status codes)."""
+        # the posts on a client of their own: httpx looks through its pool's connections on
+        # every request, and this one's holds every open stream
+        limits = httpx.Limits(max_connections=self.n + 10, max_keepalive_connections=self.n + 10)
+        poster = httpx.AsyncClient(base_url=self.base, limits=limits, timeout=30)
         t0 = time.perf_counter()
 
         async def one(i: int, s: dict[str, Any]) -> int:
-            r = await self.client.post(
+            r = await poster.post(
                 f"/api/sessions/{self.code}/guesses",
                 json={"guesses": [[-3 + 0.03 * i, 2.0], [3.0, 2 - 0.02 * i]]},
                 headers={"Authorization": f"Bearer {s['student_token']}"},
@@ -139,6 +143,7 @@ class Classroom:
 
         codes = await asyncio.gather(*(one(i, s) for i, s in enumerate(self.students)))
         posted = time.perf_counter() - t0
+        await poster.aclose()
         got = await until(self.listeners, "guesses", lambda d: d["count"] == self.n, timeout)
         pooled = max((t - t0 if t is not None else float("inf")) for t in got)
         return posted, pooled, list(codes)
