@@ -23,7 +23,7 @@ from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
 from app.routers import basins, catalog, health, lessons, runs, sessions
 from app.runs import RunManager
-from app.sessions import SessionHub, model
+from app.sessions import Refused, SessionHub, model
 from app.settings import Settings, get_settings
 from app.store import Store
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_exception_handler(Refused, sessions.refused)  # the class sessions' refusals
     _openapi_from_settings(app, settings)
     app.include_router(runs.router)
     app.include_router(catalog.router)

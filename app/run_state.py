@@ -3,12 +3,12 @@ admission refusal (429) the run manager raises."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.doorbell import Doorbell
 from app.events import Event
 
 
@@ -41,7 +41,7 @@ class Run:
     deleted: bool = False  # DELETE: gone for readers; it counts as active until it stops
     last_seen: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
-    _waiter: asyncio.Event | None = None
+    bell: Doorbell = field(default_factory=Doorbell)  # wakes its streams and waiters
     _size: int | None = None
 
     def size(self) -> int:

@@ -358,12 +358,7 @@ class RunManager:
         if loop is None or loop.is_closed():
             return
 
-        def wake() -> None:
-            waiter, run._waiter = run._waiter, None
-            if waiter is not None:
-                waiter.set()
-
-        loop.call_soon_threadsafe(wake)
+        loop.call_soon_threadsafe(run.bell.ring)
 
     def _live(self, run_id: str) -> Run | None:
         """The run in memory, unless it was deleted (its store row is gone too)."""
@@ -420,13 +415,10 @@ class RunManager:
         run.watchers += 1
         try:  # woken by _notify, like a stream: no thread held per waiting request
             while not run.done.is_set():
-                if run._waiter is None:
-                    run._waiter = asyncio.Event()
-                waiter = run._waiter
+                armed = run.bell.arm()
                 if run.done.is_set():
                     break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.wait(), timeout=1.0)
+                await run.bell.wait(armed, 1.0)
         finally:
             run.watchers -= 1
             run.last_seen = time.monotonic()
@@ -447,9 +439,7 @@ class RunManager:
         sent = min(max(after + 1, 0), len(run.events))
         try:
             while True:
-                if run._waiter is None:
-                    run._waiter = asyncio.Event()
-                waiter = run._waiter
+                armed = run.bell.arm()
                 while sent < len(run.events):
                     yield run.events[sent].sse()
                     sent += 1
@@ -459,9 +449,7 @@ class RunManager:
                     final = {"status": "interrupted", "message": "the server is shutting down"}
                     yield Event.make(sent, "error", final).sse()
                     return
-                try:
-                    await asyncio.wait_for(waiter.wait(), timeout=self.settings.heartbeat_s)
-                except TimeoutError:
+                if not await run.bell.wait(armed, self.settings.heartbeat_s):
                     yield b": keep-alive\n\n"
         finally:
             run.watchers -= 1

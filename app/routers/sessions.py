@@ -32,6 +32,7 @@ from app.session_models import (
     TryScored,
 )  # fmt: skip
 from app.sessions import Refused, SessionHub, model, summary
+from app.sessions.model import Session, Student
 from app.validation import at_most, fail, prepare_surface
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
@@ -72,19 +73,47 @@ HubDep = Annotated[SessionHub, Depends(get_hub)]
 TokenDep = Annotated[str | None, Depends(token_of)]
 
 
-def need_token(token: str | None) -> None:
+async def refused(request: Request, e: Refused) -> Response:
+    """The app's handler of the hub's refusals (main.py installs it): a problem document; a
+    422 names its field as every 422 does."""
+    if e.status == 422 and e.loc:
+        d = fail(list(e.loc), e.message).detail
+        return problem(422, d["message"], d["detail"])
+    headers = {"Retry-After": str(e.retry_after)} if e.retry_after else {}
+    if e.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(e.status, e.message, headers=headers or None)
+
+
+def _token(token: str | None) -> str:
     """401 before anything else: a request without a token learns nothing of the code."""
     if not token:
         raise Refused(401, "a token is needed (Authorization: Bearer <token>)")
+    return token
 
 
-def refused(e: Refused) -> Response:
-    headers = {"Retry-After": str(e.retry_after)} if e.retry_after else None
-    if e.status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-    if e.status == 422 and e.loc:
-        raise fail(list(e.loc), e.message)
-    return problem(e.status, e.message, headers=headers)
+async def open_session(code: str, hub: HubDep, address: AddressDep) -> Session:
+    return hub.find(code, address)
+
+
+async def teachers_session(code: str, hub: HubDep, address: AddressDep, token: TokenDep) -> Session:
+    token = _token(token)
+    s = hub.find(code, address)
+    hub.teacher(s, token)
+    return s
+
+
+async def student_of(
+    code: str, hub: HubDep, address: AddressDep, token: TokenDep
+) -> tuple[Session, Student]:
+    token = _token(token)
+    s = hub.find(code, address)
+    return s, hub.student(s, token)
+
+
+SessionDep = Annotated[Session, Depends(open_session)]
+TeacherDep = Annotated[Session, Depends(teachers_session)]
+StudentDep = Annotated[tuple[Session, Student], Depends(student_of)]
 
 
 def join_url(request: Request, code: str) -> str:
@@ -97,32 +126,21 @@ async def create_session(
     body: SessionCreate, hub: HubDep, client: ClientDep, request: Request
 ) -> Any:
     """Start a class session; the teacher token is shown only here."""
-    try:
-        s, token = await hub.create(model.clean_name(body.title) if body.title else "", client)
-    except Refused as e:
-        return refused(e)
-    url = join_url(request, s.code)
+    s, token = await hub.create(model.clean_name(body.title), client)
     headers = {"Location": f"/api/sessions/{s.code}"}
-    body_ = {"code": s.code, "teacher_token": token, "join_url": url}
+    body_ = {"code": s.code, "teacher_token": token, "join_url": join_url(request, s.code)}
     return Response(jsonutil.dumps(body_), 201, headers, "application/json")
 
 
 @router.get("/{code}", response_model=SessionState, responses=E404)
-async def get_session(code: str, hub: HubDep, address: AddressDep) -> Any:
+async def get_session(s: SessionDep, hub: HubDep) -> Any:
     """The public state (never a token)."""
-    try:
-        return hub.public(hub.find(code, address))
-    except Refused as e:
-        return refused(e)
+    return hub.public(s)
 
 
 @router.get("/{code}/qr.svg", responses={**E404, 200: {"content": {"image/svg+xml": {}}}})
-async def join_qr(code: str, hub: HubDep, address: AddressDep, request: Request) -> Response:
+async def join_qr(s: SessionDep, request: Request) -> Response:
     """The join link as a QR code (SVG, made on this server: works offline)."""
-    try:
-        s = hub.find(code, address)
-    except Refused as e:
-        return refused(e)
     buf = io.BytesIO()
     segno.make(join_url(request, s.code), error="m").save(
         buf, kind="svg", scale=10, border=2, xmldecl=False, title=f"DescentLab {s.code}"
@@ -135,31 +153,20 @@ async def join_qr(code: str, hub: HubDep, address: AddressDep, request: Request)
             responses={**E404, **AUTH, **problems(e409="this phase needs a race",
                                                   e422=INVALID)})  # fmt: skip
 async def put_state(
-    code: str,
+    s: TeacherDep,
     patch: SessionPatch,
     hub: HubDep,
-    token: TokenDep,
-    address: AddressDep,
     settings: SettingsDep,
     analyses: AnalysesDep,
 ) -> Any:
     """The teacher's page pushes its phase, race, view and playback position."""
-    try:
-        need_token(token)
-        s = hub.find(code, address)
-        hub.teacher(s, token)
-    except Refused as e:
-        return refused(e)
     data = patch.model_dump(mode="json", exclude_unset=True)
     data = {k: v for k, v in data.items() if v is not None}
     if "title" in data:
         data["title"] = model.clean_name(data["title"])
     if "run" in data:
         await _check_run(data["run"], settings, analyses)
-    try:
-        await hub.update(s, data)
-    except Refused as e:
-        return refused(e)
+    await hub.update(s, data)
     return hub.public(s)
 
 
@@ -169,28 +176,19 @@ async def _check_run(run: dict[str, Any], settings, analyses) -> None:
         await prepare_surface(run["surface"], analyses, settings)
         await asyncio.to_thread(race.check, run, settings)
     except HTTPException as e:
-        raise _under("run", e) from None
-
-
-def _under(prefix: str, e: HTTPException) -> HTTPException:
-    if e.status_code != 422 or not isinstance(e.detail, dict):
-        return e
-    d = e.detail["detail"][0]
-    return fail([prefix, *d["loc"][1:]], d["msg"])
+        if e.status_code != 422 or not isinstance(e.detail, dict):
+            raise
+        d = e.detail["detail"][0]
+        raise fail(["run", *d["loc"][1:]], d["msg"]) from None
 
 
 @router.get("/{code}/events", responses={200: SSE_DOC, **E404})
 async def session_events(
-    code: str,
+    s: SessionDep,
     hub: HubDep,
-    address: AddressDep,
     last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,15}$")] = None,  # type: ignore[assignment]
 ) -> Any:
     """Server-Sent Events for students and the projector; Last-Event-ID resumes."""
-    try:
-        s = hub.find(code, address)
-    except Refused as e:
-        return refused(e)
     after = int(last_event_id) if last_event_id is not None else -1
     return StreamingResponse(
         hub.stream(s, after),
@@ -201,29 +199,20 @@ async def session_events(
 
 @router.post("/{code}/join", status_code=201, response_model=Joined,
              responses={**E404, **problems(e422=INVALID, e429="the session is full")})  # fmt: skip
-async def join(code: str, body: JoinRequest, hub: HubDep, address: AddressDep) -> Any:
+async def join(s: SessionDep, body: JoinRequest, hub: HubDep) -> Any:
     """Join as a student; the token is shown only here."""
-    try:
-        s = hub.find(code, address)
-        name = model.clean_name(body.name)
-        if not name:
-            raise Refused(422, "a name is needed (it was empty after trimming)", loc=("name",))
-        st, token = await hub.join(s, name)
-    except Refused as e:
-        return refused(e)
+    name = model.clean_name(body.name)
+    if not name:
+        raise Refused(422, "a name is needed (it was empty after trimming)", loc=("name",))
+    st, token = await hub.join(s, name)
     body_ = {"student_id": st.id, "student_token": token, "name": st.name}
     return Response(jsonutil.dumps(body_), 201, media_type="application/json")
 
 
 @router.get("/{code}/me", response_model=Me, responses={**E404, **AUTH})
-async def me(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> Any:
+async def me(who: StudentDep) -> Any:
     """A student's own record (a reloaded page rejoins with its token)."""
-    try:
-        need_token(token)
-        s = hub.find(code, address)
-        st = hub.student(s, token)
-    except Refused as e:
-        return refused(e)
+    s, st = who
     return {"student_id": st.id, "name": st.name, "round": s.round,
             "guesses": s.guesses.get(st.id)}  # fmt: skip
 
@@ -231,18 +220,11 @@ async def me(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> An
 @router.post("/{code}/guesses", response_model=GuessAccepted,
              responses={**E404, **AUTH, **problems(e409="not the predict phase", e422=INVALID,
                                                    e429="too many guesses")})  # fmt: skip
-async def post_guesses(
-    code: str, body: GuessRequest, hub: HubDep, token: TokenDep, address: AddressDep
-) -> Any:
+async def post_guesses(who: StudentDep, body: GuessRequest, hub: HubDep) -> Any:
     """A student's guess of each lane's endpoint (replaces their earlier one)."""
+    s, st = who
     guesses = [[float(x), float(y)] for x, y in body.guesses]
-    try:
-        need_token(token)
-        s = hub.find(code, address)
-        st = hub.student(s, token)
-        await hub.guess(s, st, guesses)
-    except Refused as e:
-        return refused(e)
+    await hub.guess(s, st, guesses)
     return {"round": s.round, "guesses": guesses}
 
 
@@ -251,28 +233,14 @@ async def post_guesses(
                  e409="not the try phase", e422=INVALID, e429="too many tries",
                  e503="the try could not be computed")})  # fmt: skip
 async def post_try(
-    code: str,
-    body: TryRequest,
-    hub: HubDep,
-    token: TokenDep,
-    address: AddressDep,
-    settings: SettingsDep,
+    who: StudentDep, body: TryRequest, hub: HubDep, address: AddressDep, settings: SettingsDep
 ) -> Any:
     """A student's own race on the session's surface, run and ranked by final loss."""
-    try:
-        need_token(token)
-        s = hub.find(code, address)
-        st = hub.student(s, token)
-        if s.phase != "try" or s.run is None:
-            raise Refused(409, f"tries are taken in the try phase (now: {s.phase})")
-        config = _try_config(s.run, body, hub.try_limits(s))
-    except Refused as e:
-        return refused(e)
+    s, st = who
+    hub.need_phase(s, "try", "tries")
+    config = _try_config(s.run, body, hub.try_limits(s))
     await asyncio.to_thread(race.check, config, settings)
-    try:
-        t, rank = await hub.run_try(s, st, config, address)
-    except Refused as e:
-        return refused(e)
+    t, rank = await hub.run_try(s, st, config, address)
     body_ = {"try_id": t.id, "run_id": t.run_id, "final_loss": t.final_loss,
              "converged_at": t.converged_at, "diverged": t.diverged, "lane": t.lane,
              "rank": rank}  # fmt: skip
@@ -303,11 +271,7 @@ async def get_summary(
     format: Literal["json", "csv"] = "json",  # noqa: A002
 ) -> Response:
     """Every round's race, guesses, tries and ranking (also after the session ended)."""
-    try:
-        need_token(token)
-        norm = await hub.closed_or_open(code, address, token)
-    except Refused as e:
-        return refused(e)
+    norm = await hub.closed_or_open(code, address, _token(token))
     doc = await asyncio.to_thread(summary.summary, hub.db, norm)
     if format == "csv":
         return Response(
@@ -319,14 +283,8 @@ async def get_summary(
 
 
 @router.delete("/{code}", response_model=SessionEnded, responses={**E404, **AUTH})
-async def end_session(code: str, hub: HubDep, token: TokenDep, address: AddressDep) -> Any:
+async def end_session(s: TeacherDep, hub: HubDep) -> Any:
     """End the session: every stream gets a final `end` event; later public reads are 404
     (the teacher's summary stays)."""
-    try:
-        need_token(token)
-        s = hub.find(code, address)
-        hub.teacher(s, token)
-    except Refused as e:
-        return refused(e)
     await hub.end(s, "ended")
     return {"code": s.code, "ended": True}

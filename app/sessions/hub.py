@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from app.doorbell import Doorbell
 from app.events import Event
 from app.kinds import race
 from app.run_state import TooManyRuns
@@ -55,7 +56,7 @@ class _Live:
 
     def __init__(self) -> None:
         self.latest: dict[str, Event] = {}
-        self.waiter: asyncio.Event | None = None
+        self.bell = Doorbell()
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.sent_at: dict[str, float] = {}
         self.watchers = 0
@@ -117,7 +118,7 @@ class SessionHub:
             s.guesses[g["student_id"]] = g["guesses"]
         for t in self.db.tries(code, s.round):
             s.n_tries += 1
-            self._keep_best(s, t)
+            model.keep_best(s.best, t)
         self.sessions[code] = s
         self.live[code] = _Live()
         self._emit(s, "state")
@@ -163,7 +164,7 @@ class SessionHub:
             raise Refused(404, "no open class session with this code")
         return s
 
-    async def closed_or_open(self, raw: str, address: str, token: str | None) -> str:
+    async def closed_or_open(self, raw: str, address: str, token: str) -> str:
         """The code of a session, open or ended, whose teacher holds `token` (the summary
         outlives the session)."""
         try:
@@ -175,23 +176,20 @@ class SessionHub:
             head = await asyncio.to_thread(self.db.header, code) if code else None
             if head is None:
                 raise
-            if not token:
-                raise Refused(401, "the teacher's token is needed") from None
-            if not model.same_hash(token, head["teacher_hash"]):
-                raise Refused(403, "this token is not this session's teacher token") from None
+            self.teacher(head, token)
             return head["code"]
         self.teacher(s, token)
         return s.code
 
-    def teacher(self, s: Session, token: str | None) -> None:
-        if not token:
-            raise Refused(401, "the teacher's token is needed (Authorization: Bearer <token>)")
-        if not model.same_hash(token, s.teacher_hash):
+    @staticmethod
+    def teacher(s: Session | dict[str, Any], token: str) -> None:
+        """403 unless `token` is the teacher's of session `s` (or of its stored header)."""
+        digest = s["teacher_hash"] if isinstance(s, dict) else s.teacher_hash
+        if not model.same_hash(token, digest):
             raise Refused(403, "this token is not this session's teacher token")
 
-    def student(self, s: Session, token: str | None) -> Student:
-        if not token:
-            raise Refused(401, "a student token is needed (Authorization: Bearer <token>)")
+    @staticmethod
+    def student(s: Session, token: str) -> Student:
         st = s.student(token)
         if st is None:
             raise Refused(403, "this token is not a student's of this session")
@@ -300,9 +298,13 @@ class SessionHub:
             secs = max(1, int(wait + 0.999))
             raise Refused(429, f"too many {what}; retry in {secs} s", secs)
 
+    @staticmethod
+    def need_phase(s: Session, phase: str, what: str) -> None:
+        if s.phase != phase:
+            raise Refused(409, f"{what} are taken in the {phase} phase (now: {s.phase})")
+
     async def guess(self, s: Session, st: Student, guesses: list[list[float]]) -> None:
-        if s.phase != "predict":
-            raise Refused(409, f"guesses are taken in the predict phase (now: {s.phase})")
+        self.need_phase(s, "predict", "guesses")
         if len(guesses) != s.lanes:
             raise Refused(422, f"one guess per lane: {s.lanes} expected, {len(guesses)} given",
                           loc=("guesses",))  # fmt: skip
@@ -319,8 +321,7 @@ class SessionHub:
         self, s: Session, st: Student, config: dict[str, Any], address: str
     ) -> tuple[TryResult, int]:
         """Run a student's race (validated against the session) and rank it."""
-        if s.phase != "try":
-            raise Refused(409, f"tries are taken in the try phase (now: {s.phase})")
+        self.need_phase(s, "try", "tries")  # again: the phase may have moved on meanwhile
         self._spend(st.try_bucket, "tries")
         round_ = s.round
         try:
@@ -334,26 +335,20 @@ class SessionHub:
         if info["status"] != "done":
             why = info.get("error") or info["status"]
             raise Refused(503, f"the try could not be computed: {why}", 5)
-        sc = model.score(config, info["summary"] or [])
+        sc = model.score(info["summary"] or [])
         t = TryResult(secrets.token_hex(6), st.id, round_, time.time(), config, sc["lane"],
                       sc["final_loss"], sc["converged_at"], sc["diverged"], run.id)  # fmt: skip
         await asyncio.to_thread(self.db.add_try, s.code, t)
         rank = 0
         if round_ == s.round:
             s.n_tries += 1
-            self._keep_best(s, t)
+            model.keep_best(s.best, t)
             s.active = time.monotonic()
             rank = next(r for r, x in model.ranked(list(s.best.values()))
                         if x.student_id == st.id)  # fmt: skip
             self._emit_soon(s, "leaderboard")
             self._emit_soon(s, "state")
         return t, rank
-
-    @staticmethod
-    def _keep_best(s: Session, t: TryResult) -> None:
-        old = s.best.get(t.student_id)
-        if old is None or t.key() < old.key():
-            s.best[t.student_id] = t
 
     # ------------------------------------------------------------------ streams
 
@@ -398,9 +393,8 @@ class SessionHub:
 
     def _wake(self, code: str) -> None:
         live = self.live.get(code)
-        if live is not None and live.waiter is not None:
-            waiter, live.waiter = live.waiter, None
-            waiter.set()
+        if live is not None:
+            live.bell.ring()
 
     async def stream(self, s: Session, after: int) -> AsyncIterator[bytes]:
         """SSE bytes: every latest snapshot newer than `after`, then each new one live; the
@@ -411,18 +405,14 @@ class SessionHub:
         try:
             yield b"retry: 2000\n\n"
             while not self.closing:
-                if live.waiter is None:
-                    live.waiter = asyncio.Event()
-                waiter = live.waiter
+                armed = live.bell.arm()
                 for ev in sorted(live.latest.values(), key=lambda e: e.id):
                     if ev.id > sent:
                         yield ev.sse()
                         sent = ev.id
                 if "end" in live.latest:
                     return
-                try:
-                    await asyncio.wait_for(waiter.wait(), timeout=self.settings.heartbeat_s)
-                except TimeoutError:
+                if not await live.bell.wait(armed, self.settings.heartbeat_s):
                     yield b": keep-alive\n\n"
         finally:
             live.watchers -= 1

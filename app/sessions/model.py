@@ -101,7 +101,7 @@ class TryResult:
         return opts[min(len(opts) - 1, (self.lane or 0) // n_start)]
 
 
-def score(config: dict[str, Any], summary: list[dict[str, Any]]) -> dict[str, Any]:
+def score(summary: list[dict[str, Any]]) -> dict[str, Any]:
     """A finished race's score: its best lane by final loss (ties: steps to converge); a race
     whose every lane diverged scores no loss."""
     alive = [
@@ -213,6 +213,13 @@ def pool(
         "grid": {"n": POOL_N, "domain": [[x0, x1], [y0, y1]]},
         "lanes": out,
     }
+
+
+def keep_best(best: dict[str, TryResult], t: TryResult) -> None:
+    """`best` (student id → their best try) with try `t` counted."""
+    old = best.get(t.student_id)
+    if old is None or t.key() < old.key():
+        best[t.student_id] = t
 
 
 def ranked(tries: list[TryResult]) -> list[tuple[int, TryResult]]:

@@ -27,8 +27,8 @@ def summary(db: SessionStore, code: str) -> dict[str, Any]:
     for rnd in rounds:
         best: dict[str, model.TryResult] = {}
         for t in tries:
-            if t.round == rnd and (t.student_id not in best or t.key() < best[t.student_id].key()):
-                best[t.student_id] = t
+            if t.round == rnd:
+                model.keep_best(best, t)
         rows = model.ranked(list(best.values()))
         rank_of.update({t.id: r for r, t in rows})
         ranking.append({"round": rnd, "entries": [

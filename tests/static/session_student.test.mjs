@@ -7,7 +7,7 @@ import { setLang } from "../../static/js/i18n.js";
 import { stateFromRequest } from "../../static/js/requests.js";
 import {
   addGuess, codeFromPath, cursorOf, distanceTable, endpoints, errorMessage, guessMarks, laneCount, lanePlan,
-  leaderboardRows, metaFor, nextLane, normalizeCode, parseStored, phaseView, pickLang, problemText, storageKey,
+  leaderboardRows, metaFor, nextLane, normalCode, parseStored, phaseView, pickLang, storageKey,
   tryRequest,
 } from "../../static/js/session/student_logic.js";
 import { defaultState, indexCatalog } from "../../static/js/state.js";
@@ -19,14 +19,14 @@ const RUN = { kind: "surface", surface: { name: "rosenbrock" },
   starts: [[-1.5, 2], [0.5, -0.5]], steps: 300 };
 
 test("join codes are upper-cased, stripped of spaces and checked against the alphabet", () => {
-  assert.equal(normalizeCode("k7qm2x"), "K7QM2X");
-  assert.equal(normalizeCode(" k7q m2x "), "K7QM2X");
-  assert.equal(normalizeCode("K7Q-M2X"), "K7QM2X");
-  assert.equal(normalizeCode("K7QM2"), null); // too short
-  assert.equal(normalizeCode("K7QM2X9"), null); // too long
-  assert.equal(normalizeCode("K0QM2X"), null); // 0 is not in the alphabet
-  assert.equal(normalizeCode("KIQM2X"), null); // nor I
-  assert.equal(normalizeCode(null), null);
+  assert.equal(normalCode("k7qm2x"), "K7QM2X");
+  assert.equal(normalCode(" k7q m2x "), "K7QM2X");
+  assert.equal(normalCode("K7Q-M2X"), "K7QM2X");
+  assert.equal(normalCode("K7QM2"), null); // too short
+  assert.equal(normalCode("K7QM2X9"), null); // too long
+  assert.equal(normalCode("K0QM2X"), null); // 0 is not in the alphabet
+  assert.equal(normalCode("KIQM2X"), null); // nor I
+  assert.equal(normalCode(null), null);
   assert.equal(codeFromPath("/join/k7qm2x"), "K7QM2X");
   assert.equal(codeFromPath("/join/K7QM2X/"), "K7QM2X");
   assert.equal(codeFromPath("/join"), null);
@@ -162,8 +162,4 @@ test("failed requests read as messages; 429 says how long to wait", () => {
   setLang("ko");
   assert.match(errorMessage({ status: 429, retryAfter: 1 }), /1초/);
   setLang("en");
-  assert.equal(problemText({ message: "unknown session" }, 404), "unknown session");
-  assert.equal(problemText({ title: "Conflict", detail: "not in predict" }, 409), "not in predict");
-  assert.equal(problemText({ detail: [{ loc: ["guesses", 0, 1], msg: "not finite" }] }, 422), "guesses.0.1: not finite");
-  assert.equal(problemText(null, 500), "HTTP 500");
 });

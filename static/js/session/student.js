@@ -6,7 +6,7 @@ import { decodeState, indexCatalog } from "../state.js";
 import { api } from "../ui/api.js";
 import { translate } from "../ui/dom.js";
 import { sessionApi } from "./student_api.js";
-import { codeFromPath, errorMessage, normalizeCode, parseStored, pickLang, storageKey } from "./student_logic.js";
+import { codeFromPath, errorMessage, normalCode, parseStored, pickLang, storageKey } from "./student_logic.js";
 import { codeForm, nameForm } from "./student_panels.js";
 import { LiveSession } from "./student_live.js";
 
@@ -83,7 +83,7 @@ class StudentPage {
 
   askCode(error = null, value = "") {
     this.showGate(() => [codeForm({ value, error: error?.() ?? null }, (text) => {
-      const code = normalizeCode(text);
+      const code = normalCode(text);
       if (!code) return this.askCode(() => t("join.code.bad"), text);
       const url = new URL(location.href);
       url.pathname = `/join/${code}`;

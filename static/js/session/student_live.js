@@ -10,7 +10,7 @@ import { sessionApi } from "./student_api.js";
 import { distanceTable, endpoints, errorMessage, guessMarks, lanePlan, laneCount, phaseView } from "./student_logic.js";
 import { predictBar, predictPrompt, revealTable } from "./student_panels.js";
 import { StudentPlot } from "./student_plot.js";
-import { SessionStream } from "./student_stream.js";
+import { SessionStream } from "./stream.js";
 import { TryPanel } from "./student_try.js";
 
 const $ = (id) => document.getElementById(id);

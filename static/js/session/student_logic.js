@@ -6,23 +6,16 @@ import { laneColor } from "../colors.js";
 import { fmt } from "../format.js";
 import { t } from "../i18n.js";
 import { runLaneLabels } from "../summaries.js";
+import { normalCode, PHASES, readRecord } from "./common.js";
 
-export const CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-export const CODE_LENGTH = 6;
-export const PHASES = ["watch", "predict", "reveal", "try"];
 const STORE_PREFIX = "descentlab.join.";
 
-/** A typed code made canonical ("k7q m2x" → "K7QM2X"), or null when it cannot be one. */
-export function normalizeCode(text) {
-  const code = String(text ?? "").toUpperCase().replace(/[\s-]/g, "");
-  if (code.length !== CODE_LENGTH) return null;
-  return [...code].every((c) => CODE_ALPHABET.includes(c)) ? code : null;
-}
+export { CODE_ALPHABET, CODE_LENGTH, normalCode, PHASES } from "./common.js";
 
 /** The code in a page path /join/K7QM2X (null for /join or anything else). */
 export function codeFromPath(pathname) {
   const m = /^\/join\/([^/?#]+)\/?$/.exec(String(pathname ?? ""));
-  return m ? normalizeCode(decodeURIComponent(m[1])) : null;
+  return m ? normalCode(decodeURIComponent(m[1])) : null;
 }
 
 /** ?lang=ko|en first, else the browser's language. */
@@ -38,12 +31,7 @@ export function storageKey(code) {
 
 /** A stored join record {student_id, student_token, name}, or null when it is not one. */
 export function parseStored(text) {
-  let v;
-  try {
-    v = JSON.parse(text ?? "null");
-  } catch {
-    return null;
-  }
+  const v = readRecord(text);
   const ok = v && typeof v.student_token === "string" && v.student_token && typeof v.student_id === "string";
   return ok ? { student_id: v.student_id, student_token: v.student_token, name: String(v.name ?? "") } : null;
 }
@@ -188,13 +176,3 @@ export function errorMessage(err, what = "guesses") {
   return t("join.err.other", { message: err.message ?? `HTTP ${s}` });
 }
 
-/** A problem document's readable text (either service's form: message, or title + detail). */
-export function problemText(data, status) {
-  if (!data) return `HTTP ${status}`;
-  if (Array.isArray(data.detail)) {
-    const first = data.detail[0];
-    const where = Array.isArray(first?.loc) ? first.loc.join(".") : "";
-    return [where, first?.msg].filter(Boolean).join(": ") || data.title || `HTTP ${status}`;
-  }
-  return data.message ?? (typeof data.detail === "string" ? data.detail : null) ?? data.title ?? `HTTP ${status}`;
-}

@@ -2,8 +2,9 @@
 // pushes (view settings, a paced playback position), the stored session, the leaderboard's
 // rows, and whether students can reach the page's address. Pure: no DOM, no fetch.
 
-export const PHASES = ["watch", "predict", "reveal", "try"];
-export const CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+import { normalCode, readRecord } from "./common.js";
+
+export { CODE_ALPHABET, normalCode, PHASES } from "./common.js";
 export const STORAGE_KEY = "descentlab.classSession";
 
 /** The view settings the students' pages follow. */
@@ -14,12 +15,6 @@ export const hidesRace = (phase) => phase === "predict";
 
 /** Whether the pooled predictions are drawn on the surface. */
 export const showsPool = (phase) => phase === "predict" || phase === "reveal";
-
-/** A session code as typed (any case, spaces or dashes) → "K7QM2X", or null. */
-export function normalCode(text) {
-  const c = String(text ?? "").toUpperCase().replace(/[\s-]/g, "");
-  return c.length === 6 && [...c].every((ch) => CODE_ALPHABET.includes(ch)) ? c : null;
-}
 
 /** The flat view object pushed to the session. */
 export function viewOf(state) {
@@ -40,14 +35,8 @@ export function stableJson(value) {
 
 /** The stored {code, teacher_token, join_url} from its JSON text, or null when unusable. */
 export function parseStored(text) {
-  let v;
-  try {
-    v = JSON.parse(text ?? "");
-  } catch {
-    return null;
-  }
-  if (!v || typeof v !== "object") return null;
-  const code = normalCode(v.code);
+  const v = readRecord(text);
+  const code = normalCode(v?.code);
   if (!code || typeof v.teacher_token !== "string" || !v.teacher_token) return null;
   return { code, teacher_token: v.teacher_token, join_url: typeof v.join_url === "string" ? v.join_url : "" };
 }

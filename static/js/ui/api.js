@@ -9,19 +9,22 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, url, body, { signal } = {}) {
+/**
+ * One JSON request; an error answer is an ApiError with the server's message (which names
+ * the field), status, detail and Retry-After. `token`: sent as a Bearer header (class
+ * sessions); `raw`: the body as a Blob (a CSV download).
+ */
+export async function request(method, url, body, { signal, token, raw = false } = {}) {
+  const headers = body === undefined ? {} : { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(url, {
-      method,
-      signal,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(url, { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     if (e.name === "AbortError") throw e;
     throw new ApiError(0, "network");
   }
+  if (raw && res.ok) return res.blob();
   const text = await res.text();
   let data = null;
   try {
@@ -30,7 +33,7 @@ async function request(method, url, body, { signal } = {}) {
     data = null;
   }
   if (!res.ok) {
-    const retry = Number(res.headers.get("Retry-After"));
+    const retry = res.headers.has("Retry-After") ? Number(res.headers.get("Retry-After")) : NaN;
     throw new ApiError(res.status, data?.message ?? `HTTP ${res.status}`, data?.detail ?? null,
       Number.isFinite(retry) ? retry : null);
   }

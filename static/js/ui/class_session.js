@@ -8,6 +8,7 @@ import { runRequest } from "../requests.js";
 import {
   hidesRace, parseStored, poolToDraw, PositionPacer, resultsFilename, stableJson, STORAGE_KEY, viewOf,
 } from "../session/teacher_logic.js";
+import { SessionStream } from "../session/stream.js";
 import { call } from "../session/teacher_api.js";
 import { ClassPanel, renderStartButton } from "./class_panel.js";
 import { $, download } from "./dom.js";
@@ -92,8 +93,8 @@ export class ClassSession {
 
   /** Forget the session here (ended, expired, or gone): the page is an ordinary dashboard again. */
   forget(message) {
-    this.es?.close();
-    this.es = null;
+    this.stream?.close();
+    this.stream = null;
     clearInterval(this.timer);
     sessionStorage.removeItem(STORAGE_KEY);
     const was = this.phase;
@@ -110,25 +111,19 @@ export class ClassSession {
   }
 
   follow() {
-    this.es?.close();
-    const es = new EventSource(`${this.url}/events`);
-    this.es = es;
-    const on = (name, fn) => es.addEventListener(name, (ev) => {
-      if (this.es !== es) return;
-      try {
-        fn(JSON.parse(ev.data));
-      } catch { /* a bad event is skipped */ }
-    });
-    on("state", (s) => { this.state = s; this.refresh(); });
-    on("guesses", (g) => { this.pool = g; this.drawPool(); });
-    on("leaderboard", (b) => { this.board = b; this.refresh(); });
-    on("end", (d) => this.forget(t(d?.reason === "expired" ? "class.expired" : "class.ended")));
-    es.addEventListener("error", () => {
-      if (this.es !== es || es.readyState !== EventSource.CLOSED) return; // the browser reconnects
-      call("GET", this.url).then(() => this.follow(), (e) => {
+    this.stream?.close();
+    const stream = new SessionStream(`${this.url}/events`, {
+      state: (s) => { this.state = s; this.refresh(); },
+      guesses: (g) => { this.pool = g; this.drawPool(); },
+      leaderboard: (b) => { this.board = b; this.refresh(); },
+      end: (d) => this.forget(t(d?.reason === "expired" ? "class.expired" : "class.ended")),
+      // the browser gave up reconnecting: go on if the session is still there
+      lost: () => call("GET", this.url).then(() => stream.retry(), (e) => {
         if (e.status === 404) this.forget(t("class.gone", { code: this.info?.code ?? "" }));
-      });
+      }),
     });
+    this.stream = stream;
+    stream.open();
   }
 
   // ------------------------------------------------------------------ pushing
@@ -170,22 +165,20 @@ export class ClassSession {
 
   /** The race as it is now (called on every re-run and live run); sent when it changed. */
   pushRun() {
-    if (!this.info) return;
-    const run = runRequest(this.app.state);
-    const key = stableJson(run);
-    if (key === this.keys.run) return;
-    this.keys.run = key;
-    this.push({ run });
+    this._pushChanged("run", runRequest(this.app.state));
   }
 
   /** The view settings the students follow (language, theme, projector, 2D/3D, log axis). */
   pushView() {
+    this._pushChanged("view", viewOf(this.app.state));
+  }
+
+  _pushChanged(name, value) {
     if (!this.info) return;
-    const view = viewOf(this.app.state);
-    const key = stableJson(view);
-    if (key === this.keys.view) return;
-    this.keys.view = key;
-    this.push({ view });
+    const key = stableJson(value);
+    if (key === this.keys[name]) return;
+    this.keys[name] = key;
+    this.push({ [name]: value });
   }
 
   pushPosition() {
@@ -280,6 +273,7 @@ export class ClassSession {
   }
 
   fail(e) {
-    this.app.status.show("error", { message: t("class.failed", { message: e?.message ?? String(e) }) });
+    const message = e?.status === 0 ? t("status.network") : e?.message ?? String(e);
+    this.app.status.show("error", { message: t("class.failed", { message }) });
   }
 }

@@ -1,4 +1,4 @@
-// A class session's event stream for a student: `state`, `guesses`, `leaderboard`, `end`.
+// A class session's event stream (the student's page and the teacher's panel): `state`, `guesses`, `leaderboard`, `end`.
 // The browser resumes a dropped stream itself (Last-Event-ID); when it gives up (the
 // server answered with an error), `onLost` decides: a gone session ends, else we reconnect.
 
