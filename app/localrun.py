@@ -70,8 +70,10 @@ def load_config(path: Path, settings: Settings) -> dict[str, Any]:
     return validate_config(raw, settings)
 
 
-def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
-    """The service's checks on a parsed request; returns the normalized config."""
+def validate_config(raw: Any, settings: Settings, **check_kw: Any) -> dict[str, Any]:
+    """The service's checks on a parsed request; returns the normalized config.
+
+    `check_kw` goes to the kind's `check` (the notebook API passes its own `data=`)."""
     try:
         config = ADAPTER.validate_python(raw).model_dump(mode="json")
     except ValidationError as e:
@@ -79,7 +81,7 @@ def validate_config(raw: Any, settings: Settings) -> dict[str, Any]:
         extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         raise ConfigError(lines[0] + extra, lines[1:]) from None
     try:
-        kind_of(config).check(config, settings)
+        kind_of(config).check(config, settings, **check_kw)
     except HTTPException as e:
         detail = e.detail if isinstance(e.detail, dict) else {"message": str(e.detail)}
         raise ConfigError(_with_hint(str(detail.get("message", "invalid config")))) from None
@@ -144,12 +146,15 @@ def total(config: dict[str, Any]) -> tuple[int, str]:
 
 
 def run_config(
-    config: dict[str, Any], on_step: Progress | None = None, interval: float = 1 / 30
+    config: dict[str, Any],
+    on_step: Progress | None = None,
+    interval: float = 1 / 30,
+    **job_kw: Any,
 ) -> list[Event]:
     """Compute a validated run; returns its event log (meta, frame…, stopped…, done).
 
     `on_step(k)` is called after each frame with the last step (surface) or epoch (MLP) it
-    holds.
+    holds; `job_kw` goes to the kind's `job` (as `check_kw` in `validate_config`).
     """
     events: list[Event] = []
     kind = kind_of(config)
@@ -162,7 +167,7 @@ def run_config(
                 on_step(last)
 
     t0 = time.monotonic()
-    out = kind.job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval)
+    out = kind.job(uuid.uuid4().hex[:12], config, emit, lambda: None, interval, **job_kw)
     emit("done", {"status": "done", "summary": out["summary"], "elapsed_s": time.monotonic() - t0})
     return events
 

@@ -64,14 +64,18 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
     }
 
 
-def check(config: dict[str, Any], s: Settings) -> None:
-    """The server's limits and the trainer's own checks, as 422s naming the field."""
+def check(config: dict[str, Any], s: Settings, data: datasets.Dataset | None = None) -> None:
+    """The server's limits and the trainer's own checks, as 422s naming the field.
+
+    `data`: a Dataset built by the caller (the notebook API's own arrays) instead of the
+    request's `dataset` spec."""
     hidden = config["model"]["hidden"]
     at_most(["model", "hidden"], len(hidden), s.max_layers, "hidden layers")
     at_most(["model", "hidden"], max(hidden, default=0), s.max_width, "units per layer")
     at_most(["epochs"], config["epochs"], s.max_epochs, "epochs")
     try:
-        data = make_data(config["dataset"], config["seed"])
+        if data is None:
+            data = make_data(config["dataset"], config["seed"])
     except (ValueError, TypeError, KeyError) as e:
         raise fail(["dataset"], str(e.args[0]) if e.args else "invalid dataset") from None
     sizes = [data.X_train.shape[1], *hidden, 10]
@@ -115,10 +119,19 @@ def check(config: dict[str, Any], s: Settings) -> None:
 
 
 def job(
-    run_id: str, config: Config, emit: Emit, check: Checkpoint, interval: float, meta_sent=False
+    run_id: str,
+    config: Config,
+    emit: Emit,
+    check: Checkpoint,
+    interval: float,
+    meta_sent=False,
+    data: datasets.Dataset | None = None,
 ) -> dict[str, Any]:
-    """Train; emit meta, frames (≤ ~30/s), stopped/diverged events; return the summary."""
-    data = make_data(config["dataset"], config["seed"])
+    """Train; emit meta, frames (≤ ~30/s), stopped/diverged events; return the summary.
+
+    `data`: as in `check`, a caller's own Dataset instead of the request's spec."""
+    if data is None:
+        data = make_data(config["dataset"], config["seed"])
 
     def with_meta(chunks):
         for chunk in chunks:
