@@ -1,0 +1,39 @@
+"""DescentLab for notebooks and scripts.
+
+    import descentlab as dl
+
+    r = dl.race("himmelblau", ["sgd", {"name": "adam", "params": {"lr": 0.05}}], starts=(-1, 1))
+    r.figure()                       # the paths on the contour (a plotly Figure)
+    r.paths, r.loss, r.final_loss    # NumPy
+
+    t = dl.train("moons", ["sgd", "adam"], epochs=50)    # or dl.train(X=X, y=y, ...)
+    t.figure(); t.figure("boundary")
+
+    c = dl.Client("http://127.0.0.1:8000")               # the same over the REST API
+    result = c.wait(c.race("himmelblau", "adam", (-1, 1)), progress=True)
+
+help(dl.race), help(dl.train) and help(dl.Client) list the arguments.
+"""
+
+from __future__ import annotations
+
+from descentlab.client import Client, Event
+from descentlab.data import from_arrays
+from descentlab.errors import ApiError, DescentLabError, InvalidRequest, RunFailed
+from descentlab.local import race, run, train
+from descentlab.results import RaceResult, TrainResult
+
+__all__ = [
+    "ApiError",
+    "Client",
+    "DescentLabError",
+    "Event",
+    "InvalidRequest",
+    "RaceResult",
+    "RunFailed",
+    "TrainResult",
+    "from_arrays",
+    "race",
+    "run",
+    "train",
+]
