@@ -262,7 +262,11 @@ class Trainer:
                 L = self.L
                 parts = [a.reshape(L, -1) for la in grads for a in la if a is not None]
                 np.concatenate(parts, axis=1, out=self.gbuf)
-                self.running = mlp.update_running(self.running, trace, self.plan["bn_momentum"])
+                running = mlp.update_running(self.running, trace, self.plan["bn_momentum"])
+                if not self.status.all_active:  # a stopped lane keeps its statistics
+                    keep = self.status.active[:, None]
+                    running = {r: np.where(keep, v, self.running[r]) for r, v in running.items()}
+                self.running = running
         g = self.gbuf
         l1, l2 = self.l1, self.l2
         if l1 or l2:
@@ -320,8 +324,9 @@ class Trainer:
                 for s, v in self.slots[i].items()
             }
         if self.running is not None:
+            finite = status.finite[:, None]  # a diverged lane's statistics start over
             self.running = {
-                r: np.where(keep, v, 0.0 if r.startswith("mean") else 1.0)
+                r: np.where(finite, v, 0.0 if r.startswith("mean") else 1.0)
                 for r, v in self.running.items()
             }
         self._set(new)
