@@ -21,7 +21,7 @@ from app import __version__, errors, security
 from app.clientid import ClientCookie
 from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
-from app.routers import basins, catalog, health, lessons, runs, sessions
+from app.routers import basins, catalog, code, health, lessons, runs, sessions
 from app.runs import RunManager
 from app.sessions import Refused, SessionHub, model
 from app.settings import Settings, get_settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Refused, sessions.refused)  # the class sessions' refusals
     _openapi_from_settings(app, settings)
     app.include_router(runs.router)
+    app.include_router(code.router)
     app.include_router(catalog.router)
     app.include_router(basins.router)
     app.include_router(lessons.router)

@@ -137,6 +137,9 @@ class Status:
                 "best_val_acc": float(self.best_acc[i]),
                 "monitor": "val_loss" if has_val else "train_loss",
                 "restored_best": bool(self.restored[i]),
+                # the training-set loss after the last epoch, as races' final_loss (and the
+                # number the exported scripts print): NaN (null) for a diverged lane
+                "final_loss": float(tr[i]) if fin else float("nan"),
                 "final_train_loss": float(tr[i]) if fin else float("nan"),
                 "final_val_loss": float(va[i]) if fin else float("nan"),
                 "final_train_acc": float(tra[i]) if fin else float("nan"),
