@@ -27,9 +27,11 @@ from app.report.training_run import MlpRun
 
 
 def _plotly(fig: dict[str, Any]):
+    """The report's figure dict as a plotly Figure, on plotly.js' own defaults (template
+    "none") as in the report and the dashboard, not plotly.py's default theme."""
     import plotly.graph_objects as go
 
-    return go.Figure(fig)
+    return go.Figure({**fig, "layout": {"template": "none", **fig["layout"]}})
 
 
 def _numbers(values: list[Any]) -> np.ndarray:
