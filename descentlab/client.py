@@ -16,12 +16,14 @@ import contextlib
 import http.client
 import http.cookiejar
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from descentlab.errors import ApiError, DescentLabError, RunFailed
@@ -51,6 +53,7 @@ class Client:
     wait(run_id, progress=True): follow the run with a progress bar; its RaceResult or
         TrainResult (`.figure()` as for dl.race / dl.train)
     result(run_id), get(run_id), runs(), cancel(run_id), delete(run_id), code(run_id)
+    upload_dataset(csv), datasets(), delete_dataset(id): CSV datasets stored on the server
 
     A run nobody follows is cancelled by the server after its idle timeout (30 s by
     default): wait for it (or stream its events) soon after starting it.
@@ -80,7 +83,9 @@ class Client:
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         data, head = None, {"Accept": "application/json", **(headers or {})}
-        if body is not None:
+        if isinstance(body, bytes):
+            data = body  # its Content-Type in `headers`
+        elif body is not None:
             data = json.dumps(plain(body)).encode("utf-8")
             head["Content-Type"] = "application/json"
         req = urllib.request.Request(url, data=data, headers=head, method=method)
@@ -226,6 +231,33 @@ class Client:
         query = {"framework": framework}
         with self._open("GET", f"/api/runs/{run_id}/code", query=query) as r:
             return r.read().decode("utf-8")
+
+    # ------------------------------------------------------------------ datasets
+
+    def upload_dataset(
+        self, csv: str | bytes | os.PathLike, target: str | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """Store a CSV on the server (POST /api/datasets, a text/csv body): its text or
+        bytes, or a path to the file; `target` the label column (default: the last), other
+        `options` as query parameters. Returns the stored dataset's description; train on it
+        with `train({"name": "uploaded", "id": ...})`."""
+        if isinstance(csv, os.PathLike):
+            csv = Path(csv).read_bytes()
+        data = csv.encode("utf-8") if isinstance(csv, str) else csv
+        query = _query({"target": target, **options})
+        headers = {"Content-Type": "text/csv"}
+        with self._open("POST", "/api/datasets", data, query, headers) as r:
+            return json.loads(r.read())
+
+    def datasets(self) -> Any:
+        """The uploaded datasets (GET /api/datasets)."""
+        return self._json("GET", "/api/datasets")
+
+    def delete_dataset(self, dataset_id: str) -> Any:
+        """Delete an uploaded dataset (DELETE /api/datasets/{id})."""
+        with self._open("DELETE", f"/api/datasets/{dataset_id}") as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
 
     def catalog(self) -> dict[str, Any]:
         """Surfaces, optimizers, schedules and datasets with their parameters."""

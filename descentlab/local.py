@@ -138,8 +138,8 @@ def race(
     `.figure("loss")`, `.paths` (steps+1, lanes, 2), `.loss`, `.summary`, `.final_loss`,
     `.table()`. Raises InvalidRequest naming the field, as the REST API's 422 would:
 
-        >>> dl.race("himmelblau", {"name": "sgd", "params": {"lr": -1}}, (0, 0))
-        InvalidRequest: 422: optimizers.0.params.lr: Input should be greater than or equal ...
+        dl.race("himmelblau", {"name": "sgd", "params": {"lr": -1}}, starts=(0, 0))
+        # InvalidRequest: 422: optimizers.0.params.lr: Input should be greater than or ...
     """
     body = race_request(surface, optimizers, starts, steps, noise, seed)
     return run(body, progress)  # type: ignore[return-value]
