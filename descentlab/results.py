@@ -48,7 +48,7 @@ class Result:
     def __init__(self, config: dict[str, Any], result: dict[str, Any], run_id: str | None = None):
         self.config = config
         self.result = result
-        self.run_id = run_id or (result.get("meta") or {}).get("run_id")
+        self.run_id = run_id  # a server's run (None: computed here)
         self.meta: dict[str, Any] = result.get("meta") or {}
         self.summary: list[dict[str, Any]] = list(result.get("summary") or [])
         self.diverged: list[dict[str, Any]] = list(result.get("diverged") or [])

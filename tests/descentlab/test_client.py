@@ -73,9 +73,12 @@ class Cut:
         self.response.close()
 
 
-def test_a_dropped_stream_resumes_after_the_last_event_with_nothing_lost(c, monkeypatch):
-    run_id = c.race("himmelblau", ["sgd", "adam"], (0, 0), steps=300)
-    whole = list(c.events(run_id))
+@pytest.mark.parametrize("live", [False, True], ids=["finished run", "live run"])
+def test_a_dropped_stream_resumes_after_the_last_event_with_nothing_lost(c, monkeypatch, live):
+    # live: about a second of frames, cut while the run computes
+    steps, starts = (20_000, [[0.1 * i, 0.5] for i in range(4)]) if live else (300, (0, 0))
+    run_id = c.race("himmelblau", ["sgd", "adam"], starts, steps=steps)
+    whole = None if live else list(c.events(run_id))
     asked: list[str | None] = []
     real_open = dl.Client._open
 
@@ -83,12 +86,21 @@ def test_a_dropped_stream_resumes_after_the_last_event_with_nothing_lost(c, monk
         r = real_open(self, method, path, body, query, headers, timeout)
         if path.endswith("/events"):
             asked.append((headers or {}).get("Last-Event-ID"))
+            if len(asked) == 2:
+                status.append(c.get(run_id)["status"])  # when the stream is resumed
             return Cut(r, 12)  # "retry", then about two events: meta and a frame
         return r
+
+    status: list[str] = []
 
     monkeypatch.setattr(dl.Client, "_open", flaky)
     monkeypatch.setattr(client_mod.time, "sleep", lambda s: None)
     resumed = list(c.events(run_id))
+    monkeypatch.undo()
+    if live:
+        assert status[0] in ("queued", "running") and c.get(run_id)["status"] == "done"
+        whole = list(c.events(run_id))
+        assert sum(e.event == "frame" for e in whole) > 3
     assert [(e.id, e.event, e.data) for e in resumed] == [(e.id, e.event, e.data) for e in whole]
     assert len(asked) > 1 and asked[0] is None
     assert asked[1] is not None and int(asked[1]) >= 0  # resumed after what it had
