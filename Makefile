@@ -40,12 +40,12 @@ bench: $(VENV)/.test
 	$(PY) bench/mlp.py
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check engine app tests bench
-	$(VENV)/bin/ruff format --check engine app tests bench
+	$(VENV)/bin/ruff check engine app descentlab tests bench
+	$(VENV)/bin/ruff format --check engine app descentlab tests bench
 
 format: $(VENV)/.test
-	$(VENV)/bin/ruff format engine app tests bench
-	$(VENV)/bin/ruff check --fix engine app tests bench
+	$(VENV)/bin/ruff format engine app descentlab tests bench
+	$(VENV)/bin/ruff check --fix engine app descentlab tests bench
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
