@@ -36,7 +36,7 @@ def field_name(loc: tuple | list) -> str:
             or (isinstance(prev, int) and p in schedules.COMPOSABLE)  # SequentialLR's parts
             or (prev == "optimizer" and p in registry.names("optimizer"))
             or (prev == "schedule" and p in registry.names("schedule"))
-            or (prev == "dataset" and p in registry.names("dataset"))
+            or (prev == "dataset" and (p in registry.names("dataset") or p == "uploaded"))
             or (prev == "init" and p in ("name", "spec"))  # an initializer: a name or a spec
             or (prev == "spec" and p in registry.names("initializer"))
             or p in ("by_name", "by_formula")
@@ -126,20 +126,24 @@ def allowed_methods(request: Request) -> str:
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for bodies over `limit` bytes (declared or actually sent)."""
+    """ASGI middleware: 413 for bodies over `limit` bytes (declared or actually sent);
+    `paths` gives some paths a limit of their own (an uploaded file's)."""
 
-    def __init__(self, app: ASGIApp, limit: int):
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, tuple[int, str]] | None = None):
         self.app = app
-        self.limit = limit
+        self.default = (limit, f"body: the request body is larger than {limit} bytes")
+        self.paths = paths or {}  # path -> (limit, the 413's message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        rule = self.paths.get(scope.get("path", "").rstrip("/"), self.default)
+        limit = rule[0]
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._reject(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(scope, receive, send, rule[1])
             return
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
             # no length declared (chunked): read the body here, up to the limit, so an
@@ -151,8 +155,8 @@ class BodyLimit:
                 if message["type"] != "http.request":
                     break
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    await self._reject(scope, receive, send)
+                if seen > limit:
+                    await self._reject(scope, receive, send, rule[1])
                     return
                 if not message.get("more_body", False):
                     break
@@ -170,17 +174,17 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, rule[1])
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"body: the request body is larger than {self.limit} bytes")
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, message: str) -> None:
+        response = problem(413, message)
         await response(scope, receive, send)
 
 

@@ -17,11 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, errors, security
+from app import __version__, errors, security, uploads
 from app.clientid import ClientCookie
 from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
-from app.routers import basins, catalog, code, health, lessons, runs, sessions
+from app.routers import basins, catalog, code, datasets, health, lessons, runs, sessions
 from app.runs import RunManager
 from app.sessions import Refused, SessionHub, model
 from app.settings import Settings, get_settings
@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store = Store(settings.db)
+        app.state.datasets = uploads.DatasetStore(store)
+        uploads.serve(app.state.datasets)  # runs in this process find uploads here
         app.state.manager = RunManager(settings, store)
         # formula analyses in helper processes beside the compute workers (threads if none)
         app.state.analyses = Analyses(min(2, settings.workers), settings.formula_budget_s)
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _openapi_from_settings(app, settings)
     app.include_router(runs.router)
     app.include_router(code.router)
+    app.include_router(datasets.router)
     app.include_router(catalog.router)
     app.include_router(basins.router)
     app.include_router(lessons.router)
@@ -108,7 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for folder in ("js", "css", "img"):
         app.mount(f"/{folder}", StaticFiles(directory=STATIC / folder), name=folder)
     app.add_middleware(ClientCookie, secret=settings.secret)
-    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    # an uploaded CSV may be larger than a run request (its multipart envelope too)
+    upload = (
+        settings.max_dataset_bytes + 64_000,
+        f"file: larger than {settings.max_dataset_bytes:,} bytes (this server's limit)",
+    )
+    app.add_middleware(
+        errors.BodyLimit, limit=settings.max_body_bytes, paths={"/api/datasets": upload}
+    )
     hosts = security.allowed_hosts(settings.allowed_hosts, settings.host)
     app.add_middleware(security.Guard, hosts=hosts, policy=security.csp(STATIC / "index.html"))
     return app

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app import uploads
 from app.events import Event
 from app.kinds import Stop, kind_of
 from app.priority import lower_priority
@@ -31,8 +32,10 @@ POLL_S = 0.02  # how often the relay looks at the stop flag while a worker compu
 PRELOAD = ["app.kinds", "engine.simulate", "engine.train"]
 
 
-def _worker(conn, flags, slot: int) -> None:  # pragma: no cover - runs in a child process
+def _worker(conn, flags, slot: int, db=None) -> None:  # pragma: no cover - a child process
     lower_priority()
+    if db is not None:  # uploaded datasets, read from the run history's file
+        uploads.serve_file(db)
     while True:
         try:
             job = conn.recv()
@@ -73,7 +76,8 @@ class WorkerError(RuntimeError):
 
 
 class ComputePool:
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, db=None):
+        self.db = db  # the SQLite file of the uploaded datasets, for the workers to read
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(PRELOAD)
         self.n = workers
@@ -96,7 +100,10 @@ class ComputePool:
             old.join(timeout=1)
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(
-            target=_worker, args=(child, self.flags, slot), daemon=True, name=f"descentlab-{slot}"
+            target=_worker,
+            args=(child, self.flags, slot, self.db),
+            daemon=True,
+            name=f"descentlab-{slot}",
         )
         proc.start()
         child.close()

@@ -63,7 +63,9 @@ class RunManager:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         if self.settings.workers > 0:
-            self.compute = await asyncio.to_thread(ComputePool, self.settings.workers)
+            self.compute = await asyncio.to_thread(
+                ComputePool, self.settings.workers, self.settings.db
+            )
         self.store.mark_interrupted()
         await asyncio.to_thread(self._prune)
         for i in range(self.n_runners):

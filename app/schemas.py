@@ -9,7 +9,7 @@ the engine appears in the schema, the catalog and the forms.
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
     BaseModel,
@@ -234,7 +234,23 @@ MlpOptimizer = by_name(
 )
 
 
-MlpDataset = by_name("dataset", "Dataset", params=False)
+class UploadedDataset(BaseModel):
+    """A CSV uploaded with POST /api/datasets, by its id."""
+
+    model_config = STRICT
+    name: Literal["uploaded"]
+    id: Annotated[str, Field(min_length=1, max_length=64, description="from POST /api/datasets")]
+    val_fraction: Real(ge=0.0, le=0.9) = Field(0.2, description="share held out for validation")
+    standardize: Annotated[bool, Field(strict=True)] = Field(
+        False, description="scale each feature to mean 0, std 1 (the training rows' statistics)"
+    )
+
+
+_BUILT_IN = by_name("dataset", "Dataset", params=False)
+MlpDataset = Annotated[
+    Union[(*get_args(get_args(_BUILT_IN)[0]), UploadedDataset)],  # noqa: UP007
+    Field(discriminator="name"),
+]
 _MODEL = registry.get("mlp_setting", "model")
 # an initializer by name, or with torch's arguments: {"name": "he_normal", "params": {"mode": ...}}
 InitializerSpec = by_name("initializer", "Initializer")
@@ -274,6 +290,13 @@ class MlpRun(BaseModel):
         None, description="decision-boundary grid every k epochs (default: about 25 per run)"
     )
     grid_size: Whole(2, 100) = Field(40, description="grid points per axis")
+    grid_features: Annotated[list[Whole(0, 4095)], Field(min_length=2, max_length=2)] | None = (
+        Field(
+            None,
+            description="with more than two features: the two (0-based columns) the decision "
+            "boundary is drawn over, the others held at their mean",
+        )
+    )
     seed: Whole(0, 2**32 - 1) = 0
 
 
@@ -322,6 +345,40 @@ class Problem(BaseModel):
 
 
 INVALID = "invalid request; the message names the field"
+
+
+class DatasetInfo(BaseModel):
+    """An uploaded CSV as stored: use it in a run as {"name": "uploaded", "id": ...}."""
+
+    id: str
+    name: str
+    rows: int
+    features: list[str]
+    n_features: int
+    target: str
+    task: Literal["classification", "regression"]
+    classes: list[str] = Field(description="class names, in the order of the model's outputs")
+    class_counts: list[int]
+    bytes: int = Field(description="size of the uploaded file")
+    created: float
+
+
+class DatasetList(BaseModel):
+    datasets: list[DatasetInfo]
+
+
+class ExampleInfo(BaseModel):
+    file: str
+    url: str
+    rows: int
+    features: list[str]
+    target: str
+    task: Literal["classification", "regression"]
+    classes: list[str]
+
+
+class ExampleList(BaseModel):
+    examples: list[ExampleInfo]
 
 
 def problems(**described: str) -> dict[int | str, dict[str, Any]]:

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     max_output_values: float = Field(
         8e6, gt=0, description="numbers one MLP run may record (its memory and bytes) (422)"
     )
+    max_dataset_bytes: int = Field(
+        1_000_000, ge=1_000, description="largest uploaded CSV file, in bytes (413)"
+    )
+    max_dataset_rows: int = Field(20_000, ge=2, description="data rows of an uploaded CSV (422)")
+    max_dataset_features: int = Field(
+        64, ge=1, le=4096, description="feature columns of an uploaded CSV (422)"
+    )
+    max_dataset_classes: int = Field(20, ge=2, description="classes of an uploaded CSV (422)")
+    max_datasets: int = Field(200, ge=1, description="uploaded datasets kept on the server (409)")
     max_basin_lane_steps: int = Field(30_000_000, ge=1, description="n² × optimizers × steps")
     allowed_hosts: str = Field(
         "",

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 import engine
+from app import uploads
 from app.kinds.race import engine_params
 from app.kinds.stream import Checkpoint, Config, Emit, color, stream_chunks
 from app.settings import Settings
 from app.validation import at_most, fail, field_path
-from engine import datasets, optimizers, train
+from engine import datasets, optimizers, tabular, train
 
 NAME = "mlp"
 ROW_FIELDS, IT_FIELDS = train.ROW_FIELDS, train.IT_FIELDS
@@ -43,8 +44,22 @@ def digits_bytes() -> bytes:
 
 
 def make_data(spec: dict[str, Any], seed: int) -> datasets.Dataset:
-    """The request's dataset (the digits file read here: the engine does no I/O)."""
+    """The request's dataset (the digits file read here: the engine does no I/O); an uploaded
+    CSV ({"name": "uploaded", "id", "val_fraction", "standardize"}) from the store, split by
+    `seed`. The one place a run's dataset is made: runs, reports and code export use it."""
+    if spec["name"] == uploads.NAME:
+        try:
+            table = uploads.table(spec["id"])
+        except KeyError:
+            raise UnknownDataset(spec["id"]) from None
+        return tabular.to_dataset(
+            table, spec.get("val_fraction", 0.2), seed, bool(spec.get("standardize", False))
+        )
     return datasets.from_spec(spec, seed, digits_bytes() if spec["name"] == "digits" else None)
+
+
+class UnknownDataset(KeyError):
+    """A run names an uploaded dataset this server does not have (422 naming dataset.id)."""
 
 
 def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, Any]:
@@ -60,6 +75,7 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
         "l2": config["l2"],
         "early_stopping": config["early_stopping"],
         "grid_size": config.get("grid_size", 40),
+        **({"grid_features": config["grid_features"]} if config.get("grid_features") else {}),
         **({"grid_every": config["grid_every"]} if config.get("grid_every") else {}),
     }
 
@@ -76,6 +92,10 @@ def check(config: dict[str, Any], s: Settings, data: datasets.Dataset | None = N
     try:
         if data is None:
             data = make_data(config["dataset"], config["seed"])
+    except UnknownDataset:
+        raise fail(
+            ["dataset", "id"], "no uploaded dataset with this id (see GET /api/datasets)"
+        ) from None
     except (ValueError, TypeError, KeyError) as e:
         raise fail(["dataset"], str(e.args[0]) if e.args else "invalid dataset") from None
     sizes = [data.X_train.shape[1], *hidden, 10]
@@ -156,11 +176,13 @@ def meta(
         for i, lane in enumerate(train_meta["lanes"])
     ]
     points = None
-    if data.X_train.shape[1] <= 2:
-        points = {
-            "X_train": data.X_train,
+    pick = config.get("grid_features")
+    if data.X_train.shape[1] <= 2 or pick:
+        cols = list(pick) if pick and data.X_train.shape[1] > 2 else slice(None)
+        points = {  # a wider set's points over the two features its boundary is drawn on
+            "X_train": data.X_train[:, cols],
             "y_train": data.y_train,
-            "X_val": data.X_val,
+            "X_val": data.X_val[:, cols],
             "y_val": data.y_val,
         }
     return {

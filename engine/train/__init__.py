@@ -17,7 +17,8 @@ datasets.Dataset or a mapping with X_train, y_train, X_val, y_val, task, n_class
 activation, init, dropout, batch_norm (also accepted under "model", as in the run request),
 loss, l1, l2, batch_size (an int, or "full"), epochs, early_stopping {patience,
 restore_best, min_delta} or None, optimizers (1–8 of {"name", "params", "schedule",
-"label", "clip_norm"}), and the reporting knobs grid_every, grid_size, hist_bins,
+"label", "clip_norm"}), and the reporting knobs grid_every, grid_size, grid_features
+(two columns a boundary of a wider set is drawn over, the others at their mean), hist_bins,
 chunk_epochs. A bad config raises ValueError("field: message") when `train` is called.
 
 Schedules are stepped per ITERATION (update k uses lr_at(k − 1)), so a schedule's step_size,

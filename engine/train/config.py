@@ -65,7 +65,7 @@ def output_numbers(plan: Mapping[str, Any]) -> dict[str, int]:
     per_epoch = lanes * (12 + layers * (2 + plan["hist_bins"]))
     every = plan["grid_every"]
     grids = 0
-    if every and plan["sizes"][0] <= 2:
+    if every and (plan["sizes"][0] <= 2 or plan.get("grid_features")):
         shots = epochs // every + 1 + lanes  # on schedule, the last, and when a lane stops
         grids = min(shots, epochs + 1) * lanes * 2 * plan["grid_size"] ** 2
     return {"iterations": its * (2 * lanes + 1), "epochs": epochs * per_epoch, "grids": grids}
@@ -110,7 +110,9 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
                "L-BFGS needs the same loss at every evaluation: turn batch norm off")  # fmt: skip
     epochs = _value(cfg, "training", "epochs")
     per_epoch = -(-n // size)
-    grid = _value(cfg, "reporting", "grid_every", max(1, epochs // 25) if X.shape[1] <= 2 else 0)
+    pick = _grid_features(cfg, X.shape[1])
+    drawn = X.shape[1] <= 2 or pick is not None
+    grid = _value(cfg, "reporting", "grid_every", max(1, epochs // 25) if drawn else 0)
     return {
         **d,
         "sizes": [X.shape[1], *hidden, out],
@@ -129,9 +131,22 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
         "specs": _check_specs(specs, epochs * per_epoch),
         "grid_every": grid,
         "grid_size": _value(cfg, "reporting", "grid_size"),
+        "grid_features": pick,
         "hist_bins": _value(cfg, "reporting", "hist_bins"),
         "chunk_epochs": _value(cfg, "reporting", "chunk_epochs", -(-32 // per_epoch)),
     }
+
+
+def _grid_features(cfg: Mapping[str, Any], n_features: int) -> list[int] | None:
+    """The two features a boundary of a >2-feature set is drawn over (None: no such grid)."""
+    if cfg.get("grid_features") is None:
+        return None
+    pick = _value(cfg, "reporting", "grid_features")
+    _field("grid_features", len(pick) == 2 and pick[0] != pick[1], "give two different features")
+    _field("grid_features", n_features > 2, "only for data with more than two features")
+    _field("grid_features", max(pick) < n_features,
+           f"feature numbers must be below {n_features} (0-based columns)")  # fmt: skip
+    return pick
 
 
 def _check_data(data: Any) -> dict[str, Any]:

@@ -243,8 +243,11 @@ class Histograms:
 
 
 def grid_points(plan):
+    """The inputs of the boundary grid: over the one or two features, or over the two
+    `grid_features` of a wider set with every other feature held at its mean."""
     f = plan["X"].shape[1]
-    if plan["grid_every"] == 0 or f > 2:
+    pick = plan.get("grid_features")
+    if plan["grid_every"] == 0 or (f > 2 and pick is None):
         return None
     X = np.concatenate([plan["X"], plan["Xv"]])
     lo, hi = X.min(axis=0), X.max(axis=0)
@@ -254,9 +257,14 @@ def grid_points(plan):
     if f == 1:
         xs = np.linspace(lo[0], hi[0], min(4 * G, 200))
         return {"points": xs[:, None], "shape": (len(xs),), "x": xs, "y": None}
-    xs, ys = np.linspace(lo[0], hi[0], G), np.linspace(lo[1], hi[1], G)
+    i, j = pick if f > 2 else (0, 1)
+    xs, ys = np.linspace(lo[i], hi[i], G), np.linspace(lo[j], hi[j], G)
     pts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)  # row j is y = ys[j]
-    return {"points": pts, "shape": (G, G), "x": xs, "y": ys}
+    if f > 2:
+        full = np.broadcast_to(X.mean(axis=0), (len(pts), f)).copy()
+        full[:, i], full[:, j] = pts[:, 0], pts[:, 1]
+        pts = full
+    return {"points": pts, "shape": (G, G), "x": xs, "y": ys, "features": [i, j]}
 
 
 def grid_values(loss: str, task: str, z: Array, shape) -> dict[str, Any]:
@@ -322,5 +330,10 @@ def run_meta(plan, specs, ipe, lay, hist_edges, grid):
         "hist_edges": hist_edges,
         "grid": None
         if grid is None
-        else {"x": grid["x"], "y": grid["y"], "every": plan["grid_every"]},
+        else {
+            "x": grid["x"],
+            "y": grid["y"],
+            "every": plan["grid_every"],
+            "features": grid.get("features", list(range(min(2, len(plan["X"][0]))))),
+        },
     }

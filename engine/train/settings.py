@@ -92,6 +92,11 @@ _SETTINGS = {
              "Decision-boundary grid every k epochs (0: never; default: about 25 per run).",
              "k 에포크마다 결정 경계 격자 (0: 보내지 않음; 기본값: 한 번에 약 25개)."),
             ("grid_size", "int", 40, 2, 200, "Grid points per axis.", "축마다 격자점 수."),
+            ("grid_features", "int_list", None, 0, 4095,
+             "The two features (column numbers from 0) the boundary is drawn over when there "
+             "are more than two; the others are held at their mean.",
+             "특성이 셋 이상일 때 결정 경계를 그릴 두 특성 (0부터 센 열 번호); 나머지는 "
+             "평균값으로 고정합니다."),
             ("hist_bins", "int", 20, 2, 200, "Bins of the weight histograms.",
              "가중치 히스토그램의 구간 수."),
             ("chunk_epochs", "int", None, 1, 100_000,
