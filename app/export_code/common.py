@@ -52,6 +52,12 @@ def num(v: Any) -> str:
     raise TypeError(f"no literal for {type(v).__name__}")
 
 
+def comment(text: Any) -> str:
+    """Text safe inside a `#` comment: one line, printable characters only (a label with a
+    line break cannot end the comment and start code)."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text))
+
+
 def kwargs(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={num(v)}" for k, v in values.items())
 

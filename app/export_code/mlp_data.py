@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from app.export_code.common import CodeRefused
+from app.export_code.common import CodeRefused, array
 from app.kinds import training
 from engine import losses, registry, train
 
@@ -57,3 +57,25 @@ def prepare(config: dict[str, Any]) -> dict[str, Any]:
 
 def target_dtype(T: np.ndarray) -> str:
     return "int64" if T.dtype.kind in "iu" else "float64"
+
+
+def data_block(d: dict[str, Any]) -> str:
+    """The arrays of a run (what `prepare` returned) as Python: the split dataset, its
+    targets as the loss reads them, and the initial weights (W as (in, out))."""
+    out = [
+        "# ---------------------------------------------------------------- the run's data\n"
+        "# The dataset after its split, as the engine trained on it (targets as the loss "
+        "reads them)\n",
+        array("X_train", d["X"]) + "\n",
+        array("y_train", d["T"], target_dtype(d["T"])) + "\n",
+        array("X_val", d["Xv"]) + "\n",
+        array("y_val", d["Tv"], target_dtype(d["Tv"])) + "\n",
+        "\n# The initial weights every lane starts from: (W, b) per layer, W as (in, out)\n",
+    ]
+    names = []
+    for i in range(1, len(d["plan"]["sizes"])):
+        out.append(array(f"W{i}", d["p0"][f"W{i}"]) + "\n")
+        out.append(array(f"b{i}", d["p0"][f"b{i}"]) + "\n")
+        names.append(f"(W{i}, b{i})")
+    out.append(f"INITIAL_WEIGHTS = [{', '.join(names)}]\n")
+    return "".join(out)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import CodeRefused, array, num
+from app.export_code.common import CodeRefused, comment, num
 from app.export_code.keras_parts import RATES_CLASS, optimizer_call, schedule_arg
-from app.export_code.mlp_data import prepare, target_dtype
+from app.export_code.mlp_data import data_block, prepare
 from app.export_code.mlp_torch import _dict
 from engine import registry
 
@@ -163,17 +163,21 @@ def run_lane(make, weight_decay, plateau):
     return final if math.isfinite(final) else None
 
 
+'''
+
+TAIL = """
+
 final_loss = [run_lane(make, wd, plateau) for make, wd, plateau in LANES]
 for i, loss in enumerate(final_loss):
-    print(f"lane {{i}}: final training loss {{loss}}")
-print(json.dumps({{"final_loss": final_loss}}))
-'''
+    print(f"lane {i}: final training loss {loss}")
+print(json.dumps({"final_loss": final_loss}))
+"""
 
 
 def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole Keras script of a validated MLP request."""
     d = prepare(config)
-    plan, p0 = d["plan"], d["p0"]
+    plan = d["plan"]
     sizes = plan["sizes"]
     act_name, act_params = d["activation"]
     loss_name, loss_params = d["loss"]
@@ -185,19 +189,6 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     if plan["batch_norm"]:
         notes += "\nKeras' BatchNormalization keeps the biased variance: the losses differ."
     out = [HEAD.format(run_id=run_id, title=title, notes=notes)]
-    out.append("# The dataset after its split, as the engine trained on it (targets as the loss "
-               "reads them)\n")  # fmt: skip
-    out.append(array("X_train", d["X"]) + "\n")
-    out.append(array("y_train", d["T"], target_dtype(d["T"])) + "\n")
-    out.append(array("X_val", d["Xv"]) + "\n")
-    out.append(array("y_val", d["Tv"], target_dtype(d["Tv"])) + "\n")
-    out.append("\n# The initial weights every lane starts from: (W, b) per layer, W as (in, out)\n")
-    names = []
-    for i in range(1, len(sizes)):
-        out.append(array(f"W{i}", p0[f"W{i}"]) + "\n")
-        out.append(array(f"b{i}", p0[f"b{i}"]) + "\n")
-        names.append(f"(W{i}, b{i})")
-    out.append(f"INITIAL_WEIGHTS = [{', '.join(names)}]\n\n")
     settings = {
         "SEED": int(config["seed"]),
         "SIZES": list(sizes),
@@ -224,7 +215,7 @@ def script(run_id: str, config: dict[str, Any]) -> str:
         if table:
             tables.append(table)
     if tables:
-        out.append(RATES_CLASS + "\n\n" + "\n".join(tables) + "\n")
+        out.append(RATES_CLASS)
     out.append("\n\n" + "\n\n".join(lanes))
     out.append(
         "\n\n# (the optimizer, torch's L2 weight decay, ReduceLROnPlateau's settings) of each "
@@ -233,6 +224,11 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     loss_expr = LOSSES[loss_name].format(**{k: num(v) for k, v in loss_params.items()})
     bn = " + BatchNormalization" if plan["batch_norm"] else ""
     out.append(BODY.format(loss_expr=loss_expr, sizes=arrow, bn=bn, act=act_name))
+    out.append("\n\n" + data_block(d))
+    if tables:
+        out.append("\n# each update's rate (a schedule the framework has no class for)\n")
+        out.append("\n".join(tables) + "\n")
+    out.append(TAIL)
     return "".join(out)
 
 
@@ -258,7 +254,7 @@ def _lane(i: int, s: dict[str, Any], total: int) -> tuple[str, str | None, float
     if s["schedule"]["name"] == "reduce_on_plateau":
         p = registry.resolve("schedule", "reduce_on_plateau", s["schedule"]["params"])
         plateau = _dict({k: v for k, v in p.items() if k != "mode"})
-    lines = [f"def optimizer_{i}():", f"    # {s['label']!r}", f"    # Keras' rule: {note}"]
+    lines = [f"def optimizer_{i}():", f"    # {comment(s['label'])}", f"    # Keras' rule: {note}"]
     if wd:
         lines.append("    # torch's weight_decay adds wd*p to the gradient: the model's loss "
                      "gets wd/2*|p|^2")  # fmt: skip

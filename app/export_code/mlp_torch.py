@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import array, num
-from app.export_code.mlp_data import prepare, target_dtype
+from app.export_code.common import comment, num
+from app.export_code.mlp_data import data_block, prepare
 from app.export_code.torch_parts import RATES_CLASS, optimizer_call, schedule_parts
 from engine import registry
 from engine.train import DIVERGE_GRAD_NORM, DIVERGE_LOSS_FACTOR
@@ -188,37 +188,27 @@ def run_lane(make, clip_norm=None):
     return evaluate(model, X, T)
 
 
+'''
+
+TAIL = """
+
 final_loss = [run_lane(make, clip_norm) for make, clip_norm in LANES]
 for i, loss in enumerate(final_loss):
-    print(f"lane {{i}}: final training loss {{loss}}")
-print(json.dumps({{"final_loss": final_loss}}))
-'''
+    print(f"lane {i}: final training loss {loss}")
+print(json.dumps({"final_loss": final_loss}))
+"""
 
 
 def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole PyTorch script of a validated MLP request."""
     d = prepare(config)
-    plan, p0 = d["plan"], d["p0"]
+    plan = d["plan"]
     sizes = plan["sizes"]
     act_name, act_params = d["activation"]
     loss_name, loss_params = d["loss"]
     arrow = " → ".join(str(s) for s in sizes)
     title = f"{d['dataset'].name} · {arrow} · {act_name} · {loss_name} · {len(plan['specs'])} lanes"
     out = [HEAD.format(run_id=run_id, title=title)]
-    out.append("# The dataset after its split, as the engine trained on it (targets as the loss "
-               "reads them)\n")  # fmt: skip
-    out.append(array("X_train", d["X"]) + "\n")
-    out.append(array("y_train", d["T"], target_dtype(d["T"])) + "\n")
-    out.append(array("X_val", d["Xv"]) + "\n")
-    out.append(array("y_val", d["Tv"], target_dtype(d["Tv"])) + "\n")
-    out.append("\n# The initial weights every lane starts from: (W, b) per layer, W as (in, out)\n")
-    n_layers = len(sizes) - 1
-    names = []
-    for i in range(1, n_layers + 1):
-        out.append(array(f"W{i}", p0[f"W{i}"]) + "\n")
-        out.append(array(f"b{i}", p0[f"b{i}"]) + "\n")
-        names.append(f"(W{i}, b{i})")
-    out.append(f"INITIAL_WEIGHTS = [{', '.join(names)}]\n\n")
     es = plan["early_stopping"]
     settings = {
         "SEED": int(config["seed"]),
@@ -250,12 +240,12 @@ def script(run_id: str, config: dict[str, Any]) -> str:
         if table:
             tables.append(table)
         lanes.append(
-            f"def optimizer_{i}(params):\n    # {s['label']!r}\n    opt = {call}\n"
+            f"def optimizer_{i}(params):\n    # {comment(s['label'])}\n    opt = {call}\n"
             + (f"    sched = {sched}\n" if sched else "    sched = None  # a constant rate\n")
             + "    return opt, sched\n"
         )
     if tables:
-        out.append(RATES_CLASS + "\n\n" + "\n".join(tables) + "\n")
+        out.append(RATES_CLASS)
     out.append("\n\n" + "\n\n".join(lanes))
     rows = ",\n    ".join(
         f"(optimizer_{i}, {num(None if s.get('clip_norm') is None else float(s['clip_norm']))})"
@@ -267,6 +257,11 @@ def script(run_id: str, config: dict[str, Any]) -> str:
         f"LANES = [\n    {rows},\n]\n"
     )
     out.append(body)
+    out.append("\n\n" + data_block(d))
+    if tables:
+        out.append("\n# each update's rate (a schedule the framework has no class for)\n")
+        out.append("\n".join(tables) + "\n")
+    out.append(TAIL)
     return "".join(out)
 
 

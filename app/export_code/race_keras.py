@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import CodeRefused, num
+from app.export_code.common import CodeRefused, comment, num
 from app.export_code.keras_parts import RATES_CLASS, optimizer_call, schedule_arg
-from app.export_code.race_torch import _noise_lines
+from app.export_code.race_torch import _noise_lines, race_title
 from app.export_code.surfaces_code import surface_function
 from app.kinds import race
 from engine import noise as noise_mod
@@ -116,7 +116,7 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     surface, configs, starts, steps, kw = race.engine_args(config)
     specs = lane_specs(configs)
     noise = noise_mod.from_config(config.get("noise"))
-    title = f"{surface.formula or surface.name} · {len(specs)} optimizers × {len(starts)} starts"
+    title = race_title(surface, len(specs), len(starts))
     parts = [HEAD.format(run_id=run_id, title=title)]
     parts.append(surface_function(config["surface"], surface, "ops"))
     parts.append(
@@ -165,7 +165,7 @@ def _lane(i: int, spec: dict[str, Any], steps: int) -> tuple[str, str | None, fl
     sign = -1.0 if values.get("maximize") else 1.0
     lines = [
         f"def optimizer_{i}():",
-        f"    # {spec['label']!r}",
+        f"    # {comment(spec['label'])}",
         f"    # Keras' rule: {note}",
     ]
     if sign < 0:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import num
+from app.export_code.common import comment, num
 from app.export_code.surfaces_code import surface_function
 from app.export_code.torch_parts import (
     NEWTON,
@@ -103,7 +103,7 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     surface, configs, starts, steps, kw = race.engine_args(config)
     specs = lane_specs(configs)
     noise = noise_mod.from_config(config.get("noise"))
-    title = f"{surface.formula or surface.name} · {len(specs)} optimizers × {len(starts)} starts"
+    title = race_title(surface, len(specs), len(starts))
     parts = [HEAD.format(run_id=run_id, title=title, steps=steps)]
     parts.append(surface_function(config["surface"], surface, "torch"))
     parts.append(
@@ -134,6 +134,12 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def race_title(surface: Any, n_opt: int, n_start: int) -> str:
+    starts = f"{n_start} start" + ("s" if n_start > 1 else "")
+    optimizers = f"{n_opt} optimizer" + ("s" if n_opt > 1 else "")
+    return f"{surface.formula or surface.name} · {optimizers} × {starts}"
+
+
 def _noise_lines(noise: noise_mod.Noise, seed: int, n_starts: int) -> str:
     if not noise.active:
         return "NOISE = None  # no gradient noise\n"
@@ -155,7 +161,7 @@ def _lane_function(i: int, spec: dict[str, Any], steps: int) -> tuple[str, str |
     call = optimizer_call(spec["name"], spec["params"], f"{where}.name")
     lr = registry.resolve("optimizer", spec["name"], spec["params"])["lr"]
     sched, table = schedule_parts(spec["schedule"], lr, steps, f"RATES_{i}")
-    lines = [f"def optimizer_{i}(params):", f"    # {spec['label']!r}", f"    opt = {call}"]
+    lines = [f"def optimizer_{i}(params):", f"    # {comment(spec['label'])}", f"    opt = {call}"]
     lines.append(f"    sched = {sched}" if sched else "    sched = None  # a constant rate")
     lines.append("    return opt, sched")
     return "\n".join(lines) + "\n", table

@@ -10,6 +10,7 @@ import { decodeState, encodeMoment, encodeState, MAX_STARTS } from "../state.js"
 import { Store } from "../store.js";
 import { distinctLabels, runLaneLabels } from "../summaries.js";
 import { ClassSession } from "./class_session.js";
+import { installCodePanel } from "./code_panel.js";
 import { $, translate } from "./dom.js";
 import { setExportLinks } from "./export.js";
 import { drawFrame, startLoop, whenSettled } from "./frame.js";
@@ -59,6 +60,7 @@ export class App {
     fillIcons(document);
     this.renderControls();
     installToolbar(this);
+    installCodePanel(this); // the Code buttons of both tabs (code_panel.js)
     trackChrome();
     trackWidth(this);
     installKeys(keyActions(this), $("#keys-dialog"));
