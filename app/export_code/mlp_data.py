@@ -22,7 +22,10 @@ def spec(value: Any) -> tuple[str, dict[str, Any]]:
 
 def prepare(config: dict[str, Any]) -> dict[str, Any]:
     """The plan (train.check), the arrays and the initial weights of an MLP request."""
-    data = training.make_data(config["dataset"], config["seed"])
+    try:
+        data = training.make_data(config["dataset"], config["seed"])
+    except KeyError:  # an uploaded dataset deleted since the run
+        raise CodeRefused("dataset.id", "this uploaded dataset is no longer stored") from None
     cfg = training.engine_config(config, data)
     plan = train.check(cfg)
     p0 = train.initial_params(cfg, config["seed"])
