@@ -5,6 +5,7 @@ import { decodeState, hasRace, indexCatalog } from "./state.js";
 import { api } from "./ui/api.js";
 import { App } from "./ui/app.js";
 import { presetState } from "./ui/lessons.js";
+import { addUploads } from "./mlp/uploads.js";
 
 async function boot() {
   const status = document.getElementById("status");
@@ -15,12 +16,14 @@ async function boot() {
   let catalog;
   let lessons = { topics: [], presets: [] };
   let lesson = null;
+  let uploads = null;
   const presetId = params.get("preset");
   try {
-    [catalog, lessons, lesson] = await Promise.all([
+    [catalog, lessons, lesson, uploads] = await Promise.all([
       api.catalog(),
       api.presets().then((p) => ({ topics: p?.topics ?? [], presets: p?.presets ?? [] })).catch(() => lessons),
       presetId ? api.preset(presetId).catch(() => null) : null,
+      api.datasets().catch(() => null), // uploaded CSVs join the MLP view's dataset picker
     ]);
   } catch (e) {
     status.dataset.kind = "error";
@@ -28,6 +31,7 @@ async function boot() {
     return;
   }
   const cat = indexCatalog(catalog);
+  addUploads(cat, uploads?.datasets ?? []);
   let state = decodeState(cat, location.search, guess);
   // ?preset=<id> alone opens the lesson's run and view; with a race in the URL too (a link
   // copied inside a lesson, perhaps after edits) the lesson panel opens on that exact race

@@ -122,6 +122,14 @@ export function gridTraces(meta, g, { theme, projector, scale = 1 }) {
     showscale: false, opacity: 0.9, hovertemplate: `${hover}<br>\u0177 = %{z:.3f}<extra></extra>`, meta: "grid" }];
 }
 
+/** The axis titles of a boundary over two picked features of wider data (else none). */
+export function pickedAxes(meta) {
+  const f = meta.grid?.features;
+  const names = meta.feature_names ?? [];
+  if (!f || names.length <= 2) return [null, null];
+  return [names[f[0]] ?? null, names[f[1]] ?? null];
+}
+
 /**
  * One panel: the dataset alone (`g` null) or a lane's boundary. `title` may hold Plotly's
  * <span style> markup; `color` is the lane colour of a 1-D regression curve. With
@@ -139,17 +147,18 @@ export function boundaryFigure(meta, g, title, opts, color = null, { live = fals
     ticks: "outside", ticklen: 3, tickfont: { size: s.small - 1, color: c.muted }, linecolor: c.zero, mirror: true,
     title: label ? { text: label, font: { size: s.small - 1, color: c.muted }, standoff: 2 } : undefined });
   const names = meta.feature_names ?? ["x1", "x2"];
+  const [fx, fy] = pickedAxes(meta);
   const clear = "rgba(0,0,0,0)";
   return {
     data: r.oneD ? [...points, ...lane] : [...lane, ...points],
     layout: {
       paper_bgcolor: live ? clear : c.paper, plot_bgcolor: live ? clear : r.oneD || !g ? c.plot : c.paper,
       font: { family: PLOT_FONT, size: s.small, color: c.text },
-      margin: { l: 34, r: 8, t: live ? 4 : opts.projector ? 42 : 30, b: 28 }, showlegend: false, dragmode: false,
+      margin: { l: fy ? 46 : 34, r: 8, t: live ? 4 : opts.projector ? 42 : 30, b: fx ? 40 : 28 }, showlegend: false, dragmode: false,
       hovermode: "closest", hoverlabel: { font: { size: s.small } },
       ...(live ? {} : { title: { text: title, font: { size: s.font, color: c.text }, x: 0.02, xanchor: "left", y: 0.985, yanchor: "top" } }),
-      xaxis: axis(r.x, r.oneD ? names[0] : null),
-      yaxis: axis(r.y, null),
+      xaxis: axis(r.x, r.oneD ? names[0] : fx),
+      yaxis: axis(r.y, fy),
     },
   };
 }

@@ -4,10 +4,13 @@
 // state.mlp = {dataset: {name, params}, model: {hidden, activation, init, dropout, batch_norm,
 //   bn_momentum, bn_eps},
 //   training: {loss, batch_size (a number or "full"), epochs, l1, l2},
-//   es: null | {patience, restore_best, min_delta}, lanes: [lane], seed}
+//   es: null | {patience, restore_best, min_delta}, lanes: [lane], seed,
+//   grid: null | [i, j] (the two features a boundary of wider data is drawn over)}
+// An uploaded CSV is a dataset named upload-<id> (./uploads.js puts them in cat.dataset).
 
 import { makeLane } from "../lane.js";
 import { cleanParams, paramDefaults } from "../params.js";
+import { checkPick, datasetFromRequest, datasetRequest } from "./uploads.js";
 
 export const MLP_MAX_LANES = 8;
 export const DEFAULT_DATASET = "moons";
@@ -109,6 +112,7 @@ export function chooseDataset(cat, mlp, name) {
     Object.assign(mlp[section], next[section]);
   }
   mlp.dataset = makeDataset(cat, name);
+  mlp.grid = null; // column numbers of the old data mean nothing in the new
   // the old dataset's usual loss (MSE for sine) gives way to the new one's (cross-entropy)
   const loss = mlp.training.loss === oldLoss ? datasetBase(cat, name).training.loss : mlp.training.loss;
   mlp.training.loss = fitLoss(cat, taskOf(cat, name), loss);
@@ -126,7 +130,13 @@ export function defaultMlp(cat, dataset = null) {
     es: null,
     lanes: DEFAULT_MLP_LANES.map((l) => makeMlpLane(cat, l.name, l.params)).filter(Boolean),
     seed: 0,
+    grid: null,
   };
+}
+
+/** The boundary's two features when the dataset has more than two (else null). */
+export function gridPick(cat, mlp) {
+  return checkPick(mlp.grid, cat.dataset?.get(mlp.dataset.name)?.n_features ?? 2);
 }
 
 /** The body of POST /api/runs for the MLP view. */
@@ -135,7 +145,7 @@ export function mlpRequest(mlp) {
   const t = mlp.training;
   return {
     kind: "mlp",
-    dataset: { name: mlp.dataset.name, ...cleanParams(mlp.dataset.params) },
+    dataset: datasetRequest(mlp.dataset, cleanParams),
     model: { hidden: [...m.hidden], activation: m.activation, init: m.init, dropout: m.dropout, batch_norm: m.batch_norm,
       ...(m.batch_norm ? { bn_momentum: m.bn_momentum ?? 0.1, bn_eps: m.bn_eps ?? 1e-5 } : {}) },
     loss: t.loss,
@@ -148,12 +158,13 @@ export function mlpRequest(mlp) {
     l2: t.l2,
     early_stopping: mlp.es ? { ...mlp.es } : null,
     seed: mlp.seed,
+    ...(mlp.grid ? { grid_features: [...mlp.grid] } : {}), // set only for data with > 2 features
   };
 }
 
 /** An MLP state from a run request (a lesson preset or an exported run's config). */
 export function mlpFromRequest(cat, req) {
-  const { name, ...dparams } = req.dataset ?? {};
+  const { name, params: dparams } = datasetFromRequest(req.dataset);
   const st = defaultMlp(cat, name); // the dataset's suggestions, then what the request says
   if (name && (!cat.dataset?.size || cat.dataset.has(name))) st.dataset = makeDataset(cat, name, dparams);
   Object.assign(st.model, Object.fromEntries(Object.entries(req.model ?? {}).filter(([k]) => k in st.model)));
@@ -164,6 +175,7 @@ export function mlpFromRequest(cat, req) {
     .filter(Boolean).slice(0, MLP_MAX_LANES);
   if (lanes.length) st.lanes = lanes;
   if (Number.isInteger(req.seed)) st.seed = req.seed;
+  st.grid = checkPick(req.grid_features, cat.dataset?.get(st.dataset.name)?.n_features ?? 2);
   return st;
 }
 
@@ -172,7 +184,7 @@ export function layerSizes(cat, mlp) {
   const entry = cat.dataset?.get(mlp.dataset.name);
   const task = taskOf(cat, mlp.dataset.name);
   const features = entry?.n_features ?? 2;
-  const classes = mlp.dataset.params?.n_classes ?? (entry?.real ? 10 : 2);
+  const classes = mlp.dataset.params?.n_classes ?? entry?.n_classes ?? (entry?.real ? 10 : 2);
   const oneUnit = ["binary_cross_entropy", "hinge", "squared_hinge"].includes(mlp.training.loss);
   const out = task === "regression" || (task === "binary" && oneUnit) ? 1 : classes;
   return [features, ...mlp.model.hidden, out];
@@ -181,7 +193,8 @@ export function layerSizes(cat, mlp) {
 /** Training rows, iterations per epoch = ⌈n_train / batch⌉, and weights of a config. */
 export function shape(cat, mlp) {
   const p = mlp.dataset.params ?? {};
-  const n = Math.max(1, Math.round((p.n_samples ?? 400) * (1 - (p.val_fraction ?? 0.2))));
+  const rows = p.n_samples ?? cat.dataset?.get(mlp.dataset.name)?.rows ?? 400;
+  const n = Math.max(1, Math.round(rows * (1 - (p.val_fraction ?? 0.2))));
   const bs = mlp.training.batch_size === "full" ? n : Math.min(n, mlp.training.batch_size);
   const sizes = layerSizes(cat, mlp);
   const weights = sizes.slice(1).reduce((a, s, i) => a + (sizes[i] + 1) * s, 0);

@@ -10,6 +10,7 @@ import { checkParam, paramDefaults, paramToText, parseParam, sameValue } from ".
 import {
   datasetBase, DEFAULT_DATASET, defaultMlp, fitLoss, makeDataset, MLP_MAX_LANES, settingDefaults, settingSpecs, taskOf,
 } from "./config.js";
+import { checkPick, pickFromText, pickToText } from "./uploads.js";
 
 export { defaultMlp };
 
@@ -43,6 +44,7 @@ export function encodeMlp(cat, mlp, force = false) {
   const defaultLanes = defaultMlp(cat).lanes.map((l) => encodeLane(cat, l));
   const sameLanes = lanes.length === defaultLanes.length && lanes.every((l, i) => l === defaultLanes[i]);
   if (mlp.seed !== 0) out.push(["mseed", mlp.seed]);
+  if (mlp.grid) out.push(["gf", pickToText(mlp.grid)]);
   if (!force && !out.length && sameLanes) return [];
   for (const l of lanes) out.push(["mo", l]);
   return out;
@@ -76,6 +78,7 @@ export function decodeMlp(cat, p) {
   }
   const lanes = p.getAll("mo").map((t) => decodeLane(cat, t, { mlp: true })).filter(Boolean).slice(0, MLP_MAX_LANES);
   if (lanes.length) st.lanes = lanes;
+  st.grid = checkPick(pickFromText(p.get("gf")), cat.dataset?.get(st.dataset.name)?.n_features ?? 2);
   const seed = Number(p.get("mseed"));
   if (p.get("mseed") !== null && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32) st.seed = seed;
   return st;

@@ -87,6 +87,8 @@ export const api = {
   start: (body, opts = {}) => withRetry(() => request("POST", "/api/runs", body, opts), opts),
   cancel: (id) => request("POST", `/api/runs/${encodeURIComponent(id)}/cancel`).catch(() => null),
   basins: (body, opts = {}) => withRetry(() => request("POST", "/api/basins", body, opts), opts),
+  /** GET /api/datasets: the uploaded CSVs (the upload box posts new ones: mlp/upload_box.js). */
+  datasets: () => request("GET", "/api/datasets"),
 };
 
 /**

@@ -46,7 +46,8 @@ export class BoundaryPanels {
     if (!meta) return;
     if (!picture) {
       const n = meta.feature_names?.length ?? meta.sizes?.[0];
-      this.root.append(h("p", { class: "mlp-nopicture", dataset: { testid: "mlp-nopicture" } }, t("mlp.noPicture", { n })));
+      this.root.append(h("p", { class: "mlp-nopicture", dataset: { testid: "mlp-nopicture" } }, t("mlp.noPicture", { n }),
+        n > 2 ? h("br") : null, n > 2 ? t("upload.noPictureHint") : null));
       return;
     }
     for (const lane of [null, ...lanes.keys()]) {

@@ -6,7 +6,7 @@
 import { laneColor } from "../../colors.js";
 import { pick, t } from "../../i18n.js";
 import {
-  chooseDataset, lossesFor, settingDefaults, settingSpecs, shape, taskOf,
+  chooseDataset, DEFAULT_DATASET, lossesFor, settingDefaults, settingSpecs, shape, taskOf,
 } from "../../mlp/config.js";
 import { int, sizesText } from "../../mlp/text.js";
 import { parseParam } from "../../params.js";
@@ -14,6 +14,7 @@ import { optimizerName } from "../../summaries.js";
 import { h, uid } from "../dom.js";
 import { LanesView } from "../lanes_view.js";
 import { paramField, paramLabel, seedField } from "../param_input.js";
+import { UploadBox } from "./upload_box.js";
 
 /** A parameter's PyTorch/Keras name as a small code chip (the label itself is translated). */
 function codeChip(name) {
@@ -41,6 +42,9 @@ export class MlpControls {
     Object.assign(this, { root, strip, cat, change, openSettings });
     this.lanesRoot = h("div", { class: "lanes", dataset: { testid: "mlp-lanes" } });
     this.lanes = new LanesView(this.lanesRoot, { cat, change, select, mlp: true, prefix: "mlp-" });
+    const fallback = () => (cat.dataset.has(DEFAULT_DATASET) ? DEFAULT_DATASET : cat.dataset.keys().next().value);
+    this.uploads = new UploadBox({ cat,
+      choose: (name) => this.change((m) => { chooseDataset(cat, m, name ?? fallback()); }, RE) });
   }
 
   spec(entry, name) {
@@ -61,7 +65,9 @@ export class MlpControls {
       entrySelect(t("mlp.dataset"), dsEntries, mlp.dataset.name, (name) => this.change((m) => { chooseDataset(cat, m, name); }, RE),
         "mlp-dataset"),
       ...(ds?.params ?? []).map((spec) => paramField(spec, mlp.dataset.params[spec.name],
-        (v, o) => this.change((m) => { m.dataset.params[spec.name] = v; }, o), { testid: `mlp-ds-${spec.name}` })));
+        (v, o) => this.change((m) => { m.dataset.params[spec.name] = v; }, o), { testid: `mlp-ds-${spec.name}` })),
+      ...this.gridFields(mlp, ds),
+      this.uploads.element(mlp.dataset.name));
 
     const model = mlp.model;
     const acts = [...cat.activation.values()].filter((e) => !e.output_only);
@@ -100,6 +106,33 @@ export class MlpControls {
     const lanes = section(t("sec.optimizers"), "mlp-sec-optimizers", this.lanesRoot, seed);
     this.root.replaceChildren(data, net, train, es, lanes);
     this.renderStrip(mlp, theme);
+  }
+
+  /** Data with more than two features: draw the boundary over two picked ones (the others
+   * at their mean), or none. */
+  gridFields(mlp, ds) {
+    const n = ds?.n_features ?? 2;
+    if (n <= 2) return [];
+    const names = ds.upload?.features ?? Array.from({ length: n }, (_, i) => t("upload.feature", { k: i + 1 }));
+    const id = uid("grid");
+    const box = h("input", { type: "checkbox", id, checked: !!mlp.grid, dataset: { testid: "mlp-grid-on" },
+      onchange: () => this.change((m) => { m.grid = box.checked ? [0, 1] : null; }, RE) });
+    const out = [h("div", { class: "field-inline" }, box, h("label", { for: id }, t("upload.gridOn")))];
+    if (mlp.grid) {
+      const pick = (axis, k) => {
+        const sid = uid(`grid-${axis}`);
+        const sel = h("select", { id: sid, dataset: { testid: `mlp-grid-${axis}` }, onchange: () => this.change((m) => {
+          const g = [...m.grid];
+          g[k] = Number(sel.value);
+          if (g[0] === g[1]) g[1 - k] = m.grid[k]; // the same feature twice: swap them
+          m.grid = g;
+        }, RE) }, names.map((name, i) => h("option", { value: String(i), selected: i === mlp.grid[k] }, name)));
+        return h("div", { class: "field" }, h("label", { for: sid }, t(`upload.grid.${axis}`)), sel);
+      };
+      out.push(h("div", { class: "grid-pick" }, pick("x", 0), pick("y", 1)));
+    }
+    out.push(h("p", { class: "help" }, t("upload.gridHelp", { n })));
+    return out;
   }
 
   /** Hidden widths as "16, 16" (empty: no hidden layer, a linear model) and the network it makes. */

@@ -10,6 +10,7 @@ import { lrSummary } from "../../summaries.js";
 import { $ } from "../dom.js";
 import { icon } from "../icons.js";
 import { renderMlpTable } from "./panels.js";
+import { datasetFromRequest } from "../../mlp/uploads.js";
 
 export function transport(ctrl, epoch) {
   const b = ctrl.buffer;
@@ -49,7 +50,7 @@ export function stageTitle(ctrl) {
   const meta = ctrl.buffer?.meta;
   const cat = ctrl.cat;
   const m = ctrl.state;
-  const ds = cat.dataset.get(meta?.dataset?.name ?? m.dataset.name);
+  const ds = cat.dataset.get(meta?.dataset ? datasetFromRequest(meta.dataset).name : m.dataset.name);
   const act = cat.activation.get(meta?.layers?.[0]?.activation ?? m.model.activation);
   const parts = [pick(ds?.label) || m.dataset.name];
   if (meta?.sizes) parts.push(sizesText(meta.sizes));
