@@ -440,7 +440,7 @@ export default {
   "upload.examples": "Examples:",
   "upload.exampleTitle": "{rows} rows, {n} features, label column {target}",
   "upload.help.val": "Share of the rows held out for validation.",
-  "upload.help.std": "Scale each feature to mean 0 and standard deviation 1 (with the training rows' mean and spread), so features on large scales do not dominate.",
+  "upload.help.std": "Scale each feature to mean 0 and standard deviation 1 (with the training rows' mean and spread), so features on large scales do not dominate (the boundary's axes are then in standard units).",
   "upload.entryCls": "Your CSV: {rows} rows, {n} features; label {target}: {k} classes ({classes}).",
   "upload.entryReg": "Your CSV: {rows} rows, {n} features; target {target} (a regression).",
   "upload.feature": "feature {k}",

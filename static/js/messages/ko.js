@@ -439,7 +439,7 @@ export default {
   "upload.examples": "예제:",
   "upload.exampleTitle": "{rows}행, 특성 {n}개, 레이블 열 {target}",
   "upload.help.val": "검증용으로 떼어 두는 행의 비율.",
-  "upload.help.std": "각 특성을 평균 0, 표준편차 1로 맞춥니다 (훈련 행의 평균과 퍼짐으로). 값이 큰 특성이 학습을 좌우하지 않게 합니다.",
+  "upload.help.std": "각 특성을 평균 0, 표준편차 1로 맞춥니다 (훈련 행의 평균과 퍼짐으로). 값이 큰 특성이 학습을 좌우하지 않게 합니다 (결정 경계의 축도 표준화된 단위가 됩니다).",
   "upload.entryCls": "내 CSV: {rows}행, 특성 {n}개; 레이블 {target}: 클래스 {k}개 ({classes}).",
   "upload.entryReg": "내 CSV: {rows}행, 특성 {n}개; 목표값 {target} (회귀).",
   "upload.feature": "특성 {k}",
