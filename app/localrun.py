@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import HTTPException
 from pydantic import TypeAdapter, ValidationError
 
-from app import results
+from app import results, uploads
 from app.errors import field_name
 from app.events import Event
 from app.kinds import kind_of
@@ -80,6 +80,8 @@ def validate_config(raw: Any, settings: Settings, **check_kw: Any) -> dict[str, 
         lines = _merge([_describe(err) for err in e.errors()])
         extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         raise ConfigError(lines[0] + extra, lines[1:]) from None
+    if config.get("kind") == "mlp" and config["dataset"].get("name") == uploads.NAME:
+        uploads.serve_file_unless_served(settings.db)  # uploaded to the local server
     try:
         kind_of(config).check(config, settings, **check_kw)
     except HTTPException as e:

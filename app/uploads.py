@@ -154,6 +154,13 @@ def serve_file(path: Path | str) -> None:
     _reader = None if str(path) == ":memory:" else _read_file(str(path))
 
 
+def serve_file_unless_served(path: Path | str) -> None:
+    """A process with no store of its own (`descentlab run`, a notebook) reads the uploads
+    from the SQLite file at `path` (the settings' run history: the local server's)."""
+    if _reader is None:
+        serve_file(path)
+
+
 def table(data_id: str) -> tabular.Table:
     """The uploaded table `data_id`; KeyError if there is none."""
     if not isinstance(data_id, str) or len(data_id) > 64:

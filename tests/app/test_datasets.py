@@ -332,3 +332,30 @@ def test_a_compute_worker_reads_the_upload_from_the_store_file(tmp_path: Path):
         r = train_on(c, {"name": "uploaded", "id": d["id"]})
         assert r.status_code == 201 and r.json()["status"] == "done", r.text
         assert r.json()["result"]["meta"]["feature_names"] == ["x1", "x2"]
+
+
+def test_code_export_of_a_run_on_uploaded_data_embeds_it(client):
+    d = post_csv(client, MOONS).json()
+    run = train_on(client, {"name": "uploaded", "id": d["id"], "standardize": True}).json()
+    r = client.get(f"/api/runs/{run['id']}/code", params={"framework": "pytorch"})
+    if r.status_code == 404 and "no run" not in r.text:
+        pytest.skip("this checkout has no code export")
+    assert r.status_code == 200, r.text
+    assert "final_loss" in r.text
+
+
+def test_a_local_run_reads_the_upload_from_the_settings_store(tmp_path, monkeypatch):
+    from app import localrun, uploads
+
+    s = make_settings(tmp_path)
+    with CheckedClient(create_app(s)) as c:
+        d = post_csv(c, MOONS).json()
+    monkeypatch.setattr(uploads, "_reader", None)  # a process with no server: `descentlab run`
+    config = localrun.validate_config(
+        mlp_run(dataset={"name": "uploaded", "id": d["id"]}, epochs=3), s
+    )
+    events = localrun.run_config(config)
+    assert [e.event for e in events][:: len(events) - 1] == ["meta", "done"]
+    assert b'"x1","x2"' in events[0].payload  # the upload's feature names
+    with pytest.raises(localrun.ConfigError, match=r"^dataset\.id: no uploaded dataset"):
+        localrun.validate_config(mlp_run(dataset={"name": "uploaded", "id": "nope"}), s)
