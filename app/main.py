@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(code.router)
     app.include_router(datasets.router)
+    app.include_router(datasets.examples)
     app.include_router(catalog.router)
     app.include_router(basins.router)
     app.include_router(lessons.router)

@@ -18,6 +18,8 @@ from app.validation import fail
 from engine import tabular
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+# its own path: under /api/datasets, "examples" would also match /{dataset_id} (GET, DELETE)
+examples = APIRouter(prefix="/api/example-datasets", tags=["datasets"])
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "example_data"
 EXAMPLE_FILES = ("moons.csv", "iris.csv", "wine.csv")
@@ -131,9 +133,9 @@ async def list_datasets(request: Request) -> Any:
     return {"datasets": await asyncio.to_thread(_store(request).list)}
 
 
-@router.get("/examples", response_model=ExampleList)
+@examples.get("", response_model=ExampleList)
 async def list_examples() -> Any:
-    """The example CSVs the upload box offers (their text at /api/datasets/examples/{file})."""
+    """The example CSVs the upload box offers (their text at /api/example-datasets/{file})."""
     return {"examples": _examples()}
 
 
@@ -145,7 +147,7 @@ def _examples() -> list[dict[str, Any]]:
         out.append(
             {
                 "file": file,
-                "url": f"/api/datasets/examples/{file}",
+                "url": f"/api/example-datasets/{file}",
                 "rows": t.n_rows,
                 "features": list(t.features),
                 "target": t.target,
@@ -156,15 +158,15 @@ def _examples() -> list[dict[str, Any]]:
     return out
 
 
-@router.get(
-    "/examples/{file}",
+@examples.get(
+    "/{file}",
     response_class=Response,
     responses={**CSV_TEXT, **problems(e404="no example with this name")},
 )
 async def get_example(file: str) -> Response:
     """One example CSV's text."""
     if file not in EXAMPLE_FILES:
-        raise HTTPException(404, f"file: no example {file[:40]!r}; see GET /api/datasets/examples")
+        raise HTTPException(404, f"file: no example {file[:40]!r}; see GET /api/example-datasets")
     return Response(
         (EXAMPLES / file).read_bytes(),
         media_type="text/csv; charset=utf-8",

@@ -208,7 +208,7 @@ def test_datasets_survive_a_restart(tmp_path):
 
 
 def test_the_examples_are_listed_served_and_upload_cleanly(client):
-    r = client.get("/api/datasets/examples")
+    r = client.get("/api/example-datasets")
     assert r.status_code == 200
     ex = {e["file"]: e for e in r.json()["examples"]}
     assert set(ex) == {"moons.csv", "iris.csv", "wine.csv"}
@@ -218,8 +218,8 @@ def test_the_examples_are_listed_served_and_upload_cleanly(client):
         text = client.get(e["url"])
         assert text.status_code == 200 and text.headers["content-type"].startswith("text/csv")
         assert post_csv(client, text.content).json()["rows"] == e["rows"]
-    assert client.get("/api/datasets/examples/../../pyproject.toml").status_code == 404
-    assert client.get("/api/datasets/examples/secret.csv").status_code == 404
+    assert client.get("/api/example-datasets/../../pyproject.toml").status_code == 404
+    assert client.get("/api/example-datasets/secret.csv").status_code == 404
 
 
 def test_two_features_train_with_boundaries_and_points(client):

@@ -67,7 +67,7 @@ export class UploadBox {
   async loadExamples() {
     this.examples = [];
     try {
-      this.examples = (await request("GET", "/api/datasets/examples")).examples;
+      this.examples = (await request("GET", "/api/example-datasets")).examples;
     } catch {
       return;
     }
