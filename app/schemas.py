@@ -270,6 +270,19 @@ EarlyStopping = _params_model("", registry.get("mlp_setting", "early_stopping"))
 _TRAINING = {p.name: p for p in registry.get("mlp_setting", "training").params}
 
 
+class MlpReporting(BaseModel):
+    """What the run reports beyond the defaults (the engine's "reporting" settings)."""
+
+    model_config = STRICT
+    grid_features: Annotated[list[Whole(0, 4095)], Field(min_length=2, max_length=2)] | None = (
+        Field(
+            None,
+            description="with more than two features: the two (0-based columns) the decision "
+            "boundary is drawn over, the others held at their mean",
+        )
+    )
+
+
 class MlpRun(BaseModel):
     """1–8 optimizers training the same small network side by side on a dataset."""
 
@@ -290,13 +303,7 @@ class MlpRun(BaseModel):
         None, description="decision-boundary grid every k epochs (default: about 25 per run)"
     )
     grid_size: Whole(2, 100) = Field(40, description="grid points per axis")
-    grid_features: Annotated[list[Whole(0, 4095)], Field(min_length=2, max_length=2)] | None = (
-        Field(
-            None,
-            description="with more than two features: the two (0-based columns) the decision "
-            "boundary is drawn over, the others held at their mean",
-        )
-    )
+    reporting: MlpReporting | None = None
     seed: Whole(0, 2**32 - 1) = 0
 
 

@@ -62,6 +62,11 @@ class UnknownDataset(KeyError):
     """A run names an uploaded dataset this server does not have (422 naming dataset.id)."""
 
 
+def grid_pick(config: dict[str, Any]) -> list[int] | None:
+    """The request's `reporting.grid_features`: a wider set's two boundary features."""
+    return (config.get("reporting") or {}).get("grid_features")
+
+
 def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, Any]:
     optimizers = [{**o, "params": engine_params(o["params"])} for o in config["optimizers"]]
     return {
@@ -75,7 +80,7 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
         "l2": config["l2"],
         "early_stopping": config["early_stopping"],
         "grid_size": config.get("grid_size", 40),
-        **({"grid_features": config["grid_features"]} if config.get("grid_features") else {}),
+        **({"grid_features": pick} if (pick := grid_pick(config)) else {}),
         **({"grid_every": config["grid_every"]} if config.get("grid_every") else {}),
     }
 
@@ -119,6 +124,7 @@ def check(config: dict[str, Any], s: Settings, data: datasets.Dataset | None = N
         plan = train.check(engine_config(config, data))
     except ValueError as e:
         field, _, msg = str(e).partition(": ")
+        field = "reporting.grid_features" if field == "grid_features" else field
         raise fail(field_path(field), msg or str(e)) from None
     out = train.output_numbers(plan)
     if sum(out.values()) > s.max_output_values:
@@ -176,7 +182,7 @@ def meta(
         for i, lane in enumerate(train_meta["lanes"])
     ]
     points = None
-    pick = config.get("grid_features")
+    pick = grid_pick(config)
     if data.X_train.shape[1] <= 2 or pick:
         cols = list(pick) if pick and data.X_train.shape[1] > 2 else slice(None)
         points = {  # a wider set's points over the two features its boundary is drawn on

@@ -266,7 +266,9 @@ def test_standardize_changes_what_the_network_sees(client):
 
 def test_the_boundary_over_two_picked_features_of_a_wider_set(client):
     d = post_csv(client, IRIS).json()
-    r = train_on(client, {"name": "uploaded", "id": d["id"]}, grid_features=[2, 3], epochs=10)
+    r = train_on(
+        client, {"name": "uploaded", "id": d["id"]}, reporting={"grid_features": [2, 3]}, epochs=10
+    )
     assert r.status_code == 201, r.text
     meta = r.json()["result"]["meta"]
     assert meta["grid"]["features"] == [2, 3]
@@ -281,11 +283,12 @@ def test_the_boundary_over_two_picked_features_of_a_wider_set(client):
 @pytest.mark.parametrize(
     ("over", "field"),
     [
-        ({"grid_features": [0, 4]}, "grid_features"),
-        ({"grid_features": [1, 1]}, "grid_features"),
-        ({"grid_features": [0]}, "grid_features"),
+        ({"reporting": {"grid_features": [0, 4]}}, "reporting.grid_features"),
+        ({"reporting": {"grid_features": [1, 1]}}, "reporting.grid_features"),
+        ({"reporting": {"grid_features": [0]}}, "reporting.grid_features"),
+        ({"reporting": {"grid_every": 3}}, "reporting.grid_every"),
     ],
-    ids=["past-the-end", "same-twice", "one"],
+    ids=["past-the-end", "same-twice", "one", "unknown-key"],
 )
 def test_a_bad_grid_pick_is_a_422_naming_grid_features(client, over, field):
     d = post_csv(client, IRIS).json()

@@ -80,7 +80,7 @@ def test_thirteen_features_train_with_curves_and_a_picked_pair_draws_a_boundary(
     page.wait_for_function("() => window.descentlab.state.mlp.dataset.params.standardize")
     train(page)
     body = request_body(page)
-    assert body["dataset"]["standardize"] is True and "grid_features" not in body
+    assert body["dataset"]["standardize"] is True and "reporting" not in body
     assert page.evaluate("() => window.descentlab.mlp.buffer.meta.sizes[0]") == 13
     loss = page.evaluate(FINITE, "loss")
     assert loss.count(101) == 6  # train and validation loss, epochs 0–100, per optimizer
@@ -95,7 +95,7 @@ def test_thirteen_features_train_with_curves_and_a_picked_pair_draws_a_boundary(
     page.select_option("[data-testid=mlp-grid-y]", "12")  # proline
     page.wait_for_function("() => (window.descentlab.state.mlp.grid || []).join() === '6,12'")
     train(page)
-    assert request_body(page)["grid_features"] == [6, 12]
+    assert request_body(page)["reporting"] == {"grid_features": [6, 12]}
     panels = page.evaluate(BOUNDARIES)
     assert len(panels) == 4 and panels[0]["points"] == 178
     for p in panels[1:]:

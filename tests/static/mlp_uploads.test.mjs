@@ -52,7 +52,7 @@ test("picking an upload sends {name: uploaded, id, val_fraction, standardize} an
   const body = mlpRequest(m);
   assert.deepEqual(body.dataset, { name: "uploaded", id: "abc123def456", val_fraction: 0.25, standardize: true });
   assert.equal(body.loss, "cross_entropy");
-  assert.equal(body.grid_features, undefined);
+  assert.equal(body.reporting, undefined);
   const s = shape(cat, m);
   assert.deepEqual(s.sizes, [13, 16, 16, 3]);
   assert.equal(s.n, Math.round(178 * 0.75));
@@ -68,11 +68,11 @@ test("the boundary's feature pick: only for more than two features, two differen
   const cat = withUploads();
   const m = chooseDataset(cat, defaultMlp(cat), "upload-abc123def456");
   m.grid = [6, 12];
-  assert.deepEqual(mlpRequest(m).grid_features, [6, 12]);
+  assert.deepEqual(mlpRequest(m).reporting, { grid_features: [6, 12] });
   assert.deepEqual(gridPick(cat, m), [6, 12]);
   chooseDataset(cat, m, "upload-0000aaaa1111"); // other data: the columns mean nothing
   assert.equal(m.grid, null);
-  assert.equal(mlpRequest(m).grid_features, undefined);
+  assert.equal(mlpRequest(m).reporting, undefined);
 });
 
 test("the URL carries an upload and its pick, and reads them back (an unknown upload: the default)", () => {
@@ -97,7 +97,7 @@ test("a run request's uploaded dataset becomes the state again (an exported run'
     { name: "upload-x1", params: { standardize: true } });
   assert.deepEqual(datasetFromRequest({ name: "moons", noise: 0.3 }), { name: "moons", params: { noise: 0.3 } });
   const st = mlpFromRequest(cat, { kind: "mlp", dataset: { name: "uploaded", id: "abc123def456", val_fraction: 0.3,
-    standardize: true }, grid_features: [2, 3], optimizers: [{ name: "adam", params: { lr: 0.01 } }] });
+    standardize: true }, reporting: { grid_features: [2, 3] }, optimizers: [{ name: "adam", params: { lr: 0.01 } }] });
   assert.equal(st.dataset.name, "upload-abc123def456");
   assert.deepEqual(st.dataset.params, { val_fraction: 0.3, standardize: true });
   assert.deepEqual(st.grid, [2, 3]);

@@ -158,7 +158,7 @@ export function mlpRequest(mlp) {
     l2: t.l2,
     early_stopping: mlp.es ? { ...mlp.es } : null,
     seed: mlp.seed,
-    ...(mlp.grid ? { grid_features: [...mlp.grid] } : {}), // set only for data with > 2 features
+    ...(mlp.grid ? { reporting: { grid_features: [...mlp.grid] } } : {}), // only for > 2 features
   };
 }
 
@@ -175,7 +175,7 @@ export function mlpFromRequest(cat, req) {
     .filter(Boolean).slice(0, MLP_MAX_LANES);
   if (lanes.length) st.lanes = lanes;
   if (Number.isInteger(req.seed)) st.seed = req.seed;
-  st.grid = checkPick(req.grid_features, cat.dataset?.get(st.dataset.name)?.n_features ?? 2);
+  st.grid = checkPick(req.reporting?.grid_features, cat.dataset?.get(st.dataset.name)?.n_features ?? 2);
   return st;
 }
 
