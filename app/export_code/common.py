@@ -52,6 +52,13 @@ def num(v: Any) -> str:
     raise TypeError(f"no literal for {type(v).__name__}")
 
 
+def mapping(d: dict[str, Any] | None) -> str:
+    """A Python literal of a dict of plain values (None for None)."""
+    if d is None:
+        return "None"
+    return "{" + ", ".join(f"{k!r}: {num(v)}" for k, v in d.items()) + "}"
+
+
 def comment(text: Any) -> str:
     """Text safe inside a `#` comment: one line, printable characters only (a label with a
     line break cannot end the comment and start code)."""

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from app.export_code.common import CodeRefused, kwargs, num, resolved
-from engine import schedules
+from app.export_code.common import CodeRefused, comment, kwargs, num, resolved
+from engine import registry, schedules
 
 # fmt: off
 CLASSES = {
@@ -108,6 +108,39 @@ def schedule_arg(
     rates = np.broadcast_to(rule(np.arange(steps)), (steps,))
     table = f"{table_name} = {num([float(r) for r in rates])}"
     return f"Rates({table_name})  # torch's {name}: no Keras class", table
+
+
+def lane_function(
+    i: int, spec: dict[str, Any], steps: int, notes: tuple[str, ...] = ()
+) -> tuple[str, str | None, float]:
+    """(`def optimizer_i(): return keras.optimizers...`, its table of rates or None, torch's
+    L2 weight decay λ for the loss): lane i's optimizer with its schedule as the learning
+    rate and its clipping as global_clipnorm; `notes` are extra comment lines."""
+    where = f"optimizers.{i}"
+    call, note, wd = optimizer_call(spec["name"], spec["params"], where)
+    lr = registry.resolve("optimizer", spec["name"], spec["params"])["lr"]
+    rate, table = schedule_arg(spec["schedule"], lr, steps, f"RATES_{i}", where)
+    if rate is not None:
+        call = call.replace(f"learning_rate={num(lr)}", f"learning_rate={rate.split('  #')[0]}")
+    if spec.get("clip_norm") is not None:
+        if wd:
+            raise CodeRefused(
+                f"{where}.clip_norm",
+                "the engine clips before weight decay; Keras clips the whole gradient: "
+                "use the PyTorch script (or no weight decay)",
+            )
+        call = call[:-1] + f", global_clipnorm={num(float(spec['clip_norm']))})"
+    lines = [f"def optimizer_{i}():", f"    # {comment(spec['label'])}"]
+    lines.append(f"    # Keras' rule: {note}")
+    lines += [f"    # {n}" for n in notes]
+    if wd:
+        lines.append(
+            "    # torch's weight_decay adds wd*p to the gradient: the loss gets wd/2*|p|^2"
+        )
+    if rate is not None and "Rates(" in rate:
+        lines.append(f"    # learning_rate: {rate.split('  # ')[1]}, its rates per update")
+    lines.append(f"    return {call}")
+    return "\n".join(lines) + "\n", table, wd
 
 
 def _keras_schedule(name: str, params: dict[str, Any], lr: float, steps: int) -> str:

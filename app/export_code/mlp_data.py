@@ -44,7 +44,25 @@ def prepare(config: dict[str, Any]) -> dict[str, Any]:
                 "the script watches the loss; mode max (the validation accuracy) is not "
                 "exported: use mode min",
             )
+    sizes = plan["sizes"]
+    arrow = " → ".join(str(n) for n in sizes)
+    title = f"{data.name} · {arrow} · {act_name} · {loss_name} · {len(plan['specs'])} lanes"
+    settings = {
+        "SEED": int(config["seed"]),
+        "SIZES": list(sizes),
+        "EPOCHS": plan["epochs"],
+        "BATCH_SIZE": plan["batch_size"],
+        "L1": float(plan["l1"]),
+        "L2": float(plan["l2"]),
+        "DROPOUT": float(plan["dropout"]),
+        "BATCH_NORM": bool(plan["batch_norm"]),
+        "BN_MOMENTUM": float(plan["bn_momentum"]),
+        "BN_EPS": float(plan["bn_eps"]),
+    }
     return {
+        "title": title,
+        "arrow": arrow,
+        "settings": settings,
         "plan": plan,
         "p0": p0,
         "X": plan["X"],

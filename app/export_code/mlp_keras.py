@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import CodeRefused, comment, num
-from app.export_code.keras_parts import RATES_CLASS, optimizer_call, schedule_arg
+from app.export_code.common import CodeRefused, mapping, num
+from app.export_code.keras_parts import RATES_CLASS, lane_function
 from app.export_code.mlp_data import data_block, prepare
-from app.export_code.mlp_torch import _dict
 from engine import registry
 
 # fmt: off
@@ -178,32 +177,19 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole Keras script of a validated MLP request."""
     d = prepare(config)
     plan = d["plan"]
-    sizes = plan["sizes"]
     act_name, act_params = d["activation"]
     loss_name, loss_params = d["loss"]
-    arrow = " → ".join(str(s) for s in sizes)
-    title = f"{d['dataset'].name} · {arrow} · {act_name} · {loss_name} · {len(plan['specs'])} lanes"
+    arrow = d["arrow"]
     notes = ""
     if plan["dropout"]:
         notes += "\nKeras' Dropout draws its own masks: the losses differ from the engine's."
     if plan["batch_norm"]:
         notes += "\nKeras' BatchNormalization keeps the biased variance: the losses differ."
-    out = [HEAD.format(run_id=run_id, title=title, notes=notes)]
-    settings = {
-        "SEED": int(config["seed"]),
-        "SIZES": list(sizes),
-        "EPOCHS": plan["epochs"],
-        "BATCH_SIZE": plan["batch_size"],
-        "L1": float(plan["l1"]),
-        "L2": float(plan["l2"]),
-        "DROPOUT": float(plan["dropout"]),
-        "BATCH_NORM": bool(plan["batch_norm"]),
-        "BN_MOMENTUM": float(plan["bn_momentum"]),
-        "BN_EPS": float(plan["bn_eps"]),
-    }
+    out = [HEAD.format(run_id=run_id, title=d["title"], notes=notes)]
+    settings = d["settings"]
     for k, v in settings.items():
         out.append(f"{k} = {num(v)}\n")
-    out.append(f"EARLY_STOPPING = {_dict(plan['early_stopping'])}\n")
+    out.append(f"EARLY_STOPPING = {mapping(plan['early_stopping'])}\n")
     act = ACTIVATIONS[act_name].format(**{k: num(v) for k, v in act_params.items()})
     out.append(f"ACTIVATION = {act}\n")
     total = plan["epochs"] * d["iters"]
@@ -233,32 +219,11 @@ def script(run_id: str, config: dict[str, Any]) -> str:
 
 
 def _lane(i: int, s: dict[str, Any], total: int) -> tuple[str, str | None, float, str]:
-    where = f"optimizers.{i}"
-    values = registry.resolve("optimizer", s["name"], s["params"])
-    if values.get("maximize"):
-        raise CodeRefused(f"{where}.params.maximize", "Keras has no maximize for training")
-    call, note, wd = optimizer_call(s["name"], s["params"], where)
-    lr = values["lr"]
-    rate, table = schedule_arg(s["schedule"], lr, total, f"RATES_{i}", where)
-    if rate is not None:
-        call = call.replace(f"learning_rate={num(lr)}", f"learning_rate={rate.split('  #')[0]}")
-    if s.get("clip_norm") is not None:
-        if wd:
-            raise CodeRefused(
-                f"{where}.clip_norm",
-                "the engine clips before weight decay; Keras clips the whole gradient: "
-                "use the PyTorch script (or no weight decay)",
-            )
-        call = call[:-1] + f", global_clipnorm={num(float(s['clip_norm']))})"
+    if registry.resolve("optimizer", s["name"], s["params"]).get("maximize"):
+        raise CodeRefused(f"optimizers.{i}.params.maximize", "Keras has no maximize for training")
+    fn, table, wd = lane_function(i, s, total)
     plateau = "None"
     if s["schedule"]["name"] == "reduce_on_plateau":
         p = registry.resolve("schedule", "reduce_on_plateau", s["schedule"]["params"])
-        plateau = _dict({k: v for k, v in p.items() if k != "mode"})
-    lines = [f"def optimizer_{i}():", f"    # {comment(s['label'])}", f"    # Keras' rule: {note}"]
-    if wd:
-        lines.append("    # torch's weight_decay adds wd*p to the gradient: the model's loss "
-                     "gets wd/2*|p|^2")  # fmt: skip
-    if rate is not None and "Rates(" in rate:
-        lines.append(f"    # learning_rate: {rate.split('  # ')[1]}, its rates per update")
-    lines.append(f"    return {call}")
-    return "\n".join(lines) + "\n", table, wd, plateau
+        plateau = mapping({k: v for k, v in p.items() if k != "mode"})
+    return fn, table, wd, plateau

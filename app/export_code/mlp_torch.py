@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import comment, num
+from app.export_code.common import comment, mapping, num
 from app.export_code.mlp_data import data_block, prepare
 from app.export_code.torch_parts import RATES_CLASS, optimizer_call, schedule_parts
 from engine import registry
@@ -117,7 +117,7 @@ def dropout_masks(rng, size):
 
 def evaluate(model, X, T):
     """The loss on a whole set in evaluation mode (batch norm's running statistics)."""
-    model.eval()
+    model.train(False)  # evaluation mode: no dropout, batch norm on its running statistics
     with torch.no_grad():
         value = loss_fn(model(X), T).item()
     model.train()
@@ -203,30 +203,19 @@ def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole PyTorch script of a validated MLP request."""
     d = prepare(config)
     plan = d["plan"]
-    sizes = plan["sizes"]
     act_name, act_params = d["activation"]
     loss_name, loss_params = d["loss"]
-    arrow = " → ".join(str(s) for s in sizes)
-    title = f"{d['dataset'].name} · {arrow} · {act_name} · {loss_name} · {len(plan['specs'])} lanes"
-    out = [HEAD.format(run_id=run_id, title=title)]
+    arrow = d["arrow"]
+    out = [HEAD.format(run_id=run_id, title=d["title"])]
     es = plan["early_stopping"]
     settings = {
-        "SEED": int(config["seed"]),
-        "SIZES": list(sizes),
-        "EPOCHS": plan["epochs"],
-        "BATCH_SIZE": plan["batch_size"],
-        "L1": float(plan["l1"]),
-        "L2": float(plan["l2"]),
-        "DROPOUT": float(plan["dropout"]),
-        "BATCH_NORM": bool(plan["batch_norm"]),
-        "BN_MOMENTUM": float(plan["bn_momentum"]),
-        "BN_EPS": float(plan["bn_eps"]),
+        **d["settings"],
         "LOSS_FACTOR": float(DIVERGE_LOSS_FACTOR),
         "GRAD_NORM_LIMIT": float(DIVERGE_GRAD_NORM),
     }
     for k, v in settings.items():
         out.append(f"{k} = {num(v)}\n")
-    out.append(f"EARLY_STOPPING = {_dict(es)}\n")
+    out.append(f"EARLY_STOPPING = {mapping(es)}\n")
     bn = " + BatchNorm1d" if plan["batch_norm"] else ""
     act_expr = ACTIVATIONS[act_name].format(**{k: num(v) for k, v in act_params.items()})
     loss_expr = LOSSES[loss_name].format(**{k: num(v) for k, v in loss_params.items()})
@@ -263,9 +252,3 @@ def script(run_id: str, config: dict[str, Any]) -> str:
         out.append("\n".join(tables) + "\n")
     out.append(TAIL)
     return "".join(out)
-
-
-def _dict(d: dict[str, Any] | None) -> str:
-    if d is None:
-        return "None"
-    return "{" + ", ".join(f"{k!r}: {num(v)}" for k, v in d.items()) + "}"

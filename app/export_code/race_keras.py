@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.export_code.common import CodeRefused, comment, num
-from app.export_code.keras_parts import RATES_CLASS, optimizer_call, schedule_arg
-from app.export_code.race_torch import _noise_lines, race_title
+from app.export_code import race_data
+from app.export_code.common import num
+from app.export_code.keras_parts import RATES_CLASS, lane_function
 from app.export_code.surfaces_code import surface_function
-from app.kinds import race
-from engine import noise as noise_mod
 from engine import registry
-from engine.simulate.base import BOUND, lane_specs
-from engine.simulate.tracker import value_floor
 
 HEAD = '''"""DescentLab race {run_id}: {title}.
 
@@ -113,19 +109,11 @@ print(json.dumps({"final_loss": final_loss}))
 
 def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole Keras script of a validated race request."""
-    surface, configs, starts, steps, kw = race.engine_args(config)
-    specs = lane_specs(configs)
-    noise = noise_mod.from_config(config.get("noise"))
-    title = race_title(surface, len(specs), len(starts))
-    parts = [HEAD.format(run_id=run_id, title=title)]
-    parts.append(surface_function(config["surface"], surface, "ops"))
-    parts.append(
-        f"\n\nSTEPS = {steps}\n"
-        f"STARTS = {num([[float(a), float(b)] for a, b in starts])}\n"
-        f"BOUND = {num(BOUND)}  # |x| past this: diverged\n"
-        f"FLOOR = {num(value_floor(surface))}  # the loss under which a lane falls without end\n"
-    )
-    parts.append(_noise_lines(noise, kw["seed"], len(starts)))
+    d = race_data.prepare(config)
+    specs, steps = d["specs"], d["steps"]
+    parts = [HEAD.format(run_id=run_id, title=d["title"])]
+    parts.append(surface_function(config["surface"], d["surface"], "ops"))
+    parts.append(d["constants"])
     tables, lanes, rows = [], [], []
     for i, spec in enumerate(specs):
         fn, table, sign, l2 = _lane(i, spec, steps)
@@ -146,35 +134,7 @@ def script(run_id: str, config: dict[str, Any]) -> str:
 
 
 def _lane(i: int, spec: dict[str, Any], steps: int) -> tuple[str, str | None, float, float]:
-    where = f"optimizers.{i}"
-    call, note, l2 = optimizer_call(spec["name"], spec["params"], where)
-    values = registry.resolve("optimizer", spec["name"], spec["params"])
-    lr = values["lr"]
-    rate, table = schedule_arg(spec["schedule"], lr, steps, f"RATES_{i}", where)
-    if rate is not None:
-        call = call.replace(f"learning_rate={num(lr)}", f"learning_rate={rate.split('  #')[0]}")
-    clip = spec["clip_norm"]
-    if clip is not None:
-        if l2:
-            raise CodeRefused(
-                f"{where}.clip_norm",
-                "the engine clips before weight decay; Keras clips the whole gradient: "
-                "use the PyTorch script (or no weight decay)",
-            )
-        call = call[:-1] + f", global_clipnorm={num(float(clip))})"
-    sign = -1.0 if values.get("maximize") else 1.0
-    lines = [
-        f"def optimizer_{i}():",
-        f"    # {comment(spec['label'])}",
-        f"    # Keras' rule: {note}",
-    ]
-    if sign < 0:
-        lines.append("    # maximize: Keras has none, so the model's loss is -f")
-    if l2:
-        lines.append(
-            "    # torch's weight_decay adds l2*p to the gradient: the loss gets l2/2*|p|^2"
-        )
-    if rate is not None and "Rates(" in rate:
-        lines.append(f"    # learning_rate: {rate.split('  # ')[1]}, its rates per update")
-    lines.append(f"    return {call}")
-    return "\n".join(lines) + "\n", table, sign, l2
+    maximize = registry.resolve("optimizer", spec["name"], spec["params"]).get("maximize")
+    notes = ("maximize: Keras has none, so the model's loss is -f",) if maximize else ()
+    fn, table, l2 = lane_function(i, spec, steps, notes)
+    return fn, table, -1.0 if maximize else 1.0, l2

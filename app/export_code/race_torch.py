@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.export_code import race_data
 from app.export_code.common import comment, num
 from app.export_code.surfaces_code import surface_function
 from app.export_code.torch_parts import (
@@ -16,11 +17,7 @@ from app.export_code.torch_parts import (
     optimizer_call,
     schedule_parts,
 )
-from app.kinds import race
-from engine import noise as noise_mod
 from engine import registry
-from engine.simulate.base import BOUND, lane_specs
-from engine.simulate.tracker import value_floor
 
 HEAD = '''"""DescentLab race {run_id}: {title}.
 
@@ -100,24 +97,16 @@ print(json.dumps({"final_loss": final_loss}))
 
 def script(run_id: str, config: dict[str, Any]) -> str:
     """The whole PyTorch script of a validated race request."""
-    surface, configs, starts, steps, kw = race.engine_args(config)
-    specs = lane_specs(configs)
-    noise = noise_mod.from_config(config.get("noise"))
-    title = race_title(surface, len(specs), len(starts))
-    parts = [HEAD.format(run_id=run_id, title=title, steps=steps)]
-    parts.append(surface_function(config["surface"], surface, "torch"))
-    parts.append(
-        f"\n\nSTEPS = {steps}\n"
-        f"STARTS = {num([[float(a), float(b)] for a, b in starts])}\n"
-        f"BOUND = {num(BOUND)}  # |x| past this: diverged\n"
-        f"FLOOR = {num(value_floor(surface))}  # the loss under which a lane falls without end\n"
-    )
-    parts.append(_noise_lines(noise, kw["seed"], len(starts)))
+    d = race_data.prepare(config)
+    specs = d["specs"]
+    parts = [HEAD.format(run_id=run_id, title=d["title"], steps=d["steps"])]
+    parts.append(surface_function(config["surface"], d["surface"], "torch"))
+    parts.append(d["constants"])
     if any(s["name"] in NEWTON for s in specs):
         parts.append(NEWTON_CLASS)
     tables, lanes = [], []
     for i, spec in enumerate(specs):
-        fn, table = _lane_function(i, spec, steps)
+        fn, table = _lane_function(i, spec, d["steps"])
         lanes.append(fn)
         if table:
             tables.append(table)
@@ -132,28 +121,6 @@ def script(run_id: str, config: dict[str, Any]) -> str:
                  f"LANES = [\n    {rows},\n]\n")  # fmt: skip
     parts.append(LOOP)
     return "".join(parts)
-
-
-def race_title(surface: Any, n_opt: int, n_start: int) -> str:
-    starts = f"{n_start} start" + ("s" if n_start > 1 else "")
-    optimizers = f"{n_opt} optimizer" + ("s" if n_opt > 1 else "")
-    return f"{surface.formula or surface.name} · {optimizers} × {starts}"
-
-
-def _noise_lines(noise: noise_mod.Noise, seed: int, n_starts: int) -> str:
-    if not noise.active:
-        return "NOISE = None  # no gradient noise\n"
-    how = (
-        f"sigma {noise.sigma:g} / sqrt(batch_size {noise.batch_size})"
-        if noise.batch_size is not None
-        else f"sigma {noise.sigma:g}"
-    )
-    return (
-        f"# Gradient noise ({how}): one draw per step and start, the same for every\n"
-        "# optimizer (common random numbers), from NumPy's Generator as the engine draws it\n"
-        f"NOISE = {num(noise.scale)} * np.random.default_rng({int(seed)}).standard_normal(\n"
-        f"    (STEPS, {n_starts}, 2)\n)\n"
-    )
 
 
 def _lane_function(i: int, spec: dict[str, Any], steps: int) -> tuple[str, str | None]:
