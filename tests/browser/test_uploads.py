@@ -16,6 +16,10 @@ from tests.browser.test_mlp import BOUNDARIES, FINITE, PLAYED, READY, open_mlp, 
 pytestmark = pytest.mark.browser
 
 WINE = Path(__file__).resolve().parents[2] / "app" / "example_data" / "wine.csv"
+ON_TOP = """(testid) => { const e = document.querySelector(`[data-testid=${testid}]`);
+  e.scrollIntoView({block: "center"});  // the middle of the screen: clear of the sticky bar
+  const b = e.getBoundingClientRect();
+  return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === e; }"""
 UPLOADED = "() => window.descentlab.state.mlp.dataset.name.startsWith('upload-')"
 
 
@@ -57,6 +61,9 @@ def test_a_two_feature_csv_uploads_trains_and_draws_its_boundaries(watched, tmp_
     page.wait_for_function(UPLOADED, timeout=10_000)
     assert page.locator("[data-testid=mlp-dataset]").input_value().startswith("upload-")
     assert "ring.csv" in page.locator("[data-testid=mlp-upload-note]").inner_text()
+    # our own button and file name (the browser's file input speaks the browser's language)
+    assert page.inner_text("[data-testid=mlp-upload-name]") == "ring.csv"
+    assert page.inner_text("[data-testid=mlp-upload-choose]") == "Choose a CSV file…"
     train(page)
     body = request_body(page)
     assert body["dataset"]["name"] == "uploaded" and body["dataset"]["val_fraction"] == 0.2
@@ -88,6 +95,13 @@ def test_thirteen_features_train_with_curves_and_a_picked_pair_draws_a_boundary(
     assert acc.count(101) == 6
     assert page.locator("[data-testid=mlp-nopicture]").is_visible()
     watched.shot("upload-13-features-curves")
+    # on a laptop screen the two rows of charts stay above the Summary card: its Export and
+    # Code buttons are what a click at their centre reaches (the charts spilled over them)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(400)  # the charts' resize is debounced
+    for testid in ("mlp-code-open", "mlp-export-csv"):
+        assert page.evaluate(ON_TOP, testid), testid
+    page.set_viewport_size({"width": 1920, "height": 1080})
 
     page.click("[data-testid=mlp-grid-on]")
     page.wait_for_selector("[data-testid=mlp-grid-x]")
@@ -147,7 +161,7 @@ def test_the_dataset_picker_and_upload_box_fit_above_the_fold(watched):
     page.wait_for_selector("[data-testid=mlp-grid-y]")
     height = page.viewport_size["height"]
     width = page.viewport_size["width"]
-    for testid in ("mlp-dataset", "mlp-grid-y", "mlp-upload-file", "mlp-example-wine"):
+    for testid in ("mlp-dataset", "mlp-grid-y", "mlp-upload-choose", "mlp-example-wine"):
         box = page.locator(f"[data-testid={testid}]").bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, testid
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, testid
