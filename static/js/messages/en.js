@@ -426,6 +426,8 @@ export default {
   "mlp.ipeLine": "{k} iterations per epoch ({n} training samples)",
   "param.standardize": "Standardize the features",
   "upload.title": "Your own data (a CSV file)",
+  "upload.choose": "Choose a CSV file…",
+  "upload.none": "no file chosen",
   "upload.target": "Label column",
   "upload.task": "Task",
   "upload.task.auto": "detect",

@@ -425,6 +425,8 @@ export default {
   "mlp.ipeLine": "에포크당 이터레이션 {k}번 (훈련 데이터 {n}개)",
   "param.standardize": "특성 표준화",
   "upload.title": "내 데이터 (CSV 파일)",
+  "upload.choose": "CSV 파일 선택…",
+  "upload.none": "선택한 파일 없음",
   "upload.target": "레이블 열",
   "upload.task": "문제 유형",
   "upload.task.auto": "자동 판별",

@@ -32,8 +32,13 @@ export class UploadBox {
     const fileId = uid("csv");
     const targetId = uid("target");
     const taskId = uid("task");
-    this.file = h("input", { type: "file", id: fileId, accept: ".csv,.tsv,.txt,text/csv,text/plain",
+    // the browser's own file button speaks the browser's language, not the page's: it stays
+    // in the page for the label and the keyboard's screen readers, drawn by a button of ours
+    this.file = h("input", { type: "file", id: fileId, class: "upload-file", tabindex: -1, accept: ".csv,.tsv,.txt,text/csv,text/plain",
       dataset: { testid: "mlp-upload-file" }, onchange: () => this.picked() });
+    this.chooseBtn = h("button", { type: "button", class: "mini", dataset: { testid: "mlp-upload-choose" },
+      onclick: () => this.file.click() }, t("upload.choose"));
+    this.fileName = h("span", { class: "help upload-name", dataset: { testid: "mlp-upload-name" } }, t("upload.none"));
     this.target = h("select", { id: targetId, dataset: { testid: "mlp-upload-target" }, disabled: true });
     this.task = h("select", { id: taskId, dataset: { testid: "mlp-upload-task" } },
       ["", "classification", "regression"].map((v) => h("option", { value: v }, t(`upload.task.${v || "auto"}`))));
@@ -46,7 +51,7 @@ export class UploadBox {
       onclick: () => this.remove() }, t("upload.delete"));
     this.el = h("div", { class: "upload-box", dataset: { testid: "mlp-upload" } },
       h("label", { for: fileId, class: "upload-title" }, t("upload.title")),
-      this.file,
+      h("div", { class: "upload-pick" }, this.file, this.chooseBtn, this.fileName),
       this.options = h("div", { class: "upload-options", hidden: true },
         h("div", { class: "field" }, h("label", { for: targetId }, t("upload.target")), this.target),
         h("div", { class: "field" }, h("label", { for: taskId }, t("upload.task")), this.task),
@@ -81,6 +86,7 @@ export class UploadBox {
     this.msg.textContent = "";
     this.note.textContent = "";
     const f = this.file.files?.[0];
+    this.fileName.textContent = f ? f.name : t("upload.none");
     if (!f) return;
     const head = await f.slice(0, 65536).text().catch(() => "");
     const cols = headerColumns(head);
