@@ -58,6 +58,7 @@ bench-service: $(VENV)/.test
 	$(PY) bench/memory.py
 	$(PY) bench/formulas.py
 	$(PY) bench/session.py
+	$(PY) bench/datasets.py
 
 bench-ui: $(VENV)/.test
 	$(PY) bench/ui.py
