@@ -31,6 +31,9 @@ def _app(db):
             # the schema is under test here, not throughput: a generated 7-lane digits MLP at
             # the default limit takes ~15 s, past the client's 10 s read timeout (a 422 now)
             max_mlp_work=2e8,
+            # and a wait=true run answers by its time limit, well inside that 10 s: a generated
+            # batch_size=1 MLP on 2,209 samples took 10.6 s here and timed out on CI
+            run_wall_time_s=3.0,
         )
     )
 

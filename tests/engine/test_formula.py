@@ -270,7 +270,7 @@ def test_huge_exponent_is_float_math_not_python_ints():
     start = time.perf_counter()
     f = compile_formula("9**9**9**9**9**9 * x")
     assert np.isinf(f.value(np.ones(1), np.ones(1))[0])
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5  # float math: milliseconds; Python ints: hours
 
 
 def test_derivative_graphs_stay_small():
@@ -463,7 +463,7 @@ def test_corpus_entry_raises_formula_error_quickly(text):
     start = time.perf_counter()
     with pytest.raises(FormulaError):
         compile_formula(text)
-    assert time.perf_counter() - start < 0.25
+    assert time.perf_counter() - start < 5  # a hang guard, not a speed claim
 
 
 def test_corpus_is_big_enough():
