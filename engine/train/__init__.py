@@ -39,8 +39,11 @@ Epoch 0 is the untrained network (first chunk, with `meta`); the last chunk carr
 `summary` and the final `params` (and batch-norm `running` statistics). `initial_params`
 and `batch_order` give the starting weights and minibatches, to replay a run elsewhere.
 
+`range_test(config, start_lr, end_lr, num_iter, ...)` is Leslie Smith's learning-rate range
+test on one optimizer lane (torch-lr-finder's names, defaults and suggestion).
+
 The package: settings.py (the table), config.py (`check`), loop.py (the trainer),
-lanes.py (flat rows of lanes), record.py (chunks, summaries, grids).
+lanes.py (flat rows of lanes), record.py (chunks, summaries, grids), range_test.py.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from engine.train.config import (
     output_numbers,
 )
 from engine.train.loop import batch_order, initial_params, train_chunks
+from engine.train.range_test import RangeTest, range_test
 from engine.train.record import IT_FIELDS, ROW_FIELDS, Chunk
 
 Array = np.ndarray
@@ -70,11 +74,13 @@ __all__ = [
     "IT_FIELDS",
     "MAX_LANES",
     "ROW_FIELDS",
+    "RangeTest",
     "Result",
     "batch_order",
     "check",
     "initial_params",
     "output_numbers",
+    "range_test",
     "run",
     "train",
 ]

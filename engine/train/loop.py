@@ -331,6 +331,20 @@ class Trainer:
             }
         self._set(new)
 
+    def iterate(self, idx, lr) -> Array:
+        """One update of every lane on minibatch `idx` (None: the whole set) at rate `lr` (a
+        number or one per lane), without schedules, records or divergence checks (the LR
+        range test drives the trainer this way; `epoch` does its own); the loss per lane
+        before the update (the minibatch loss at the weights the gradient was taken at)."""
+        self.t += 1
+        value, g = self._forward_backward(idx)
+        value = value.copy()
+        if self.closure:
+            self.pass_value = value.copy()  # L-BFGS' loss at the current weights
+        lr_col = np.broadcast_to(np.asarray(lr, dtype=np.float64), (self.L,))[:, None]
+        self._update(g, np.ascontiguousarray(lr_col), [None] * len(self.groups))
+        return value
+
     # ------------------------------------------------------------------ one epoch
     def _rates(self, per_epoch: int) -> tuple[Array, list]:
         """This epoch's rate per iteration and lane, and per group the momentum or β₁ that a
