@@ -10,6 +10,7 @@ from app.clientid import SCOPE_KEY
 from app.formulas import Analyses
 from app.runs import RunManager
 from app.settings import Settings
+from app.sweeps.manager import SweepManager
 
 
 async def get_settings(request: Request) -> Settings:  # async: no thread hop per request
@@ -22,6 +23,10 @@ async def get_manager(request: Request) -> RunManager:
 
 async def get_analyses(request: Request) -> Analyses:
     return request.app.state.analyses
+
+
+async def get_sweeps(request: Request) -> SweepManager:
+    return request.app.state.sweeps
 
 
 async def client_address(request: Request) -> str:
@@ -37,5 +42,6 @@ async def client_id(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
 AnalysesDep = Annotated[Analyses, Depends(get_analyses)]
+SweepsDep = Annotated[SweepManager, Depends(get_sweeps)]
 ClientDep = Annotated[str, Depends(client_id)]
 AddressDep = Annotated[str, Depends(client_address)]

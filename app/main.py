@@ -21,11 +21,13 @@ from app import __version__, errors, security, uploads
 from app.clientid import ClientCookie
 from app.formulas import Analyses
 from app.jsonutil import ORJSONResponse
-from app.routers import basins, catalog, code, datasets, health, lessons, runs, sessions
+from app.routers import basins, catalog, code, datasets, health, lessons, runs, sessions, sweeps
+from app.routers import lr_finder as lr_finder_router
 from app.runs import RunManager
 from app.sessions import Refused, SessionHub, model
 from app.settings import Settings, get_settings
 from app.store import Store
+from app.sweeps.manager import SweepManager
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -55,9 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.manager.start()
         app.state.sessions = SessionHub(settings, store, app.state.manager)
         await app.state.sessions.start()
+        app.state.sweeps = SweepManager(settings, store)  # its worker pool: at the first sweep
+        await app.state.sweeps.start()
         try:
             yield
         finally:
+            await app.state.sweeps.close()
             await app.state.sessions.close()
             await app.state.manager.close()
             app.state.analyses.close()
@@ -80,8 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.examples)
     app.include_router(catalog.router)
     app.include_router(basins.router)
+    app.include_router(lr_finder_router.router)
     app.include_router(lessons.router)
     app.include_router(sessions.router)
+    app.include_router(sweeps.router)
     app.include_router(health.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

@@ -126,6 +126,28 @@ class Settings(BaseSettings):
         le=64,
         description="compute threads when workers is 0",
     )
+    # sweeps (app/sweeps/): many runs, computed by a process pool or a Dask cluster
+    max_sweep_cells: int = Field(5_000, ge=1, description="cells (runs) of one sweep (422)")
+    max_sweep_lane_steps: float = Field(
+        5e7, gt=0, description="a race sweep's lane-steps, all cells together (422)"
+    )
+    max_sweep_mlp_work: float = Field(
+        2e11, gt=0, description="an MLP sweep's optimizers×epochs×samples×weights, all cells (422)"
+    )
+    max_active_sweeps: int = Field(4, ge=1, description="sweeps computing on this server (429)")
+    max_sweeps_per_client: int = Field(2, ge=1, description="sweeps one client computes (429)")
+    sweep_workers: int | None = Field(
+        None, ge=0, le=256,
+        description="sweep worker processes (default: one per core; 0: in the server process)",
+    )  # fmt: skip
+    sweep_task_s: float = Field(
+        0.25, ge=0.1, le=60, description="seconds of cells batched into one task (Dask: ≥ 0.1)"
+    )
+    dask_scheduler: str | None = Field(
+        None,
+        description="a Dask scheduler (tcp://host:8786) to compute sweeps on; needs "
+        "pip install '.[cluster]'",
+    )
 
 
 @lru_cache

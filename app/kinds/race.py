@@ -76,10 +76,7 @@ def check(config: dict[str, Any], s: Settings) -> None:
     at_most(["optimizers"], n_opt, s.max_optimizers, "optimizers")
     at_most(["starts"], n_start, s.max_starts, "start points")
     at_most(["steps"], steps, s.max_steps, "steps")
-    # an L-BFGS step is up to max_eval evaluations: it counts as that many lane-steps
-    per_step = sum(
-        optimizers.evaluations_per_step(o["name"], o.get("params")) for o in config["optimizers"]
-    )
+    per_step = _evaluations(config)
     if per_step * n_start * steps > s.max_lane_steps:
         counted = (
             " (an L-BFGS lane counted by its evaluations per step)" if per_step > n_opt else ""
@@ -120,6 +117,18 @@ def check(config: dict[str, Any], s: Settings) -> None:
                 optimizers.check_cycle(spec["name"], rule)
             except ValueError as e:
                 raise fail([*where, "cycle_momentum"], error_text(e)) from None
+
+
+def _evaluations(config: dict[str, Any]) -> int:
+    """Evaluations per step of all the optimizers: an L-BFGS step is up to max_eval of them."""
+    return sum(
+        optimizers.evaluations_per_step(o["name"], o.get("params")) for o in config["optimizers"]
+    )
+
+
+def lane_steps(config: dict[str, Any]) -> int:
+    """A race's work in the unit of `max_lane_steps`: evaluations × starts × steps."""
+    return _evaluations(config) * len(config["starts"]) * config["steps"]
 
 
 def _named(where: list[Any], e: Exception, given: dict[str, Any]):

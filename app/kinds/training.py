@@ -85,6 +85,21 @@ def engine_config(config: dict[str, Any], data: datasets.Dataset) -> dict[str, A
     }
 
 
+def work(config: dict[str, Any], rows: int, features: int) -> float:
+    """A run's work in the unit of `max_mlp_work`: optimizers × epochs × samples × weights."""
+    sizes = [features, *config["model"]["hidden"], 10]
+    n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    # lane-passes per iteration: one per lane, and every evaluation of an L-BFGS lane's step
+    # is a pass of all the lanes (the trainer is its closure)
+    lanes = len(config["optimizers"])
+    extra = sum(
+        optimizers.evaluations_per_step(o["name"], o.get("params"))
+        for o in config["optimizers"]
+        if optimizers.needs_closure(o["name"])
+    )
+    return float(lanes * (1 + extra) * config["epochs"] * rows * n_params)
+
+
 def check(config: dict[str, Any], s: Settings, data: datasets.Dataset | None = None) -> None:
     """The server's limits and the trainer's own checks, as 422s naming the field.
 
@@ -103,21 +118,11 @@ def check(config: dict[str, Any], s: Settings, data: datasets.Dataset | None = N
         ) from None
     except (ValueError, TypeError, KeyError) as e:
         raise fail(["dataset"], str(e.args[0]) if e.args else "invalid dataset") from None
-    sizes = [data.X_train.shape[1], *hidden, 10]
-    n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-    # lane-passes per iteration: one per lane, and every evaluation of an L-BFGS lane's step
-    # is a pass of all the lanes (the trainer is its closure)
-    lanes = len(config["optimizers"])
-    extra = sum(
-        optimizers.evaluations_per_step(o["name"], o.get("params"))
-        for o in config["optimizers"]
-        if optimizers.needs_closure(o["name"])
-    )
-    work = lanes * (1 + extra) * config["epochs"] * len(data.X_train) * n_params
-    if work > s.max_mlp_work:
+    amount = work(config, len(data.X_train), data.X_train.shape[1])
+    if amount > s.max_mlp_work:
         raise fail(
             ["epochs"],
-            f"optimizers × epochs × samples × weights is about {work:,.0f}; "
+            f"optimizers × epochs × samples × weights is about {amount:,.0f}; "
             f"at most {s.max_mlp_work:,.0f} on this server",
         )
     try:
