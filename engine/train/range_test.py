@@ -174,6 +174,8 @@ def _check_range(start_lr, end_lr, num_iter, step_mode, smooth_f, diverge_th) ->
         raise ValueError("start_lr: must be greater than 0")
     if not end_lr > start_lr:
         raise ValueError("end_lr: must be greater than start_lr")
+    if not np.isfinite(float(end_lr) / float(start_lr)):
+        raise ValueError("start_lr: too small: end_lr / start_lr overflows")
     if not (number(num_iter) and int(num_iter) == num_iter and num_iter >= 2):
         raise ValueError("num_iter: must be an integer of at least 2")
     if step_mode not in STEP_MODES:
