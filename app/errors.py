@@ -25,6 +25,9 @@ log = logging.getLogger("descentlab")
 RUN_KINDS = ("surface", "mlp")
 
 
+AXIS_TAGS = ("axis-values", "axis-log-range", "axis-range")  # app/sweeps/spec.py
+
+
 def field_name(loc: tuple | list) -> str:
     """`optimizers.0.params.lr` from pydantic's loc, without the tags of tagged unions."""
     parts: list[str] = []
@@ -40,6 +43,7 @@ def field_name(loc: tuple | list) -> str:
             or (prev == "init" and p in ("name", "spec"))  # an initializer: a name or a spec
             or (prev == "spec" and p in registry.names("initializer"))
             or p in ("by_name", "by_formula")
+            or p in AXIS_TAGS  # a sweep axis: a list of values or a range
             or p.startswith("constrained-")  # a member tag of `int | Literal["full"]`
             or "[" in p
         )
