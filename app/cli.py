@@ -123,6 +123,99 @@ def run(
         typer.echo(json.dumps(jsonutil.loads(jsonutil.dumps(brief)), indent=2, ensure_ascii=False))
 
 
+@app.command()
+def sweep(
+    config: Annotated[
+        Path,
+        typer.Argument(help="a sweep JSON file (the body of POST /api/sweeps)", show_default=False),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the table (.csv or .json)")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (default: one per core; 0: this process)"),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="a Dask scheduler, tcp://host:8786 (default: DESCENTLAB_DASK_SCHEDULER)"),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="no progress bar and no table")
+    ] = False,
+) -> None:
+    """Run a sweep here (a process pool, or a Dask cluster): progress bar, best cells, table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from app import jsonutil, localrun, sweeps
+    from app.settings import get_settings
+
+    if out is not None and out.suffix not in (".csv", ".json"):
+        _fail(f"{out}: the table is written as .csv or .json")
+    if out is not None and not out.parent.is_dir():
+        _fail(f"{out}: the folder {out.parent} does not exist")
+    settings = get_settings()
+    if scheduler:
+        settings = settings.model_copy(update={"dask_scheduler": scheduler})
+    try:
+        plan = sweeps.plan_or_error(localrun.read_json(config), settings)
+    except localrun.ConfigError as e:
+        _fail(e.message, e.more)
+    try:
+        executor = sweeps.make_executor(settings, workers)
+    except Exception as e:  # noqa: BLE001 - e.g. no scheduler at that address
+        _fail(f"cannot start the sweep's workers: {type(e).__name__}: {e}")
+    try:
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, disable=quiet,
+        ) as bar:  # fmt: skip
+            task = bar.add_task(f"cells ({executor.name})", total=plan.n_cells)
+            doc = sweeps.run_local(
+                plan, settings, executor, lambda k, n: bar.update(task, completed=k)
+            )
+    except KeyboardInterrupt:
+        console.print("[bold yellow]interrupted:[/] stopped; no table was written.")
+        raise typer.Exit(130) from None
+    finally:
+        executor.close()
+    if not quiet:
+        console.print(_sweep_table(doc))
+    if out is not None:
+        data = jsonutil.dumps(doc)
+        if out.suffix == ".csv":
+            data = "".join(sweeps.table.csv_text(doc)).encode("utf-8")
+        _write(out, data, quiet)
+
+
+def _sweep_table(doc: dict[str, Any]) -> Any:
+    """The best cell for each value of the sweep's first non-numeric axis (or overall)."""
+    from rich import box
+    from rich.table import Table
+
+    axes = doc["axes"]
+    group = next((p for p, v in axes.items() if any(isinstance(x, str) for x in v)), None)
+    sign = -1 if doc["higher_is_better"] else 1
+    table = Table(title=f"{doc['n_cells']} cells: best {doc['metric']}", box=box.SIMPLE_HEAD)
+    for col in ([group] if group else []) + ["best", "at", "diverged", "failed"]:
+        table.add_column(col, overflow="fold")
+    for value in axes[group] if group else [None]:
+        cells = [c for c in doc["cells"] if group is None or c["point"][group] == value]
+        ok = [c for c in cells if c["value"] is not None and not c["diverged"]]
+        best = min(ok, key=lambda c: sign * c["value"]) if ok else None
+        point = best["point"].items() if best else []
+        at = ", ".join(f"{p}={_num(v, 3) if isinstance(v, float) else v}"
+                       for p, v in point if p != group)  # fmt: skip
+        table.add_row(
+            *([str(value)] if group else []),
+            _num(best["value"]) if best else "–",
+            escape(at) or "–",
+            str(sum(c["diverged"] for c in cells)),
+            str(sum(c["status"] == "failed" for c in cells)),
+        )
+    return table
+
+
 def _fail(message: str, more: list[str] | None = None) -> None:
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     for line in more or []:

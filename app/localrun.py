@@ -49,6 +49,11 @@ class ConfigError(Exception):
 
 def load_config(path: Path, settings: Settings) -> dict[str, Any]:
     """Read, parse and validate a run request file; raises ConfigError."""
+    return validate_config(read_json(path), settings)
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's content; ConfigError saying what is wrong with the file."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -67,7 +72,7 @@ def load_config(path: Path, settings: Settings) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise ConfigError(f"{path}: not valid JSON: nested too deeply") from None
-    return validate_config(raw, settings)
+    return raw
 
 
 def validate_config(raw: Any, settings: Settings, **check_kw: Any) -> dict[str, Any]:

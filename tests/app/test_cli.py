@@ -333,3 +333,41 @@ def test_mlp_result_matches_the_service_result(tmp_path):
     assert mine["summary"] == theirs["summary"]
     assert mine["diverged"] == theirs["diverged"]
     assert {**mine["meta"], "run_id": None} == {**theirs["meta"], "run_id": None}
+
+
+# --------------------------------------------------------------------------- descentlab sweep
+
+SWEEP = {
+    "base": {"kind": "surface", "surface": {"name": "himmelblau"},
+             "optimizers": [{"name": "sgd", "params": {"lr": 0.01}}], "starts": [[0, 0]],
+             "steps": 100},
+    "axes": {"optimizers.0.name": ["sgd", "adam"], "optimizers.0.params.lr": [0.001, 0.01]},
+}  # fmt: skip
+
+
+def test_sweep_writes_its_table_and_prints_the_best_cells(tmp_path, monkeypatch):
+    monkeypatch.setenv("DESCENTLAB_DB", str(tmp_path / "runs.sqlite3"))
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(SWEEP))
+    out = tmp_path / "table.csv"
+    r = runner.invoke(app, ["sweep", str(path), "-o", str(out), "--workers", "0"])
+    assert r.exit_code == 0, r.output
+    assert "best final_loss" in r.output and "adam" in r.output
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("index,optimizers.0.name,optimizers.0.params.lr,status,value")
+    assert len(rows) == 5
+    js = tmp_path / "table.json"
+    assert (
+        runner.invoke(app, ["sweep", str(path), "-q", "-o", str(js), "--workers", "0"]).exit_code
+        == 0
+    )
+    doc = json.loads(js.read_text())
+    assert [c["final_loss"] for c in doc["cells"]] == [float(r.split(",")[5]) for r in rows[1:]]
+
+
+def test_a_bad_sweep_exits_2_naming_the_field(tmp_path):
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps({**SWEEP, "axes": {"optimizers.0.params.nope": [1]}}))
+    r = runner.invoke(app, ["sweep", str(path)])
+    assert r.exit_code == 2
+    assert "axes.optimizers.0.params.nope" in r.output
