@@ -9,10 +9,13 @@
     t = dl.train("moons", ["sgd", "adam"], epochs=50)    # or dl.train(X=X, y=y, ...)
     t.figure(); t.figure("boundary")
 
+    f = dl.lr_find("moons", "sgd")                     # the learning-rate range test
+    f.suggested_lr, f.lrs, f.losses; f.figure()
+
     c = dl.Client("http://127.0.0.1:8000")               # the same over the REST API
     result = c.wait(c.race("himmelblau", "adam", (-1, 1)), progress=True)
 
-help(dl.race), help(dl.train) and help(dl.Client) list the arguments.
+help(dl.race), help(dl.train), help(dl.lr_find) and help(dl.Client) list the arguments.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from descentlab.client import Client, Event
 from descentlab.data import from_arrays
 from descentlab.errors import ApiError, DescentLabError, InvalidRequest, RunFailed
 from descentlab.local import race, run, train
+from descentlab.lr_find import LrFindResult, lr_find
 from descentlab.results import RaceResult, TrainResult
 
 __all__ = [
@@ -29,10 +33,12 @@ __all__ = [
     "DescentLabError",
     "Event",
     "InvalidRequest",
+    "LrFindResult",
     "RaceResult",
     "RunFailed",
     "TrainResult",
     "from_arrays",
+    "lr_find",
     "race",
     "run",
     "train",

@@ -28,6 +28,7 @@ from typing import Any
 
 from descentlab.errors import ApiError, DescentLabError, RunFailed
 from descentlab.local import Spec, plain, race_request, train_request
+from descentlab.lr_find import RANGE_KEYS, LrFindResult, lr_find_request
 from descentlab.progress import bar
 from descentlab.results import RaceResult, TrainResult, make_result
 
@@ -48,6 +49,7 @@ class Client:
     """The REST API of a DescentLab server at `base_url`.
 
     race(...), train(...), run(request): start a run, return its id (`wait=True`: its result)
+    lr_find(...): the learning-rate range test, answered whole (an LrFindResult)
     events(run_id): the run's events as they come (an iterator; reconnects resume with
         Last-Event-ID, no event lost or repeated)
     wait(run_id, progress=True): follow the run with a progress bar; its RaceResult or
@@ -142,6 +144,27 @@ class Client:
         seed). Arrays `X, y` are local only: upload a CSV to the server instead."""
         body = train_request(dataset, optimizers, **fields)
         return self.run(body, wait=wait, progress=progress)  # type: ignore[return-value]
+
+    def lr_find(
+        self,
+        dataset: Spec = "moons",
+        optimizer: Spec = "sgd",
+        *,
+        start_lr: float = 1e-7,
+        end_lr: float = 10.0,
+        num_iter: int = 100,
+        step_mode: str = "exp",
+        smooth_f: float = 0.05,
+        diverge_th: float = 5.0,
+        **fields: Any,
+    ) -> LrFindResult:
+        """The learning-rate range test on the server (POST /api/lr-finder): the arguments
+        of `dl.lr_find` (help(dl.lr_find)); `fields` are the base run's (model, loss,
+        batch_size, l1, l2, seed). Its LrFindResult (`.suggested_lr`, `.figure()`)."""
+        ranges = dict(zip(RANGE_KEYS, (start_lr, end_lr, num_iter, step_mode, smooth_f,
+                                       diverge_th), strict=True))  # fmt: skip
+        body = lr_find_request(dataset, optimizer, fields, ranges)
+        return LrFindResult(self._json("POST", "/api/lr-finder", body))
 
     # ------------------------------------------------------------------ following runs
 
