@@ -12,6 +12,7 @@ app/kinds/), so a claim is checked on what a class sees.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -20,9 +21,11 @@ import numpy as np
 from fastapi import HTTPException
 from pydantic import TypeAdapter
 
+from app import lr_finder, sweeps
 from app.kinds import race, training
 from app.lesson_models import REQUESTS
 from app.schemas import RunRequest
+from app.settings import Settings
 from app.validation import fail
 from engine import claims, losses, mlp, simulate, teaching, train
 
@@ -195,12 +198,24 @@ def run_preset(preset: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
     """What the preset's claim reads: (result, context).
 
     A preset with a `lesson` ({"endpoint", "body"}) is checked on that teaching view's
-    engine output; otherwise on its `run`, validated by the service's request model.
+    engine output; a `sweep` on the sweep's document (app.sweeps.run_local: GET
+    /api/sweeps/{id}'s); a run with an `lr_finder` block on the range test's document
+    (app.lr_finder.compute: POST /api/lr-finder's) and the run's context, which the claims
+    that train at the suggested rate read; otherwise on its `run`, validated by the service's
+    request model.
     """
     lesson = preset.get("lesson")
     if lesson is not None:
         return run_lesson(lesson["endpoint"], lesson["body"], preset), {}
+    if preset.get("sweep") is not None:
+        return sweeps.run_local(copy.deepcopy(preset["sweep"])), {}
     run = _RUN.validate_python(preset["run"]).model_dump(mode="json")
+    if preset.get("lr_finder") is not None:
+        body = {**copy.deepcopy(preset["lr_finder"]), "base": run}
+        data = training.make_data(run["dataset"], run["seed"])
+        doc = lr_finder.compute(lr_finder.validate(body, Settings()), data)
+        config = training.engine_config(run, data)
+        return doc, {"data": data, "config": config, "seed": run["seed"]}
     if run["kind"] == race.NAME:
         surface, configs, starts, steps, kw = race.engine_args(run)
         return simulate.run(surface, configs, starts, steps, chunk=race.ENGINE_CHUNK, **kw), {}

@@ -121,7 +121,7 @@ async def create_accuracy_vs_loss(body: AccuracyRequest, settings: SettingsDep) 
         raise fail(["preset"], "give either a preset id or a run (not both)")
     if body.preset is not None:
         preset = preset_data.by_id().get(body.preset)
-        if preset is None or preset["run"]["kind"] != "mlp":
+        if preset is None or (preset.get("run") or {}).get("kind") != "mlp":
             raise fail(["preset"], f"no MLP preset {body.preset!r}; see GET /api/presets")
         run = MlpRun.model_validate(preset["run"]).model_dump(mode="json")
         where: tuple = ("preset",)

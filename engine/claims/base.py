@@ -2,7 +2,7 @@
 
 A check type is a function of a result (and its arguments) that returns (ok, detail); its
 kind says which results it reads. The families live beside this module: race.py,
-training.py and tools.py (the teaching tools' outputs).
+training.py, tools.py (the teaching tools' outputs) and sweeps.py (sweeps, range tests).
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ import numpy as np
 from engine import simulate, train
 
 Array = np.ndarray
-KINDS = ("race", "train", "training_step", "accuracy_along", "gradient_check")
+KINDS = (
+    "race",
+    "train",
+    "training_step",
+    "accuracy_along",
+    "gradient_check",
+    "sweep",
+    "lr_range",
+)
 
 
 class Outcome(NamedTuple):
@@ -74,6 +82,10 @@ def result_kind(result: Any) -> str:
         return "race"
     if isinstance(result, train.Result):
         return "train"
+    if isinstance(result, Mapping) and "cells" in result and "axes" in result:
+        return "sweep"  # a sweep document (its own "kind" is the kind of its runs)
+    if isinstance(result, Mapping) and "lrs" in result and "suggested_lr" in result:
+        return "lr_range"
     if isinstance(result, Mapping) and result.get("kind") in KINDS:
         return result["kind"]
     raise TypeError(f"not a result the claims can read: {type(result).__name__}")

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from app import presets
+from app import lr_finder, presets
 from app.kinds import kind_of
 from app.lesson_models import REQUESTS
 from app.main import create_app
 from app.schemas import RunRequest
+from app.sweeps import build_plan
 from engine import claims
 from tests.app.conftest import CheckedClient, make_settings
 
@@ -70,7 +71,7 @@ def catalog(tmp_path_factory):
 
 
 PRESETS = presets.catalog()["presets"]
-RUNS = [p for p in PRESETS if not p.get("lesson")]
+RUNS = [p for p in PRESETS if not p.get("lesson") and not p.get("sweep")]
 
 
 def test_presets_cover_all_27_concepts_in_topics(catalog):
@@ -130,20 +131,32 @@ def test_keras_names_appear_in_both_languages(catalog, concept):
 def test_every_run_validates_against_the_schema_and_the_default_limits(catalog, settings):
     adapter = TypeAdapter(RunRequest)
     for p in catalog["presets"]:
+        if p.get("sweep"):
+            assert "run" not in p and build_plan(p["sweep"], settings).n_cells <= 250
+            continue
         config = adapter.validate_python(p["run"]).model_dump(mode="json")
+        if p.get("lr_finder"):
+            lr_finder.validate({**p["lr_finder"], "base": p["run"]}, settings)
         kind_of(config).check(config, settings)
         if p.get("lesson"):
             REQUESTS[p["lesson"]["endpoint"]].model_validate(p["lesson"]["body"])
 
 
 def test_views_name_known_tabs_and_controls(catalog):
-    tabs = {"race", "mlp", "basins", "loop", "accuracy", "gradcheck"}
+    tabs = {"race", "mlp", "basins", "loop", "accuracy", "gradcheck", "sweep"}
     for p in catalog["presets"]:
         assert p["view"]["tab"] in tabs
         assert set(p["view"]["hide"]) <= set(catalog["hideable"])
         lesson_tab = {"training-step": "loop", "accuracy-vs-loss": "accuracy"}
         lesson_tab["gradient-check"] = "gradcheck"
-        if p.get("lesson"):
+        if p.get("sweep"):
+            assert p["view"]["tab"] == "sweep" and p["view"]["chart"] in ("curves", "heatmap")
+            assert {p["view"]["x"], p["view"].get("color", p["view"]["x"])} <= set(
+                p["sweep"]["axes"]
+            )
+        elif p.get("lr_finder"):
+            assert (p["view"]["tab"], p["view"]["open"]) == ("mlp", "lr_finder")
+        elif p.get("lesson"):
             assert p["view"]["tab"] == lesson_tab[p["lesson"]["endpoint"]]
         else:
             assert p["view"]["tab"] == ("race" if p["run"]["kind"] == "surface" else "mlp")

@@ -263,6 +263,15 @@ def test_every_check_type_has_a_counter_example():
         "accuracy_staircase",
         "loss_smooth",
         "gradients_agree",
+        # sweeps and range tests: tests/engine/test_claims_sweeps.py
+        "u_curve",
+        "best_between",
+        "diverges_above",
+        "wider_good_range",
+        "suggested_lr_between",
+        "range_test_stops",
+        "range_test_turns_up",
+        "suggested_lr_trains_best",
     }
     assert set(claims.CLAIM_TYPES) == set(RACE_FAILS) | set(TRAIN_FAILS) | elsewhere
 
