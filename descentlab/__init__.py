@@ -15,7 +15,12 @@
     c = dl.Client("http://127.0.0.1:8000")               # the same over the REST API
     result = c.wait(c.race("himmelblau", "adam", (-1, 1)), progress=True)
 
-help(dl.race), help(dl.train), help(dl.lr_find) and help(dl.Client) list the arguments.
+    s = dl.sweep(base={...}, axes={"optimizers.0.name": ["sgd", "adam"],
+                 "optimizers.0.params.lr": {"log_range": [1e-4, 1, 25]}, "seed": [0, 1, 2]})
+    s.figure()                        # final loss vs learning rate, median and IQR band
+
+help(dl.race), help(dl.train), help(dl.sweep), help(dl.lr_find) and help(dl.Client) list
+the arguments.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from descentlab.errors import ApiError, DescentLabError, InvalidRequest, RunFail
 from descentlab.local import race, run, train
 from descentlab.lr_find import LrFindResult, lr_find
 from descentlab.results import RaceResult, TrainResult
+from descentlab.sweeps import SweepResult, sweep
 
 __all__ = [
     "ApiError",
@@ -36,10 +42,12 @@ __all__ = [
     "LrFindResult",
     "RaceResult",
     "RunFailed",
+    "SweepResult",
     "TrainResult",
     "from_arrays",
     "lr_find",
     "race",
     "run",
+    "sweep",
     "train",
 ]

@@ -31,6 +31,7 @@ from descentlab.local import Spec, plain, race_request, train_request
 from descentlab.lr_find import RANGE_KEYS, LrFindResult, lr_find_request
 from descentlab.progress import bar
 from descentlab.results import RaceResult, TrainResult, make_result
+from descentlab.sweeps import SweepResult
 
 FINAL = ("done", "error")
 
@@ -172,6 +173,9 @@ class Client:
         """The run's events from the start (or after id `after`) to its final `done` or
         `error`. A dropped connection is reopened with Last-Event-ID (up to `retries` times
         in a row), so no event is lost or repeated."""
+        return self._follow(f"/api/runs/{run_id}/events", f"run {run_id}", after, retries)
+
+    def _follow(self, path: str, what: str, after: int | None, retries: int) -> Iterator[Event]:
         last, failures = after, 0
         while True:
             headers = {"Accept": "text/event-stream"}
@@ -179,7 +183,7 @@ class Client:
                 headers["Last-Event-ID"] = str(last)
             cause: Exception | None = None
             try:
-                with self._open("GET", f"/api/runs/{run_id}/events", headers=headers) as r:
+                with self._open("GET", path, headers=headers) as r:
                     for ev in _parse_sse(r):
                         failures = 0
                         last = ev.id
@@ -193,7 +197,7 @@ class Client:
             failures += 1  # the stream ended before its final event: resume after `last`
             if failures > retries:
                 raise DescentLabError(
-                    f"run {run_id}: the event stream ended early {failures} times in a row"
+                    f"{what}: the event stream ended early {failures} times in a row"
                     + (f" ({cause})" if cause else "")
                 ) from None
             time.sleep(min(0.25 * 2**failures, 4.0))
@@ -223,6 +227,44 @@ class Client:
             message = (final.data or {}).get("message", "") if final else "no final event"
             raise RunFailed(f"run {run_id} ended {status}: {message}".rstrip(": "))
         return self.result(run_id)
+
+    # ------------------------------------------------------------------ sweeps
+
+    def sweep(
+        self, base: dict[str, Any], axes: dict[str, Any], metric: str = "final_loss",
+        name: str | None = None,
+    ) -> str:  # fmt: skip
+        """Start a sweep on the server (POST /api/sweeps, the arguments of `dl.sweep`); its
+        id. Follow it with `wait_sweep(id)` or `sweep_events(id)`."""
+        body = {"base": base, "axes": axes, "metric": metric, **({"name": name} if name else {})}
+        return self._json("POST", "/api/sweeps", plain(body))["id"]
+
+    def sweep_events(self, sweep_id: str, after: int | None = None) -> Iterator[Event]:
+        """The sweep's events (meta, progress with the cells just finished, done/error)."""
+        return self._follow(f"/api/sweeps/{sweep_id}/events", f"sweep {sweep_id}", after, 5)
+
+    def wait_sweep(self, sweep_id: str, progress: bool = True) -> SweepResult:
+        """Follow the sweep to its end (a progress bar over its cells) and return its table;
+        raises RunFailed if it ended failed or interrupted (a cancelled one is returned)."""
+        final: Event | None = None
+        with contextlib.ExitStack() as stack:
+            update = None
+            for ev in self.sweep_events(sweep_id):
+                if ev.event == "meta":
+                    update = stack.enter_context(bar(ev.data["n_cells"], "cells", progress))
+                elif ev.event == "progress" and update is not None:
+                    update(ev.data["done"])
+                elif ev.event in FINAL:
+                    final = ev
+        status = (final.data or {}).get("status") if final else None
+        if status not in ("done", "cancelled"):
+            message = (final.data or {}).get("message", "") if final else "no final event"
+            raise RunFailed(f"sweep {sweep_id} ended {status}: {message}".rstrip(": "))
+        return SweepResult(self._json("GET", f"/api/sweeps/{sweep_id}"))
+
+    def cancel_sweep(self, sweep_id: str) -> dict[str, Any]:
+        """Stop a sweep (its finished cells stay): POST /api/sweeps/{id}/cancel."""
+        return self._json("POST", f"/api/sweeps/{sweep_id}/cancel")
 
     # ------------------------------------------------------------------ reading runs
 
