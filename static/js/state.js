@@ -19,7 +19,7 @@ export const MAX_LANES = 8;
 export const MAX_STARTS = 16;
 export const MAX_STEPS = 5000;
 export const LANGS = ["en", "ko"];
-export const TABS = ["race", "basins", "mlp"];
+export const TABS = ["race", "basins", "mlp", "sweep"];
 export const HIDEABLE = ["controls", "charts", "inspector", "table", "basins", "export"];
 
 /** The race the dashboard opens on: Himmelblau, one start, four classic optimizers. */
@@ -39,7 +39,8 @@ export function defaultView() {
   return { view: "2d", logy: true, lang: "en", theme: "light", projector: false, tab: "race",
     lesson: false, hide: [], lane: 0, mlpLane: 0, speed: 1, preset: null,
     // only in copied links (app.url()): the playback step, the predict phase, the guesses
-    step: null, phase: null, guesses: [] };
+    step: null, phase: null, guesses: [],
+    sweepId: null }; // the Sweep tab's sweep (?sweep=<id>, only with tab=sweep)
 }
 
 /** Index a catalog by kind and name. */
@@ -107,6 +108,7 @@ export function encodeState(cat, state) {
   if (state.lesson) out.push(q("lesson", 1));
   if (state.hide.length) out.push(q("hide", state.hide.join(",")));
   if (state.preset) out.push(q("preset", state.preset));
+  if (state.tab === "sweep" && state.sweepId) out.push(q("sweep", state.sweepId)); // the sweep shown (ui/sweep_view.js)
   out.push(q("lang", state.lang));
   return out.join("&");
 }
@@ -186,6 +188,7 @@ export function decodeState(cat, query, fallbackLang = "en") {
   st.lesson = p.get("lesson") === "1";
   st.hide = (p.get("hide") ?? "").split(",").filter((h) => HIDEABLE.includes(h));
   st.preset = /^[a-z0-9][a-z0-9-]{0,59}$/.test(p.get("preset") ?? "") ? p.get("preset") : null;
+  st.sweepId = /^[A-Za-z0-9_-]{1,64}$/.test(p.get("sweep") ?? "") ? p.get("sweep") : null;
   // what a copied link adds to the state: the playback step, the predict phase and guesses
   st.step = p.get("step") !== null ? num(p.get("step"), null, { int: true, low: 0, high: MAX_STEPS }) : null;
   st.phase = p.get("phase") === "reveal" ? "reveal" : null;

@@ -17,9 +17,11 @@ import { drawFrame, startLoop, whenSettled } from "./frame.js";
 import { fillIcons } from "./icons.js";
 import { installKeys, openHelp } from "./keys.js";
 import { LessonPanel } from "./lesson_panel.js";
-import { keyActions } from "./lessons.js";
+import { keyActions, openLessonTools } from "./lessons.js";
+import { LrFinderPanel } from "./mlp/lr_finder.js";
 import { MlpController } from "./mlp/controller.js";
 import { loadSurface } from "./surface_source.js";
+import { SweepView } from "./sweep_view.js";
 import { installToolbar } from "./toolbar.js";
 import { applyViewClasses, buildViews, figOpts, trackChrome, trackWidth } from "./views.js";
 import { wire } from "./wiring.js";
@@ -55,6 +57,8 @@ export class App {
     if (this.lesson) this.showLesson(this.lesson);
     if (this.lesson && this.state.phase === "reveal") this.lessonPanel.predict.restore(this.state.guesses ?? []);
     this.mlp = new MlpController(this);
+    this.mlp.lrFinder = new LrFinderPanel(this); // the MLP tab's Range test (mlp/lr_finder.js)
+    this.sweep = new SweepView(this); // the Sweep tab (sweep_view.js)
     this.applyViewClasses();
     translate(document);
     fillIcons(document);
@@ -73,6 +77,8 @@ export class App {
     if (!this.client.streaming && !this.client.liveToken) this.rerun();
     if (this.state.tab === "basins") this.basins.run(this.basinCtx());
     if (this.state.tab === "mlp") this.mlp.show();
+    if (this.state.tab === "sweep") this.sweep.show(this.lesson?.sweep?.base?.kind === "mlp" ? "mlp" : "race");
+    if (this.lesson) openLessonTools(this, this.lesson); // a lesson's sweep or range test
     startLoop(this);
   }
 

@@ -19,6 +19,7 @@ export function startLoop(app) {
       app.mlp.tick(dt);
       return;
     }
+    if (app.state.tab === "sweep") return; // the race's views are hidden (the tab switch asks for a redraw)
     const b = app.buffer;
     const moved = b ? app.playback.tick(dt, b.rows, b.done) : false;
     const dirty = b ? b.takeDirty() !== null || b.version !== app.drawn.version : false;

@@ -7,11 +7,13 @@ import { mlpFromRequest } from "../mlp/config.js";
 
 /** The state a preset opens: its run (race or MLP tab) and its view, keeping language/theme. */
 export function presetState(cat, p, base) {
-  const run = p.run ?? {};
+  // a sweep preset's base run is the setup its tab starts from (the sweep opens on the Sweep tab)
+  const run = p.sweep?.base ?? p.run ?? {};
   const view = p.view ?? {};
   const st = run.kind === "mlp"
     ? { ...base, mlp: mlpFromRequest(cat, run), tab: "mlp", mlpLane: 0 }
     : { ...stateFromRequest(cat, run, base), tab: "race" };
+  if (p.sweep) st.tab = "sweep";
   if (typeof view.log_loss === "boolean") st.logy = view.log_loss;
   if (run.kind !== "mlp") st.view = view.show_3d && !view.predict ? "3d" : "2d"; // guesses are placed in 2D
   if (Number.isFinite(view.speed)) st.speed = Math.min(10, Math.max(0.1, view.speed));
@@ -28,7 +30,18 @@ export function applyPreset(app, p, { remember = true } = {}) {
   if (remember) app.rememberSetup();
   const next = presetState(app.cat, p, app.state);
   const { logy, view, speed } = next;
-  if (next.tab === "mlp") {
+  if (next.tab === "sweep") {
+    // the base into its own tab (the race re-runs there; an MLP base waits for its tab), then the sweep
+    if (p.sweep.base?.kind === "mlp") {
+      app.state.mlp = next.mlp;
+      app.state.mlpLane = 0;
+      if (app.mlp.built) app.mlp.change(() => {}, { rerender: true, lesson: true });
+    } else {
+      app.change((st) => Object.assign(st, next, { tab: st.tab, logy: st.logy, view: st.view, speed: st.speed }),
+        { rerender: true, surface: true, lesson: true });
+    }
+    if (app.state.tab !== "sweep") app.setView({ tab: "sweep" });
+  } else if (next.tab === "mlp") {
     app.state.mlp = next.mlp;
     app.state.mlpLane = 0;
     if (app.state.tab !== "mlp") app.setView({ tab: "mlp" });
@@ -41,10 +54,21 @@ export function applyPreset(app, p, { remember = true } = {}) {
   app.setView({ logy, view, speed });
   app.state.preset = p.id;
   app.showLesson(p);
+  openLessonTools(app, p);
   if (remember) {
     app.pushUrl();
     app.status.show("lessonOpened", { name: pick(p.title), undo: () => history.back(), holdMs: 8000 });
   } else app.saveUrl();
+}
+
+/**
+ * What a preset opens besides its run: a sweep (started on the Sweep tab, drawn as its view
+ * says: x, color, chart) or the MLP tab's range test ("lr_finder" with view.open "lr_finder").
+ */
+export function openLessonTools(app, p) {
+  if (p?.sweep) app.sweep?.openPreset(p.sweep, p.view ?? {});
+  else if (p?.lr_finder || p?.view?.open === "lr_finder") app.mlp?.lrFinder?.open(p.lr_finder ?? {});
+  else app.mlp?.lrFinder?.close();
 }
 
 /** The presets of the topic shown (the lesson's topic, else the first), in key order. */

@@ -132,7 +132,8 @@ export function applyViewClasses(app) {
     b.tabIndex = b.dataset.tab === s.tab ? 0 : -1;
   }
   document.body.classList.toggle("tab-mlp", s.tab === "mlp");
-  const bar = s.tab === "mlp" ? $("#mlp-bar") : $(".stage .stage-bar");
+  document.body.classList.toggle("tab-sweep", s.tab === "sweep");
+  const bar = s.tab === "mlp" ? $("#mlp-bar") : s.tab === "sweep" ? $("#sweep-bar") : $(".stage .stage-bar");
   const tabs = $(".tabs");
   if (tabs.parentNode !== bar) bar.prepend(tabs);
   $("#run").title = t(s.tab === "mlp" ? "run.trainTitle" : "run.title");

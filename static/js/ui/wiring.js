@@ -59,7 +59,10 @@ export function wire(app) {
       else app.basins.render(app.basinCtx());
     }
     if ((state.tab === "mlp") !== (before.tab === "mlp")) app.status.swap(before.tab === "mlp", state.tab === "mlp");
+    if (state.tab === "sweep" && before.tab !== "sweep") app.sweep?.show(before.tab);
   });
+  // the Sweep tab and the range test: their words, theme and sizes
+  on(["lang", "theme", "projector"], () => { app.sweep?.restyle(); app.mlp?.lrFinder?.restyle(); });
   // the MLP tab: shown when it opens, told of every other view change
   on(["*"], ({ keys, state, before, detail }) => {
     if (keys.has("race") || keys.has("mlp")) return;
