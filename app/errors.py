@@ -34,7 +34,7 @@ def field_name(loc: tuple | list) -> str:
     prev: object = None
     for p in loc:
         tag = isinstance(p, str) and (
-            (prev == "body" and p in RUN_KINDS)
+            (prev in ("body", "base") and p in RUN_KINDS)  # a run, or a sweep's base
             or (isinstance(prev, int) and p in registry.names("optimizer"))
             or (isinstance(prev, int) and p in schedules.COMPOSABLE)  # SequentialLR's parts
             or (prev == "optimizer" and p in registry.names("optimizer"))

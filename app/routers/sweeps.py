@@ -109,9 +109,8 @@ async def create_sweep(
 ) -> Any:
     """Validate a sweep (every value of every axis a valid run, the cells within the
     server's limits) and start it; 201 with its id before any cell is computed."""
-    base = sweep.base
-    ref = base.get("surface") if base.get("kind") == "surface" else None
-    if isinstance(ref, dict) and isinstance(ref.get("formula"), str):
+    if sweep.base.kind == "surface" and getattr(sweep.base.surface, "formula", None):
+        ref = sweep.base.surface.model_dump(mode="json")
         await prepare_surface(ref, analyses, settings)  # its analysis within the budget
     plan = await asyncio.to_thread(build_plan, sweep, settings)
     try:

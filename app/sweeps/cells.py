@@ -115,16 +115,25 @@ def compute_batch(
     return rows, time.perf_counter() - t0, False
 
 
-def init_worker(flags: Any, db: Any) -> None:  # pragma: no cover - runs in a pool process
-    """A local pool process: the shared stop flags, uploads from the run store's file, and a
-    lower priority than the interactive runs' workers (a sweep never slows a slider)."""
+def init_worker(flags: Any, db: Any, lifeline: Any) -> None:  # pragma: no cover - a child
+    """A local pool process: the shared stop flags, uploads from the run store's file, a
+    lower priority than the interactive runs' workers (a sweep never slows a slider), and
+    an exit when the server is gone (`lifeline` reads EOF once its process has ended, even
+    after a SIGKILL; a pool's own workers would wait for work forever)."""
     global _FLAGS
     import contextlib
     import os
+    import threading
 
     from app import uploads
     from app.priority import NICE
 
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
     _FLAGS = flags
     with contextlib.suppress(OSError):
         os.nice(NICE + 5)

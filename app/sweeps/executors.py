@@ -74,13 +74,18 @@ class LocalExecutor:
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(["app.sweeps.cells", "engine.simulate", "engine.train"])
         self.flags = self.ctx.Array("b", MAX_TOKENS, lock=False)
+        # the workers hold the reading end; this process alone the writing one
+        self._lifeline, self._alive = self.ctx.Pipe(duplex=False)
         self._free = list(range(MAX_TOKENS))
         self._lock = threading.Lock()
         self.pool = self._pool()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
-            self.workers, self.ctx, initializer=cells.init_worker, initargs=(self.flags, self.db)
+            self.workers,
+            self.ctx,
+            initializer=cells.init_worker,
+            initargs=(self.flags, self.db, self._lifeline),
         )
 
     def submit(self, kind: str, metric: str, items: list, token: Any = None) -> cf.Future:
@@ -115,6 +120,7 @@ class LocalExecutor:
         for slot in range(MAX_TOKENS):
             self.flags[slot] = 1
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self._alive.close()
 
 
 class DaskExecutor:

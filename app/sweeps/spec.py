@@ -74,7 +74,7 @@ class SweepRequest(BaseModel):
     """A base run request and the axes to vary; one run per combination of the axes' values."""
 
     model_config = STRICT
-    base: dict[str, Any] = Field(
+    base: RunRequest = Field(  # type: ignore[valid-type]
         description="a POST /api/runs body: a race with one optimizer and one start, or an "
         "MLP run with one optimizer"
     )
@@ -125,9 +125,10 @@ def build_plan(raw: Any, settings: Settings) -> Plan:
     except ValidationError as e:
         err = e.errors()[0]
         raise fail(list(err["loc"]), err["msg"]) from None
-    kind = _base(req.base)["kind"]
-    base = req.base  # cells are made from the base as given: a new optimizer name takes the
-    # parameters written there, not the old optimizer's defaults
+    # cells are made from the base as given: a new optimizer name takes the parameters
+    # written there, not the old optimizer's defaults
+    base = req.base.model_dump(mode="json", exclude_unset=True)
+    kind = _base(base)["kind"]
     if req.metric not in METRICS[kind]:
         raise fail(["metric"], f"a {kind} sweep reports one of {', '.join(METRICS[kind])}")
     axes = {path: _values(path, spec) for path, spec in req.axes.items()}
@@ -215,10 +216,13 @@ def _values(path: str, spec: Any) -> list[Any]:
             raise fail([*where, key], "the ends must be finite numbers")
         if key == "log_range" and (lo <= 0 or hi <= 0):
             raise fail([*where, key], "a log range's ends must be positive")
-        values = np.geomspace(lo, hi, n) if key == "log_range" else np.linspace(lo, hi, n)
+        with np.errstate(all="ignore"):
+            values = np.geomspace(lo, hi, n) if key == "log_range" else np.linspace(lo, hi, n)
         if n > 1:  # the ends exactly as written (geomspace rounds them)
             values[0], values[-1] = lo, hi
         out = [float(v) for v in values]
+        if not all(math.isfinite(v) for v in out):
+            raise fail([*where, key], "the values between these ends overflow")
     else:
         for i, v in enumerate(spec):
             if not _finite(v):

@@ -34,6 +34,11 @@ def _app(db):
             # and a wait=true run answers by its time limit, well inside that 10 s: a generated
             # batch_size=1 MLP on 2,209 samples took 10.6 s here and timed out on CI
             run_wall_time_s=3.0,
+            # generated sweeps that pass compute in a thread of the app, small ones only
+            sweep_workers=0,
+            max_sweep_cells=50,
+            max_sweep_lane_steps=2e5,
+            max_sweep_mlp_work=2e8,
         )
     )
 
