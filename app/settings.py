@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     sweep_task_s: float = Field(
         0.25, ge=0.1, le=60, description="seconds of cells batched into one task (Dask: ≥ 0.1)"
     )
+    max_lr_finders: int = Field(
+        4, ge=1, description="learning-rate range tests computing at once (429)"
+    )
     dask_scheduler: str | None = Field(
         None,
         description="a Dask scheduler (tcp://host:8786) to compute sweeps on; needs "
