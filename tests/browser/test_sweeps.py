@@ -121,14 +121,19 @@ def test_a_small_sweep_from_the_race_tab_draws_curves_and_a_heat_map(watched):
     page.click("[data-testid=sweep-logy]")
     assert page.evaluate(PLOT)["layout"]["yaxis"]["type"] == "linear"
     page.click("[data-testid=sweep-logy]")
-    # the heat map: rate x seed, medians over the optimizers
+    # the heat map: rate x optimizer (medians over the seeds), then rate x seed
     page.click("[data-testid=sweep-chart-heatmap]")
-    fig = page.evaluate(PLOT)
-    heat = fig["data"][0]
+    assert page.locator("[data-testid=sweep-y]").input_value() == OPT
+    heat = page.evaluate(PLOT)["data"][0]
     assert heat["type"] == "heatmap"
+    assert heat["y"] == ["SGD", "Adam"]
+    assert len(heat["z"]) == 2 and all(len(row) == 8 for row in heat["z"])
+    assert sum(v is not None for row in heat["z"] for v in row) >= 8
+    watched.shot("sweep-heatmap-optimizers-1920x1080")
+    page.select_option("[data-testid=sweep-y]", "seed")
+    heat = page.evaluate(PLOT)["data"][0]
     assert len(heat["z"]) == 3 and all(len(row) == 8 for row in heat["z"])
     assert sum(v is not None for row in heat["z"] for v in row) >= 12
-    assert page.locator("[data-testid=sweep-y]").input_value() == "seed"
     watched.shot("sweep-heatmap-1920x1080")
     # the CSV export: a row per cell
     href = page.get_attribute("[data-testid=sweep-export-csv]", "href")
@@ -225,9 +230,20 @@ def test_an_mlp_sweep_can_be_cancelled(watched):
     assert page.locator("[data-testid=sweep-sigma]").count() == 0
     fill_small_sweep(page, optimizers=("sgd", "adam"), n=10, seeds=5)  # 100 trainings
     page.click("[data-testid=sweep-start]")
+    # partial results: drawn as the cells arrive
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=sweep-cancel]').disabled", timeout=10_000
+        "() => { const d = window.descentlab.sweep.doc; return !!d && d.done >= 2; }",
+        timeout=30_000,
     )
+    page.wait_for_timeout(300)
+    partial = page.evaluate("() => JSON.parse(JSON.stringify(window.descentlab.sweep.doc))")
+    if partial["status"] == "running":
+        points = [y for ln in curve_lines(page.evaluate(PLOT)) for y in ln["y"] if y is not None]
+        assert points, "partial results are drawn"
+        assert page.inner_text("[data-testid=sweep-status]").endswith("runs done") or "/ 100" in (
+            page.inner_text("[data-testid=sweep-status]")
+        )
+        watched.shot("sweep-mlp-partial")
     page.click("[data-testid=sweep-cancel]")
     page.wait_for_function(ENDED, timeout=60_000)
     doc = page.evaluate("() => window.descentlab.sweep.doc")
@@ -282,6 +298,7 @@ def test_the_range_test_in_korean_on_a_laptop(watched):
     watched.shot("lrf-ko-1280x800")
 
 
+@pytest.mark.parametrize("watched", [(1920, 1080), (1280, 800)], indirect=True)
 def test_the_sweep_lesson_opens_and_starts_its_sweep(watched):
     page = watched.page
     presets = json.loads(urllib.request.urlopen(f"{watched.base}/api/presets").read())["presets"]
@@ -299,7 +316,10 @@ def test_the_sweep_lesson_opens_and_starts_its_sweep(watched):
     lines = curve_lines(fig)
     assert len(lines) == len(preset["sweep"]["axes"][OPT])
     assert all(any(y is not None for y in ln["y"]) for ln in lines)
-    watched.shot("sweep-lesson")
+    for testid in ("sweep-start", "sweep-plot", "lesson-title"):
+        in_view(page, testid)
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    watched.shot(f"sweep-lesson-{width}x{height}")
 
 
 def test_the_range_test_lesson_opens_the_panel(watched):

@@ -151,6 +151,7 @@ test("the default view: x the rate, colour the optimizer, heat map y the other n
   assert.deepEqual(defaultView(axes, { chart: "heatmap", y: "seed" }).y, "seed");
   assert.equal(defaultView({ [LR_PATH]: [0.1, 1] }, { chart: "heatmap" }).chart, "curves"); // no second axis
   assert.equal(defaultView({ [LR_PATH]: [0.1, 1], seed: [0, 1] }).y, "seed");
+  assert.equal(defaultView({ [OPT_PATH]: ["sgd", "adam"], [LR_PATH]: [0.1, 1], seed: [0, 1] }).y, OPT_PATH);
 });
 
 test("the curves figure: bands, medians, and a ✕ at the top edge for an infinite median", () => {
@@ -185,6 +186,11 @@ test("the heat map figure and the range test figure", () => {
   assert.equal(fig.data[0].type, "heatmap");
   assert.equal(fig.data[0].z.length, 3);
   assert.ok(fig.data.some((d) => d.mode === "text" && d.text.includes("\u2715")));
+  // a categorical y (the optimizers), named by the caller
+  const byOpt = heatFigure(heatGrid(axes, cells, { x: LR_PATH, y: OPT_PATH }), { theme: "light", xLabel: "lr", yLabel: "opt", zLabel: "loss",
+    valueName: (v) => v.toUpperCase() });
+  assert.deepEqual(byOpt.data[0].y, ["SGD", "ADAM"]);
+  assert.deepEqual(byOpt.data[0].x, ["0.01", "0.1", "1"]);
   const doc = { lrs: [1e-4, 1e-3, 1e-2, 1e-1, 1], losses: [1, 0.9, 0.5, 0.7, null], smoothed: [1, 0.95, 0.8, 0.78, 2], suggested_lr: 1e-2 };
   const lf = lrFinderFigure(doc, { theme: "light", projector: false, texts: { suggested: "suggested" } });
   assert.equal(lf.layout.xaxis.type, "log");

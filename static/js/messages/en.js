@@ -736,7 +736,7 @@ export default {
   "lrf.suggested": "suggested",
   "lrf.rate": "Learning rate",
   "lrf.loss": "Loss",
-  "lrf.result": "Suggested rate: {lr} (lowest loss at {min}).",
+  "lrf.result": "Suggested rate: {lr} (the smoothed loss is lowest at rate {min}).",
   "lrf.noSuggestion": "No suggestion: the loss did not fall steadily. Try a wider range.",
   "lrf.stopped.diverged": "The loss blew up after {n} iterations, so the test stopped.",
   "lrf.stopped.end": "All {n} iterations ran.",

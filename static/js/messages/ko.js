@@ -735,7 +735,7 @@ export default {
   "lrf.suggested": "추천",
   "lrf.rate": "학습률",
   "lrf.loss": "손실",
-  "lrf.result": "추천 학습률: {lr} (최저 손실은 {min}에서).",
+  "lrf.result": "추천 학습률: {lr} (평활한 손실은 학습률 {min}에서 가장 낮습니다).",
   "lrf.noSuggestion": "추천 없음: 손실이 꾸준히 줄지 않았습니다. 범위를 넓혀 보세요.",
   "lrf.stopped.diverged": "손실이 발산해 {n}회 반복 후 멈췄습니다.",
   "lrf.stopped.end": "{n}회 반복을 모두 실행했습니다.",

@@ -110,12 +110,14 @@ export function curvesFigure(series, opts) {
 
 /**
  * The heat map of two numeric axes: the median per cell (log colour when `logy`), a ✕ where
- * it is ±inf (diverged). grid: heatGrid(). opts: {xLabel, yLabel, zLabel, logy, higherBetter}.
+ * it is ±inf (diverged). grid: heatGrid(). opts: {xLabel, yLabel, zLabel, logy, higherBetter,
+ * valueName (the words for a categorical value, e.g. an optimizer's name)}.
  */
 export function heatFigure(grid, opts) {
   const { c, s, axis, layout } = baseLayout(opts);
-  const xl = grid.xs.map((v) => fmt(v, 3));
-  const yl = grid.ys.map((v) => fmt(v, 3));
+  const name = (v) => (typeof v === "number" ? fmt(v, 3) : opts.valueName ? opts.valueName(v) : String(v));
+  const xl = grid.xs.map(name);
+  const yl = grid.ys.map(name);
   const log = !!opts.logy && grid.z.every((row) => row.every((v) => v === null || v > 0));
   const z = grid.z.map((row) => row.map((v) => (v === null ? null : log ? Math.log10(v) : v)));
   const raw = grid.z.map((row) => row.map((v) => (v === null ? "" : fmt(v, 4))));

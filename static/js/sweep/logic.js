@@ -202,7 +202,7 @@ export function axisKinds(axes) {
 /**
  * What the charts show by default: x = the learning-rate axis (else the first numeric one),
  * colour = the first categorical axis with more than one value (else none), the heat map's
- * y = another numeric axis (the seed last).
+ * y = another numeric axis (the seed last) or a categorical one.
  */
 export function defaultView(axes, view = {}) {
   const { numeric, categorical } = axisKinds(axes);
@@ -212,7 +212,9 @@ export function defaultView(axes, view = {}) {
   const color = view.color === null ? null : has(view.color) && view.color !== x ? view.color
     : categorical.find((p) => p !== x && many(p)) ?? null;
   const others = numeric.filter((p) => p !== x && many(p));
-  const y = has(view.y) && view.y !== x ? view.y : others.find((p) => p !== SEED_PATH) ?? others[0] ?? null;
+  // the heat map's y: another numeric axis (not the seed), else a categorical one (optimizers), else the seed
+  const y = has(view.y) && view.y !== x ? view.y
+    : others.find((p) => p !== SEED_PATH) ?? categorical.find((p) => p !== x && many(p)) ?? others[0] ?? null;
   const chart = view.chart === "heatmap" && y ? "heatmap" : "curves";
   return { x, color, y, chart };
 }

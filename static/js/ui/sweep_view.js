@@ -253,8 +253,7 @@ export class SweepView {
       this.baseEl, field("sweep.preset", preset), opts, lr,
       h("div", { class: "sweep-row" }, seeds, sigma),
       extra,
-      h("div", { class: "sweep-actions" }, this.startBtn, this.cancelBtn, this.countEl),
-      this.errorEl);
+      h("div", { class: "sweep-foot" }, h("div", { class: "sweep-actions" }, this.startBtn, this.cancelBtn, this.countEl), this.errorEl));
     this.refreshCount();
     this.refreshButtons();
   }
@@ -526,7 +525,8 @@ export class SweepView {
       parts.push(sel("sweep-color", "sweep.chart.color", [["", t("sweep.chart.none")], ...many.filter((p) => p !== v.x).map((p) => [p, axisLabel(p)])],
         v.color, "color"));
     } else {
-      parts.push(sel("sweep-y", "sweep.chart.y", numeric.filter((p) => p !== v.x).map((p) => [p, axisLabel(p)]), v.y, "y"));
+      parts.push(sel("sweep-y", "sweep.chart.y", [...numeric, ...many.filter((p) => !numeric.includes(p))]
+        .filter((p) => p !== v.x).map((p) => [p, axisLabel(p)]), v.y, "y"));
     }
     const box = h("input", { type: "checkbox", id: "sweep-logy", checked: this.logy, dataset: { testid: "sweep-logy" },
       onchange: () => { this.logy = box.checked; this.draw(); } });
@@ -570,7 +570,7 @@ export class SweepView {
       if (!v.y) return curvesFigure([], { ...opts, xLabel: axisLabel(v.x), yLabel: metricText, note: t("sweep.chart.noHeat") });
       const grid = heatGrid(doc.axes, doc.cells, { x: v.x, y: v.y, metric });
       return heatFigure(grid, { ...opts, xLabel: axisLabel(v.x), yLabel: axisLabel(v.y), zLabel: metricText, logy: this.logy,
-        higherBetter: higherIsBetter(metric) });
+        higherBetter: higherIsBetter(metric), valueName: (name) => optimizerName(this.cat, { name, params: {} }) });
     }
     const series = curveSeries(doc.axes, doc.cells, { x: v.x, color: v.color, metric });
     const meta = series.map((s, k) => ({ color: laneColor(k, app.state.theme),

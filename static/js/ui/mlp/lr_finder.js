@@ -46,7 +46,7 @@ export class LrFinderPanel {
     };
     this.inputs = { start_lr: num("start_lr", "lrf-start"), end_lr: num("end_lr", "lrf-end"), num_iter: num("num_iter", "lrf-iters", 1) };
     this.mode = h("select", { id: "lrf-mode", dataset: { testid: "lrf-mode" }, onchange: () => { this.params.step_mode = this.mode.value; } });
-    this.titleEl = h("h2", { id: "lrf-title" });
+    this.titleEl = h("h2", { id: "lrf-title", tabindex: "-1" }); // focused on open (not the Close button)
     this.intro = h("p", { class: "lrf-intro", dataset: { testid: "lrf-intro" } });
     this.runBtn = h("button", { type: "button", class: "primary", dataset: { testid: "lrf-run" }, onclick: () => this.run() });
     this.closeBtn = h("button", { type: "button", class: "ghost", dataset: { testid: "lrf-close" }, onclick: () => this.close() });
@@ -80,6 +80,7 @@ export class LrFinderPanel {
     this.doc = null;
     this.render();
     if (!this.dialog.open) this.dialog.showModal();
+    this.titleEl.focus();
     this.run();
   }
 
