@@ -330,6 +330,7 @@ export class App {
   }
 
   togglePlay() {
+    if (this.state.tab === "sweep") return; // the Sweep tab has no playback
     if (this.onMlp) return this.mlp.togglePlay();
     if (this.session?.hidesRace) return this.session.setPhase("reveal"); // Space reveals
     if (this.secret) {
@@ -349,6 +350,7 @@ export class App {
   }
 
   step(n) {
+    if (this.state.tab === "sweep") return; // the Sweep tab has no playback
     if (this.onMlp) return this.mlp.step(n);
     if (this._heldForReveal()) return;
     if (this.buffer) this.playback.step(n, this.buffer.rows);
@@ -356,6 +358,7 @@ export class App {
   }
 
   seek(k) {
+    if (this.state.tab === "sweep") return; // the Sweep tab has no playback
     if (this.onMlp) return this.mlp.seek(k);
     if (k > 0 && this._heldForReveal()) return;
     if (this.buffer) {
@@ -372,6 +375,7 @@ export class App {
   }
 
   resetPlayback() {
+    if (this.state.tab === "sweep") return; // the Sweep tab has no playback
     if (this.onMlp) return this.mlp.reset();
     this.playback.pause();
     this.playback.seek(0, 1);
