@@ -251,6 +251,13 @@ def test_an_mlp_sweep_can_be_cancelled(watched):
     assert doc["done"] < 100
     assert page.inner_text("[data-testid=sweep-status]").startswith("Cancelled after")
     assert not page.locator("[data-testid=sweep-start]").is_disabled()
+    # Resume computes the missing cells, keeping the finished ones
+    page.click("[data-testid=sweep-resume]")
+    page.wait_for_function(ENDED, timeout=120_000)
+    doc = page.evaluate("() => window.descentlab.sweep.doc")
+    assert doc["status"] == "done" and doc["done"] == 100
+    assert sum(c["status"] == "done" for c in doc["cells"]) == 100
+    assert not page.is_visible("[data-testid=sweep-resume]")
 
 
 def test_the_range_test_suggests_a_rate_and_uses_it(watched):

@@ -683,6 +683,8 @@ export default {
   "sweep.cells": "{n} runs",
   "sweep.start": "Start sweep",
   "sweep.cancel": "Cancel",
+  "sweep.resume": "Resume",
+  "sweep.resumeTitle": "Compute the runs that the cancelled sweep did not finish",
   "sweep.status.idle": "Set the axes and press Start sweep.",
   "sweep.status.starting": "Starting the sweep…",
   "sweep.status.running": "{done} / {total} runs done",

@@ -682,6 +682,8 @@ export default {
   "sweep.cells": "실행 {n}개",
   "sweep.start": "스윕 시작",
   "sweep.cancel": "취소",
+  "sweep.resume": "이어서 실행",
+  "sweep.resumeTitle": "취소된 스윕이 끝내지 못한 실행을 계산합니다",
   "sweep.status.idle": "축을 정하고 ‘스윕 시작’을 누르세요.",
   "sweep.status.starting": "스윕을 시작하는 중…",
   "sweep.status.running": "실행 {total}개 중 {done}개 완료",

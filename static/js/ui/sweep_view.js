@@ -27,6 +27,7 @@ const EXTRA = {
   mlp: ["optimizers.0.params.momentum", "optimizers.0.params.weight_decay", "batch_size", "epochs"],
 };
 const ACTIVE = new Set(["queued", "running", "starting"]);
+const RESUMABLE = new Set(["cancelled", "failed", "interrupted"]);
 
 /** The words for an axis path ("optimizers.0.params.lr" → "Learning rate"). */
 export function axisLabel(path) {
@@ -247,13 +248,15 @@ export class SweepView {
     this.errorEl = h("p", { class: "sweep-error", role: "alert", dataset: { testid: "sweep-error" } });
     this.startBtn = h("button", { type: "submit", class: "primary", dataset: { testid: "sweep-start" } }, t("sweep.start"));
     this.cancelBtn = h("button", { type: "button", class: "ghost", dataset: { testid: "sweep-cancel" }, onclick: () => this.cancel() }, t("sweep.cancel"));
+    this.resumeBtn = h("button", { type: "button", class: "ghost", dataset: { testid: "sweep-resume" }, onclick: () => this.resume(),
+      title: t("sweep.resumeTitle") }, t("sweep.resume"));
     this.baseEl = h("p", { class: "sweep-base help", dataset: { testid: "sweep-base" } }, this.baseSummary(src));
     this.formRoot.replaceChildren(
       h("div", { class: "sweep-row" }, field("sweep.base", source), field("sweep.metric", metric)),
       this.baseEl, field("sweep.preset", preset), opts, lr,
       h("div", { class: "sweep-row" }, seeds, sigma),
       extra,
-      h("div", { class: "sweep-foot" }, h("div", { class: "sweep-actions" }, this.startBtn, this.cancelBtn, this.countEl), this.errorEl));
+      h("div", { class: "sweep-foot" }, h("div", { class: "sweep-actions" }, this.startBtn, this.cancelBtn, this.resumeBtn, this.countEl), this.errorEl));
     this.refreshCount();
     this.refreshButtons();
   }
@@ -289,6 +292,7 @@ export class SweepView {
     const { errors } = buildAxes(this.formSpec());
     this.startBtn.disabled = this.active || errors.length > 0;
     this.cancelBtn.disabled = !this.active;
+    this.resumeBtn.hidden = !(this.doc?.id && RESUMABLE.has(this.doc.status) && this.doc.done < this.doc.total);
   }
 
   // ------------------------------------------------------------------ running
@@ -453,6 +457,31 @@ export class SweepView {
     } catch (e) {
       this.setStatus("sweep.status.failed", { message: e.message });
     }
+  }
+
+  /** Compute a cancelled (or interrupted, failed) sweep's missing cells, and follow it again. */
+  async resume() {
+    const doc = this.doc;
+    if (!doc?.id || this.active) return;
+    const seq = ++this.seq;
+    const was = doc.status;
+    doc.status = "starting";
+    this.refreshButtons();
+    try {
+      await request("POST", `/api/sweeps/${encodeURIComponent(doc.id)}/resume`);
+    } catch (e) {
+      if (seq !== this.seq) return;
+      doc.status = was;
+      if (e instanceof ApiError && e.status === 429) this.setStatus("sweep.status.busy", { s: e.retryAfter ?? 1 });
+      else this.setStatus("sweep.status.failed", { message: e.status === 0 ? t("status.network") : e.message });
+      this.refreshButtons();
+      return;
+    }
+    if (seq !== this.seq) return;
+    Object.assign(doc, { status: "queued", error: null, elapsed: null });
+    this.setStatus("sweep.status.running", { done: doc.done, total: doc.total });
+    this.refreshButtons();
+    this.listen(doc.links?.events ?? `/api/sweeps/${encodeURIComponent(doc.id)}/events`, seq);
   }
 
   close() {
