@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from app import sse
 from app.events import Event
 from app.fairqueue import FairQueue
 from app.kinds import Stop, kind_of, race
@@ -438,21 +439,19 @@ class RunManager:
                 yield ev.sse()
             return
         run.watchers += 1
+
+        def cut_off(sent: int) -> bytes | None:
+            if self.grace_over and not run.done.is_set():  # a worker that hangs on
+                final = {"status": "interrupted", "message": "the server is shutting down"}
+                return Event.make(sent, "error", final).sse()
+            return None
+
         sent = min(max(after + 1, 0), len(run.events))
         try:
-            while True:
-                armed = run.bell.arm()
-                while sent < len(run.events):
-                    yield run.events[sent].sse()
-                    sent += 1
-                if run.done.is_set() and sent >= len(run.events):
-                    return
-                if self.grace_over and not run.done.is_set():  # a worker that hangs on
-                    final = {"status": "interrupted", "message": "the server is shutting down"}
-                    yield Event.make(sent, "error", final).sse()
-                    return
-                if not await run.bell.wait(armed, self.settings.heartbeat_s):
-                    yield b": keep-alive\n\n"
+            async for chunk in sse.follow(
+                run.events, run.bell, sent, run.done.is_set, self.settings.heartbeat_s, cut_off
+            ):
+                yield chunk
         finally:
             run.watchers -= 1
             run.last_seen = time.monotonic()

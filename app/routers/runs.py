@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app import jsonutil, results
+from app import jsonutil, results, sse
 from app.deps import AddressDep, AnalysesDep, ClientDep, ManagerDep, SettingsDep
 from app.errors import problem
 from app.events import Event
@@ -22,23 +22,11 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 E404 = problems(e404="no run with this id")
 E422 = problems(e422=INVALID)
-SSE_EVENT = {  # one event of the stream (OpenAPI before 3.2: `schema` describes each event)
-    "type": "object",
-    "properties": {
-        "event": {
-            "type": "string",
-            "enum": ["meta", "frame", "diverged", "stopped", "done", "error"],
-        },
-        "data": {"type": "string", "contentMediaType": "application/json"},
-        "id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
-        "retry": {"type": "integer", "minimum": 0},
-    },
-}
-SSE_DOC = {
-    "content": {"text/event-stream": {"schema": SSE_EVENT}},
-    "description": "events meta, frame, diverged, stopped (an MLP lane's early stop), done, "
-    "error; each with an id; the data of each is a JSON object",
-}
+SSE_DOC = sse.sse_doc(
+    ["meta", "frame", "diverged", "stopped", "done", "error"],
+    "events meta, frame, diverged, stopped (an MLP lane's early stop), done, error; each with "
+    "an id; the data of each is a JSON object",
+)
 
 
 FIELDS_DOC = (
@@ -214,20 +202,8 @@ async def stream_events(
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
     query_digits(request.query_params, "after")
     _found(manager.get(run_id))
-    start = (
-        int(last_event_id) if last_event_id is not None else (after if after is not None else -1)
-    )
-    sent = await manager.log_length(run_id)
-    if start >= sent:  # an id this run has not sent (yet): nothing to resume after
-        name = "Last-Event-ID" if last_event_id is not None else "after"
-        raise HTTPException(
-            422, f"{name}: {start} is past this run's last event id ({sent - 1}) so far"
-        )
-    return StreamingResponse(
-        manager.stream(run_id, start),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    start = sse.resume_after(last_event_id, after, await manager.log_length(run_id), "run")
+    return sse.response(manager.stream(run_id, start))
 
 
 @router.post("/{run_id}/cancel", response_model=RunInfo, responses=E404)

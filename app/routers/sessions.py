@@ -9,10 +9,9 @@ from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
-from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app import jsonutil
+from app import jsonutil, sse
 from app.deps import AddressDep, AnalysesDep, ClientDep, SettingsDep
 from app.errors import problem
 from app.kinds import race
@@ -40,23 +39,12 @@ bearer = HTTPBearer(auto_error=False, description="the teacher's or a student's 
 
 E404 = problems(e404="no open class session with this code", e429="too many unknown codes")
 AUTH = problems(e401="no token", e403="not this session's token")
-SSE_DOC = {
-    "content": {
-        "text/event-stream": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "event": {"type": "string", "enum": ["state", "guesses", "leaderboard", "end"]},
-                    "data": {"type": "string", "contentMediaType": "application/json"},
-                    "id": {"type": "string", "pattern": "^[0-9]{1,15}$"},
-                    "retry": {"type": "integer", "minimum": 0},
-                },
-            }
-        }
-    },
-    "description": "state (the public state, on every change), guesses (the pooled "
-    "predictions), leaderboard, and a last `end`; each with an increasing id",
-}
+SSE_DOC = sse.sse_doc(
+    ["state", "guesses", "leaderboard", "end"],
+    "state (the public state, on every change), guesses (the pooled predictions), "
+    "leaderboard, and a last `end`; each with an increasing id",
+    id_digits=15,
+)
 
 
 async def get_hub(request: Request) -> SessionHub:
@@ -190,11 +178,7 @@ async def session_events(
 ) -> Any:
     """Server-Sent Events for students and the projector; Last-Event-ID resumes."""
     after = int(last_event_id) if last_event_id is not None else -1
-    return StreamingResponse(
-        hub.stream(s, after),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return sse.response(hub.stream(s, after))
 
 
 @router.post("/{code}/join", status_code=201, response_model=Joined,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from app import jsonutil
+from app import jsonutil, sse
 from app.deps import AnalysesDep, ClientDep, SettingsDep, SweepsDep
 from app.errors import problem
 from app.run_state import TooManyRuns
@@ -21,22 +21,10 @@ from app.validation import prepare_surface, query_digits
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
 E404 = problems(e404="no sweep with this id")
-SSE_DOC = {
-    "content": {
-        "text/event-stream": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "event": {"type": "string", "enum": ["meta", "progress", "done", "error"]},
-                    "data": {"type": "string", "contentMediaType": "application/json"},
-                    "id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
-                    "retry": {"type": "integer", "minimum": 0},
-                },
-            }
-        }
-    },
-    "description": "meta (axes, cells), progress (cells just finished), then done or error",
-}
+SSE_DOC = sse.sse_doc(
+    ["meta", "progress", "done", "error"],
+    "meta (axes, cells), progress (cells just finished), then done or error",
+)
 
 
 class SweepLinks(BaseModel):
@@ -149,19 +137,8 @@ async def sweep_events(
     sent = await sweeps.log_length(sweep_id)
     if sent == 0:
         raise HTTPException(404, "no sweep with this id")
-    start = (
-        int(last_event_id) if last_event_id is not None else (after if after is not None else -1)
-    )
-    if start >= sent:
-        name = "Last-Event-ID" if last_event_id is not None else "after"
-        raise HTTPException(
-            422, f"{name}: {start} is past this sweep's last event id ({sent - 1}) so far"
-        )
-    return StreamingResponse(
-        sweeps.stream(sweep_id, start),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    start = sse.resume_after(last_event_id, after, sent, "sweep")
+    return sse.response(sweeps.stream(sweep_id, start))
 
 
 @router.get(

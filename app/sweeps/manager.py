@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from app import sse
 from app.doorbell import Doorbell
 from app.events import Event
 from app.run_state import TooManyRuns
@@ -310,16 +311,12 @@ class SweepManager:
             return
         sweep.watchers += 1
         sent = min(max(after + 1, 0), len(sweep.events))
+        over = lambda: sweep.ended.is_set() or sweep.deleted  # noqa: E731
         try:
-            while True:
-                armed = sweep.bell.arm()
-                while sent < len(sweep.events):
-                    yield sweep.events[sent].sse()
-                    sent += 1
-                if (sweep.ended.is_set() or sweep.deleted) and sent >= len(sweep.events):
-                    return
-                if not await sweep.bell.wait(armed, self.settings.heartbeat_s):
-                    yield b": keep-alive\n\n"
+            async for chunk in sse.follow(
+                sweep.events, sweep.bell, sent, over, self.settings.heartbeat_s
+            ):
+                yield chunk
         finally:
             sweep.watchers -= 1
             sweep.last_seen = time.monotonic()
