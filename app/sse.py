@@ -9,13 +9,15 @@ waits for the bell (or a heartbeat's time) and ends after the final event.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.doorbell import Doorbell
 from app.events import Event
+from app.validation import query_digits
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -40,17 +42,37 @@ def sse_doc(events: Sequence[str], description: str, id_digits: int = 9) -> dict
     }
 
 
-def resume_after(last_event_id: str | None, after: int | None, sent: int, noun: str) -> int:
-    """The id a stream resumes after (-1: from the start); 422 past what the log has sent."""
-    start = (
-        int(last_event_id) if last_event_id is not None else (after if after is not None else -1)
-    )
-    if start >= sent:  # an id this log has not sent (yet): nothing to resume after
-        name = "Last-Event-ID" if last_event_id is not None else "after"
-        raise HTTPException(
-            422, f"{name}: {start} is past this {noun}'s last event id ({sent - 1}) so far"
-        )
-    return start
+@dataclass(frozen=True)
+class From:
+    """Where a stream request asks to resume: its `Last-Event-ID` header or `?after=`."""
+
+    last_event_id: str | None
+    after: int | None
+
+    def start(self, sent: int, noun: str) -> int:
+        """The id to resume after (-1: from the start); 422 past what the log has sent."""
+        header = self.last_event_id
+        start = int(header) if header is not None else (-1 if self.after is None else self.after)
+        if start >= sent:  # an id this log has not sent (yet): nothing to resume after
+            name = "Last-Event-ID" if header is not None else "after"
+            raise HTTPException(
+                422, f"{name}: {start} is past this {noun}'s last event id ({sent - 1}) so far"
+            )
+        return start
+
+
+async def _resume_from(
+    request: Request,
+    last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,9}$")] = None,  # type: ignore[assignment]
+    after: Annotated[  # type: ignore[assignment] - absent: from the start
+        int, Query(ge=-1, le=10**9, description="resume after this id")
+    ] = None,
+) -> From:
+    query_digits(request.query_params, "after")
+    return From(last_event_id, after)
+
+
+ResumeFrom = Annotated[From, Depends(_resume_from)]
 
 
 def response(body: AsyncIterator[bytes]) -> StreamingResponse:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import jsonutil, results, sse
@@ -191,18 +191,11 @@ async def get_run(
 
 @router.get("/{run_id}/events", responses={200: SSE_DOC, **E404, **E422})
 async def stream_events(
-    run_id: str,
-    manager: ManagerDep,
-    request: Request,
-    last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,9}$")] = None,  # type: ignore[assignment]
-    after: Annotated[  # type: ignore[assignment] - absent: from the start
-        int, Query(ge=-1, le=10**9, description="resume after this id")
-    ] = None,
+    run_id: str, manager: ManagerDep, resume: sse.ResumeFrom
 ) -> StreamingResponse:
     """Server-Sent Events; a reconnect with Last-Event-ID resumes without loss or duplicates."""
-    query_digits(request.query_params, "after")
     _found(manager.get(run_id))
-    start = sse.resume_after(last_event_id, after, await manager.log_length(run_id), "run")
+    start = resume.start(await manager.log_length(run_id), "run")
     return sse.response(manager.stream(run_id, start))
 
 

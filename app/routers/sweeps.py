@@ -4,9 +4,9 @@ resume and delete it (app/sweeps/ does the work)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -17,7 +17,7 @@ from app.run_state import TooManyRuns
 from app.schemas import INVALID, problems
 from app.sweeps import table
 from app.sweeps.spec import SweepRequest, build_plan
-from app.validation import prepare_surface, query_digits
+from app.validation import prepare_surface
 
 router = APIRouter(prefix="/api/sweeps", tags=["sweeps"])
 E404 = problems(e404="no sweep with this id")
@@ -124,20 +124,13 @@ async def get_sweep(sweep_id: str, sweeps: SweepsDep) -> Any:
 
 @router.get("/{sweep_id}/events", responses={200: SSE_DOC, **E404, **problems(e422=INVALID)})
 async def sweep_events(
-    sweep_id: str,
-    sweeps: SweepsDep,
-    request: Request,
-    last_event_id: Annotated[str, Header(pattern=r"^[0-9]{1,9}$")] = None,  # type: ignore[assignment]
-    after: Annotated[  # type: ignore[assignment] - absent: from the start
-        int, Query(ge=-1, le=10**9, description="resume after this id")
-    ] = None,
+    sweep_id: str, sweeps: SweepsDep, resume: sse.ResumeFrom
 ) -> StreamingResponse:
     """Server-Sent Events: meta, progress (the cells just finished), then done or error."""
-    query_digits(request.query_params, "after")
     sent = await sweeps.log_length(sweep_id)
     if sent == 0:
         raise HTTPException(404, "no sweep with this id")
-    start = sse.resume_after(last_event_id, after, sent, "sweep")
+    start = resume.start(sent, "sweep")
     return sse.response(sweeps.stream(sweep_id, start))
 
 
