@@ -179,6 +179,15 @@ def table(data_id: str) -> tabular.Table:
     return found
 
 
+def remember(data_id: str, t: tabular.Table) -> None:
+    """A table sent along with the work (a Dask worker on another machine has no store)."""
+    with _cache_lock:
+        _cache[data_id] = t
+        _cache.move_to_end(data_id)
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+
+
 class FormError(ValueError):
     """A multipart body without what an upload needs; the message names the field."""
 

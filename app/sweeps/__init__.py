@@ -40,8 +40,10 @@ __all__ = [
 
 def plan_or_error(raw: Any, settings: Settings) -> Plan:
     """`build_plan` for callers outside the service: ConfigError naming the field."""
+    from app import uploads
     from app.localrun import ConfigError
 
+    uploads.serve_file_unless_served(settings.db)  # a local server's uploads, if it has any
     try:
         return build_plan(raw, settings)
     except HTTPException as e:

@@ -80,6 +80,21 @@ def compute_cell(kind: str, metric: str, config: dict[str, Any]) -> dict[str, An
     return {"status": "done", "value": row.get(metric), **row, "error": None}
 
 
+def uploaded_tables(configs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The uploaded datasets some cells train on, by id (None: none do)."""
+    from app import uploads
+
+    ids = {c["dataset"]["id"] for c in configs
+           if c.get("kind") == training.NAME and c["dataset"]["name"] == uploads.NAME}  # fmt: skip
+    out = {}
+    for data_id in ids:
+        try:
+            out[data_id] = uploads.table(data_id)
+        except KeyError:
+            continue  # deleted since the sweep was admitted: those cells fail with a message
+    return out or None
+
+
 def stopper(token: Any):
     """A function that says whether the batch holding `token` should stop."""
     if token is None:
@@ -101,10 +116,19 @@ def stopper(token: Any):
 
 
 def compute_batch(
-    kind: str, metric: str, items: list[tuple[int, dict[str, Any]]], token: Any = None
+    kind: str,
+    metric: str,
+    items: list[tuple[int, dict[str, Any]]],
+    token: Any = None,
+    tables: dict[str, Any] | None = None,
 ) -> tuple[list[tuple[int, dict[str, Any]]], float, bool]:
     """Cells one after another (a task of an executor): their rows, the seconds it took,
-    and whether it stopped early (a cancel: the rows so far are returned)."""
+    and whether it stopped early (a cancel: the rows so far are returned). `tables`: the
+    uploaded datasets the cells train on, sent along (a worker may have no store)."""
+    from app import uploads
+
+    for data_id, t in (tables or {}).items():
+        uploads.remember(data_id, t)
     stopped = stopper(token)
     t0 = time.perf_counter()
     rows = []

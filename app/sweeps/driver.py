@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.kinds import race
+from app.sweeps import cells
 from app.sweeps.spec import Plan, cell_work
 
 POLL_S = 0.01
@@ -42,6 +43,7 @@ def drive(
     """Compute the `pending` cells; `on_rows` gets each batch's rows as it returns. True when
     all were computed, False when `should_stop()` stopped it (the rows so far delivered)."""
     queue = collections.deque(pending)
+    tables = cells.uploaded_tables(plan.cells) if plan.kind == "mlp" else None
     inflight: dict[Any, tuple[list[int], int]] = {}
     per_cell = first_estimate(plan)
     slots = 2 * executor.workers
@@ -53,7 +55,7 @@ def drive(
             size = max(1, min(round(task_s / max(per_cell, 1e-6)),
                               math.ceil(len(queue) / slots), 2000))  # fmt: skip
             idx = [queue.popleft() for _ in range(min(size, len(queue)))]
-            inflight[_submit(executor, plan, idx, token)] = (idx, 0)
+            inflight[_submit(executor, plan, idx, token, tables)] = (idx, 0)
         done = [f for f in inflight if f.done()]
         if not done:
             time.sleep(POLL_S)
@@ -65,7 +67,7 @@ def drive(
             except Exception as exc:  # noqa: BLE001 - a dead worker or a lost task
                 if executor.broken(exc) and tries < RETRIES:
                     executor.restart()
-                    inflight[_submit(executor, plan, idx, token)] = (idx, tries + 1)
+                    inflight[_submit(executor, plan, idx, token, tables)] = (idx, tries + 1)
                     continue
                 on_rows([(i, _failed(exc)) for i in idx])
                 continue
@@ -77,8 +79,9 @@ def drive(
     return True
 
 
-def _submit(executor: Any, plan: Plan, idx: list[int], token: Any) -> Any:
-    return executor.submit(plan.kind, plan.metric, [(i, plan.cells[i]) for i in idx], token)
+def _submit(executor: Any, plan: Plan, idx: list[int], token: Any, tables: Any) -> Any:
+    items = [(i, plan.cells[i]) for i in idx]
+    return executor.submit(plan.kind, plan.metric, items, token, tables)
 
 
 def _failed(exc: BaseException) -> dict[str, Any]:

@@ -34,12 +34,14 @@ class SerialExecutor:
     def __init__(self) -> None:
         self._stopped: set[Any] = set()
 
-    def submit(self, kind: str, metric: str, items: list, token: Any = None) -> cf.Future:
+    def submit(
+        self, kind: str, metric: str, items: list, token: Any = None, tables: Any = None
+    ) -> cf.Future:
         fut: cf.Future = cf.Future()
         if token in self._stopped:
             fut.cancel()
             return fut
-        fut.set_result(cells.compute_batch(kind, metric, items, None))
+        fut.set_result(cells.compute_batch(kind, metric, items, None, tables))
         return fut
 
     def token(self, sweep_id: str) -> Any:
@@ -88,8 +90,10 @@ class LocalExecutor:
             initargs=(self.flags, self.db, self._lifeline),
         )
 
-    def submit(self, kind: str, metric: str, items: list, token: Any = None) -> cf.Future:
-        return self.pool.submit(cells.compute_batch, kind, metric, items, token)
+    def submit(
+        self, kind: str, metric: str, items: list, token: Any = None, tables: Any = None
+    ) -> cf.Future:
+        return self.pool.submit(cells.compute_batch, kind, metric, items, token, tables)
 
     def token(self, sweep_id: str) -> Any:
         with self._lock:
@@ -136,8 +140,12 @@ class DaskExecutor:
         self.client = Client(address, set_as_default=False)
         self.workers = max(1, sum(self.client.nthreads().values()))
 
-    def submit(self, kind: str, metric: str, items: list, token: Any = None) -> Any:
-        return self.client.submit(cells.compute_batch, kind, metric, items, token, pure=False)
+    def submit(
+        self, kind: str, metric: str, items: list, token: Any = None, tables: Any = None
+    ) -> Any:
+        return self.client.submit(
+            cells.compute_batch, kind, metric, items, token, tables, pure=False
+        )
 
     def token(self, sweep_id: str) -> Any:
         return ("dask", f"descentlab-stop-{sweep_id}-{uuid.uuid4().hex[:8]}")

@@ -5,6 +5,7 @@ stops the workers' tasks."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,24 @@ def test_a_cancel_stops_the_clusters_tasks(cluster, tmp_path):
         assert not any(client.processing().values())
     finally:
         client.close()
+
+
+def test_an_mlp_sweep_on_an_uploaded_csv_sends_the_table_along(cluster, tmp_path):
+    s = Settings(db=tmp_path / "runs.sqlite3", workers=0, allowed_hosts="127.0.0.1",
+                 dask_scheduler=cluster.scheduler_address)  # fmt: skip
+    iris = (Path(__file__).resolve().parents[2] / "app" / "example_data" / "iris.csv").read_bytes()
+    with CheckedClient(create_app(s), base_url="http://127.0.0.1:8000") as c:
+        data = c.post("/api/datasets?target=species", content=iris,
+                      headers={"content-type": "text/csv"})  # fmt: skip
+        assert data.status_code == 201, data.text
+        base = {"kind": "mlp", "dataset": {"name": "uploaded", "id": data.json()["id"]},
+                "model": {"hidden": [8]}, "optimizers": [{"name": "adam"}],
+                "epochs": 5}  # fmt: skip
+        sweep = {"base": base, "axes": {"optimizers.0.params.lr": [0.001, 0.01, 0.1]}}
+        sweep_id = c.post("/api/sweeps", json=sweep).json()["id"]
+        with c.stream("GET", f"/api/sweeps/{sweep_id}/events") as r:
+            parse_sse(r.read().decode())
+        doc = c.get(f"/api/sweeps/{sweep_id}").json()
+        here = run_local(sweep, s, executor=None)  # this process reads the server's store
+    assert [x["status"] for x in doc["cells"]] == ["done"] * 3, doc["cells"][0]
+    assert [x["final_loss"] for x in doc["cells"]] == [x["final_loss"] for x in here["cells"]]

@@ -183,9 +183,9 @@ def test_a_restart_interrupts_and_resume_computes_only_the_missing_cells(tmp_pat
     computed = []
 
     class Counting(SerialExecutor):
-        def submit(self, kind, metric, items, token=None):
+        def submit(self, kind, metric, items, token=None, tables=None):
             computed.extend(i for i, _ in items)
-            return super().submit(kind, metric, items, token)
+            return super().submit(kind, metric, items, token, tables)
 
     app = create_app(s)
     with CheckedClient(app, base_url="http://127.0.0.1:8000") as c:
