@@ -34,6 +34,10 @@ LINGER_S = 60.0  # an ended sweep stays in memory this long after its last reade
 log = logging.getLogger("descentlab.sweeps")
 
 
+class ExecutorError(RuntimeError):
+    """The sweep's executor could not be started (the message is for the client)."""
+
+
 class Sweep:
     def __init__(self, sweep_id: str, client: str, plan: Plan, created: float):
         self.id, self.client, self.plan, self.created = sweep_id, client, plan, created
@@ -71,12 +75,25 @@ class SweepManager:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.db.mark_interrupted)
+        await asyncio.to_thread(self._prune)
+
+    def _prune(self) -> None:
+        """The run history's retention (DESCENTLAB_KEEP_RUNS, _KEEP_DAYS), for sweeps too."""
+        try:
+            self.db.prune(self.settings.keep_runs, self.settings.keep_days)
+        except Exception:  # noqa: BLE001 - logged: a full disk must not stop the service
+            log.exception("could not prune the sweeps")
 
     @property
     def executor(self) -> Any:
         with self._lock:
             if self._executor is None:
-                self._executor = make_executor(self.settings)
+                try:
+                    self._executor = make_executor(self.settings)
+                except Exception as e:  # noqa: BLE001 - e.g. no Dask scheduler there
+                    where = self.settings.dask_scheduler
+                    what = f"the Dask scheduler at {where}" if where else "the sweep workers"
+                    raise ExecutorError(f"could not start {what}: {type(e).__name__}") from None
             return self._executor
 
     # ------------------------------------------------------------------ admit
@@ -95,6 +112,7 @@ class SweepManager:
 
     def submit(self, plan: Plan, client: str) -> Sweep:
         """Admit a validated sweep (429 past the caps), store it and start its driver."""
+        self._forget_old()
         with self._lock:
             self._admit(client)
             sweep = Sweep(uuid.uuid4().hex[:12], client, plan, time.time())
@@ -185,6 +203,8 @@ class SweepManager:
             else:
                 status, message = sweep.stop or ("cancelled", "cancelled")
                 self._end(sweep, status, message, time.monotonic() - t0)
+        except ExecutorError as exc:
+            self._end(sweep, "failed", str(exc), 0.0)
         except Exception as exc:  # noqa: BLE001 - the client gets a message, never a traceback
             log.exception("sweep %s failed", sweep.id)
             flush()
@@ -213,7 +233,9 @@ class SweepManager:
             self._emit(sweep, "error", {"status": status, "message": message, "done": done,
                                         "total": total})  # fmt: skip
         sweep.ended.set()
+        sweep.plan.cells = []  # the cells' run configs: only a resume needs them again
         self._notify(sweep)
+        self._prune()
 
     def _emit(self, sweep: Sweep, name: str, data: dict[str, Any]) -> None:
         sweep.events.append(Event.make(len(sweep.events), name, data))

@@ -116,6 +116,22 @@ class SweepStore:
             ).fetchall()
         return [dict(zip((*HEAD, "done"), r, strict=True)) for r in found]
 
+    def prune(self, keep: int, keep_days: float, now: float | None = None) -> int:
+        """The history's retention policy for sweeps: ended ones beyond the newest `keep` or
+        older than `keep_days` go, with their cells (active ones never)."""
+        cutoff = (now if now is not None else time.time()) - keep_days * 86400
+        ended = "status NOT IN ('queued', 'running')"
+        with self.lock:
+            self.db.execute("BEGIN")
+            gone = self.db.execute(
+                f"DELETE FROM sweeps WHERE {ended} AND (created < ? OR id IN (SELECT id FROM "
+                f"sweeps WHERE {ended} ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?))",
+                (cutoff, keep),
+            ).rowcount
+            self.db.execute("DELETE FROM sweep_cells WHERE sweep NOT IN (SELECT id FROM sweeps)")
+            self.db.execute("COMMIT")
+            return gone
+
     def delete(self, sweep_id: str) -> bool:
         with self.lock:
             self.db.execute("BEGIN")

@@ -311,3 +311,22 @@ def test_the_manager_ends_active_sweeps_as_interrupted_on_close(tmp_path):
     store = Store(s.db)
     head = SweepStore(store).head(sweep_id)
     assert head["status"] == "interrupted"
+
+
+def test_the_retention_policy_prunes_ended_sweeps_with_their_cells(tmp_path):
+    s = settings(tmp_path, sweep_workers=0)
+    store = Store(s.db)
+    db = SweepStore(store)
+    plan = build_plan({"base": BASE, "axes": {"seed": [0, 1]}}, s)
+    now = time.time()
+    for i, status in enumerate(["done", "done", "cancelled", "running"]):
+        db.insert(f"s{i}", "a:x", now - 100 + i, plan)
+        db.add_rows(f"s{i}", [(0, {"status": "done", "value": 1.0})])
+        db.set_status(f"s{i}", status)
+    db.insert("old", "a:x", now - 40 * 86400, plan)
+    db.set_status("old", "done")
+    assert db.prune(keep=1, keep_days=30) == 3  # old, then s0 and s1 past the newest ended one
+    left = {w["id"] for w in db.list()}
+    assert left == {"s2", "s3"}  # a running sweep is never pruned
+    assert db.rows("s0") == {} and db.rows("s2") != {}
+    store.close()
