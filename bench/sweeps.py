@@ -10,7 +10,8 @@ Each is computed (a) serially in this process (the baseline: one cell after anot
 plain loop a script would write around the engine), (b) by the local process pool of
 `--workers` processes, (c) by a Dask LocalCluster of `--workers` single-threaded worker
 processes on this machine. The pool and the cluster are started and warmed up first (their
-start-up is reported apart); the best of --repeat runs counts. With torch installed, the
+start-up is reported apart); the best of --repeat runs counts, the three executors taking
+turns. With torch installed, the
 2D sweep's cells are also run as torch.optim loops (one optimizer per cell, autograd on the
 same surface and noise) for scale. The tables of (a), (b) and (c) are checked to be equal.
 """
@@ -42,15 +43,6 @@ MLP = {
     "axes": {"optimizers.0.name": ["sgd", "rmsprop", "adam"],
              "optimizers.0.params.lr": {"log_range": [1e-4, 1, 8]}, "seed": [0, 1, 2]},
 }  # fmt: skip
-
-
-def best_of(repeat: int, fn) -> tuple[float, dict]:
-    best, doc = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        doc = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, doc
 
 
 def numbers(doc: dict) -> list:
@@ -87,7 +79,7 @@ def torch_race(plan) -> float | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     s = Settings(db=":memory:", sweep_task_s=0.25)
@@ -117,15 +109,20 @@ def main() -> None:
     for label, spec in (("2D (2×25×5, 500 steps)", RACE), ("MLP (moons, 8×3×3, 50 ep)", MLP)):
         plan = build_plan(spec, s)
         n = plan.n_cells
-        t_serial, d_serial = best_of(args.repeat, lambda p=plan: run_local(p, s, SerialExecutor()))
-        t_pool, d_pool = best_of(args.repeat, lambda p=plan: run_local(p, s, pool))
-        same = numbers(d_pool) == numbers(d_serial)
+        runners = {"serial": SerialExecutor(), "pool": pool, **({"dask": dask} if dask else {})}
+        best = dict.fromkeys(runners, float("inf"))
+        docs = {}
+        for _ in range(args.repeat):  # interleaved: the machine's drift hits each alike
+            for name, ex in runners.items():
+                t0 = time.perf_counter()
+                docs[name] = run_local(plan, s, ex)
+                best[name] = min(best[name], time.perf_counter() - t0)
+        same = all(numbers(d) == numbers(docs["serial"]) for d in docs.values())
+        t_serial, t_pool = best["serial"], best["pool"]
         row = (f"{label:<26} {n:>6} {n / t_serial:>11.1f} {n / t_pool:>9.1f} "
                f"{t_serial / t_pool:>11.2f}×")  # fmt: skip
         if dask is not None:
-            t_dask, d_dask = best_of(args.repeat, lambda p=plan: run_local(p, s, dask))
-            same = same and numbers(d_dask) == numbers(d_serial)
-            row += f" {n / t_dask:>9.1f} {t_pool / t_dask:>9.2f}×"
+            row += f" {n / best['dask']:>9.1f} {t_pool / best['dask']:>9.2f}×"
         print(row + f" {'yes' if same else 'NO':>10}")
         if spec is RACE:
             t_torch = torch_race(plan)

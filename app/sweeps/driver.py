@@ -1,9 +1,10 @@
 """Feed a sweep's pending cells to an executor in batches, and collect the rows.
 
-Batches are sized from the measured time per cell so that a task runs about `task_s`
-(≥ 0.1 s: a Dask task's overhead is a few milliseconds), and never so large that the last
-batches leave workers idle. At most two batches per worker are in flight, so a cancel has
-little to undo and a second sweep gets its share of the workers soon.
+Cells are taken in a spread-out order (see `spread`). Batches are sized from the measured
+time per cell so that a task runs about `task_s` (never under 0.1 s: a Dask task's overhead
+is a few milliseconds) and the remaining work splits into the same number of tasks per
+worker, so that no worker idles at the end. At most two batches per worker are in flight,
+so a cancel has little to undo and a second sweep gets its share of the workers soon.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from app.sweeps import cells
 from app.sweeps.spec import Plan, cell_work
 
 POLL_S = 0.01
+MIN_TASK_S = 0.1  # a task's least work: a Dask task's overhead is a few milliseconds
+MAX_BATCH = 2000
 RETRIES = 2  # a batch whose worker died is tried again this often, then its cells fail
 STOP_WAIT_S = 10.0  # how long a cancel waits for running batches to return their rows
 
@@ -42,7 +45,7 @@ def drive(
 ) -> bool:
     """Compute the `pending` cells; `on_rows` gets each batch's rows as it returns. True when
     all were computed, False when `should_stop()` stopped it (the rows so far delivered)."""
-    queue = collections.deque(pending)
+    queue = collections.deque(spread(pending))
     tables = cells.uploaded_tables(plan.cells) if plan.kind == "mlp" else None
     inflight: dict[Any, tuple[list[int], int]] = {}
     per_cell = first_estimate(plan)
@@ -52,8 +55,10 @@ def drive(
             _stop(executor, token, inflight, on_rows)
             return False
         while queue and len(inflight) < slots:
-            size = max(1, min(round(task_s / max(per_cell, 1e-6)),
-                              math.ceil(len(queue) / slots), 2000))  # fmt: skip
+            # sized from all the cells not yet computed (queued and in flight), so that
+            # consecutive tasks are equal: a cluster's round-robin placement stays balanced
+            left = len(queue) + sum(len(idx) for idx, _ in inflight.values())
+            size = batch_size(left, per_cell, executor.workers, task_s)
             idx = [queue.popleft() for _ in range(min(size, len(queue)))]
             inflight[_submit(executor, plan, idx, token, tables)] = (idx, 0)
         done = [f for f in inflight if f.done()]
@@ -77,6 +82,25 @@ def drive(
             missing = idx[len(rows) :]  # a batch stopped early (its sweep's token was set)
             queue.extendleft(reversed(missing))
     return True
+
+
+def spread(items: list[int]) -> list[int]:
+    """The cells in van der Corput order (bit-reversed ranks): any run of them is an evenly
+    strided sample of the whole sweep, so batches cost alike (a cheap optimizer's cells and
+    a dear one's mixed) and a plot fills in everywhere at once, coarse to fine."""
+    bits = max(1, (len(items) - 1).bit_length())
+    order = sorted(range(len(items)), key=lambda r: int(f"{r:0{bits}b}"[::-1], 2))
+    return [items[r] for r in order]
+
+
+def batch_size(remaining: int, per_cell: float, workers: int, task_s: float) -> int:
+    """Cells in the next task: the remaining work split into an equal number of tasks per
+    worker, each about `task_s` long and never under MIN_TASK_S (unless the sweep is)."""
+    per_cell = max(per_cell, 1e-6)
+    rounds = max(1, round(remaining * per_cell / (workers * task_s)))
+    even = math.ceil(remaining / (workers * rounds))
+    floor = math.ceil(MIN_TASK_S / per_cell)
+    return max(1, min(max(even, floor), MAX_BATCH, remaining))
 
 
 def _submit(executor: Any, plan: Plan, idx: list[int], token: Any, tables: Any) -> Any:
