@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         description="sweep worker processes (default: one per core; 0: in the server process)",
     )  # fmt: skip
     sweep_task_s: float = Field(
-        0.25, ge=0.1, le=60, description="seconds of cells batched into one task (Dask: ≥ 0.1)"
+        0.15, ge=0.1, le=60, description="seconds of cells batched into one task (Dask: ≥ 0.1)"
     )
     max_lr_finders: int = Field(
         4, ge=1, description="learning-rate range tests computing at once (429)"

@@ -10,8 +10,9 @@ Each is computed (a) serially in this process (the baseline: one cell after anot
 plain loop a script would write around the engine), (b) by the local process pool of
 `--workers` processes, (c) by a Dask LocalCluster of `--workers` single-threaded worker
 processes on this machine. The pool and the cluster are started and warmed up first (their
-start-up is reported apart); the best of --repeat runs counts, the three executors taking
-turns. With torch installed, the
+start-up is reported apart). The executors take turns, --repeat rounds: cells/s from each
+one's best round, the ratios the median of the rounds' own ratios (this VM's speed drifts
+by up to 2× from one second to the next). With torch installed, the
 2D sweep's cells are also run as torch.optim loops (one optimizer per cell, autograd on the
 same surface and noise) for scale. The tables of (a), (b) and (c) are checked to be equal.
 """
@@ -19,6 +20,7 @@ same surface and noise) for scale. The tables of (a), (b) and (c) are checked to
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,6 +45,11 @@ MLP = {
     "axes": {"optimizers.0.name": ["sgd", "rmsprop", "adam"],
              "optimizers.0.params.lr": {"log_range": [1e-4, 1, 8]}, "seed": [0, 1, 2]},
 }  # fmt: skip
+
+
+def ratio(times: dict[str, list[float]], a: str, b: str) -> float:
+    """The median of the rounds' own ratios of a's time to b's."""
+    return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
 
 
 def numbers(doc: dict) -> list:
@@ -77,62 +84,86 @@ def torch_race(plan) -> float | None:
     return time.perf_counter() - t0
 
 
+def rounds(plan, s, runners: dict, repeat: int) -> tuple[dict[str, list[float]], dict]:
+    """`repeat` rounds in which each executor computes the sweep once, in turns."""
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    docs = {}
+    for _ in range(repeat):
+        for name, ex in runners.items():
+            t0 = time.perf_counter()
+            docs[name] = run_local(plan, s, ex)
+            times[name].append(time.perf_counter() - t0)
+    return times, docs
+
+
+def start_dask(workers: int, s: Settings):
+    """A LocalCluster of single-threaded worker processes and its executor (None: no Dask)."""
+    try:
+        import distributed
+    except ImportError:
+        return None, None
+    from app.sweeps import DaskExecutor
+
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                       processes=True, dashboard_address=None,
+                                       silence_logs=50)  # fmt: skip
+    dask = DaskExecutor(cluster)
+    run_local(RACE, s, dask)  # warm
+    return cluster, dask
+
+
+SWEEPS = (("2D (2×25×5, 500 steps)", RACE), ("MLP (moons, 8×3×3, 50 ep)", MLP))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-dask", action="store_true", help="the pool against serial only")
     args = ap.parse_args()
-    s = Settings(db=":memory:", sweep_task_s=0.25)
+    s = Settings(db=":memory:")  # the server's batching (DESCENTLAB_SWEEP_TASK_S)
     t0 = time.perf_counter()
     pool = LocalExecutor(args.workers)
     run_local(RACE, s, pool)  # warm: every worker has imported the engine
-    pool_start = time.perf_counter() - t0
-    dask = None
-    try:
-        import distributed
-
-        from app.sweeps import DaskExecutor
-
-        t0 = time.perf_counter()
-        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None,
-                                           silence_logs=50)  # fmt: skip
-        dask = DaskExecutor(cluster)
-        run_local(RACE, s, dask)
-        dask_start = time.perf_counter() - t0
-    except ImportError:
-        print("(Dask not installed: pip install '.[cluster]')")
-    print(f"start-up (and one warm-up sweep): pool {pool_start:.2f} s"
-          + (f", Dask LocalCluster {dask_start:.2f} s" if dask else ""))  # fmt: skip
+    print(f"pool start-up and one warm-up sweep: {time.perf_counter() - t0:.2f} s")
+    # 1. serial against the pool, before any Dask process exists (an idle cluster's event
+    #    loops and heartbeats take CPU from whatever runs beside them)
     print(f"{'sweep':<26} {'cells':>6} {'serial c/s':>11} {'pool c/s':>9} {'pool/serial':>12}"
-          f" {'dask c/s':>9} {'dask/pool':>10} {'same bits':>10}")  # fmt: skip
-    for label, spec in (("2D (2×25×5, 500 steps)", RACE), ("MLP (moons, 8×3×3, 50 ep)", MLP)):
-        plan = build_plan(spec, s)
+          f" {'same bits':>10}")  # fmt: skip
+    plans, reference = {}, {}
+    for label, spec in SWEEPS:
+        plans[label] = plan = build_plan(spec, s)
         n = plan.n_cells
-        runners = {"serial": SerialExecutor(), "pool": pool, **({"dask": dask} if dask else {})}
-        best = dict.fromkeys(runners, float("inf"))
-        docs = {}
-        for _ in range(args.repeat):  # interleaved: the machine's drift hits each alike
-            for name, ex in runners.items():
-                t0 = time.perf_counter()
-                docs[name] = run_local(plan, s, ex)
-                best[name] = min(best[name], time.perf_counter() - t0)
-        same = all(numbers(d) == numbers(docs["serial"]) for d in docs.values())
-        t_serial, t_pool = best["serial"], best["pool"]
-        row = (f"{label:<26} {n:>6} {n / t_serial:>11.1f} {n / t_pool:>9.1f} "
-               f"{t_serial / t_pool:>11.2f}×")  # fmt: skip
-        if dask is not None:
-            row += f" {n / best['dask']:>9.1f} {t_pool / best['dask']:>9.2f}×"
-        print(row + f" {'yes' if same else 'NO':>10}")
+        times, docs = rounds(plan, s, {"serial": SerialExecutor(), "pool": pool}, args.repeat)
+        reference[label] = numbers(docs["serial"])
+        same = numbers(docs["pool"]) == reference[label]
+        best = {name: min(t) for name, t in times.items()}
+        r = ratio(times, "serial", "pool")
+        print(f"{label:<26} {n:>6} {n / best['serial']:>11.1f} {n / best['pool']:>9.1f} "
+              f"{r:>11.2f}× {'yes' if same else 'NO':>10}")  # fmt: skip
         if spec is RACE:
             t_torch = torch_race(plan)
             if t_torch is not None:
                 print(f"{'  torch.optim loops':<26} {n:>6} {n / t_torch:>11.1f}   "
-                      f"(serial engine is {t_torch / t_serial:.1f}× torch)")  # fmt: skip
-    pool.close()
-    if dask is not None:
+                      f"(serial engine is {t_torch / best['serial']:.1f}× torch)")  # fmt: skip
+    # 2. the pool against a Dask LocalCluster on the same cores, in turns
+    cluster, dask = (None, None) if args.no_dask else start_dask(args.workers, s)
+    if dask is None:
+        print("(no Dask: --no-dask, or not installed: pip install '.[cluster]')")
+    else:
+        print(f"{'sweep':<26} {'cells':>6} {'pool c/s':>9} {'dask c/s':>9} {'dask/pool':>10}"
+              f" {'same bits':>10}")  # fmt: skip
+        for label, plan in plans.items():
+            n = plan.n_cells
+            times, docs = rounds(plan, s, {"pool": pool, "dask": dask}, args.repeat)
+            same = numbers(docs["dask"]) == reference[label]
+            best = {name: min(t) for name, t in times.items()}
+            r = ratio(times, "pool", "dask")
+            print(f"{label:<26} {n:>6} {n / best['pool']:>9.1f} {n / best['dask']:>9.1f} "
+                  f"{r:>9.2f}× {'yes' if same else 'NO':>10}")  # fmt: skip
         dask.close()
         cluster.close()
+    pool.close()
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def drive(
     on_rows: Callable[[Rows], None],
     should_stop: Callable[[], bool],
     token: Any = None,
-    task_s: float = 0.25,
+    task_s: float = 0.15,
 ) -> bool:
     """Compute the `pending` cells; `on_rows` gets each batch's rows as it returns. True when
     all were computed, False when `should_stop()` stopped it (the rows so far delivered)."""
