@@ -38,6 +38,7 @@ bench: $(VENV)/.test
 	-$(PIP) install -e '.[torch]' || echo "torch not installed: PyTorch ratios are skipped"
 	$(PY) bench/engine.py
 	$(PY) bench/mlp.py
+	$(PY) bench/sweeps.py
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check engine app descentlab tests bench

@@ -10,6 +10,7 @@ so a cancel has little to undo and a second sweep gets its share of the workers 
 from __future__ import annotations
 
 import collections
+import concurrent.futures as cf
 import math
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from app.sweeps import cells
 from app.sweeps.spec import Plan, cell_work
 
 POLL_S = 0.01
+WAKE_S = 0.05  # the longest a local wait sleeps before it looks at the stop flag again
 MIN_TASK_S = 0.1  # a task's least work: a Dask task's overhead is a few milliseconds
 MAX_BATCH = 2000
 RETRIES = 2  # a batch whose worker died is tried again this often, then its cells fail
@@ -61,9 +63,8 @@ def drive(
             size = batch_size(left, per_cell, executor.workers, task_s)
             idx = [queue.popleft() for _ in range(min(size, len(queue)))]
             inflight[_submit(executor, plan, idx, token, tables)] = (idx, 0)
-        done = [f for f in inflight if f.done()]
+        done = _wait(list(inflight))
         if not done:
-            time.sleep(POLL_S)
             continue
         for fut in done:
             idx, tries = inflight.pop(fut)
@@ -101,6 +102,18 @@ def batch_size(remaining: int, per_cell: float, workers: int, task_s: float) -> 
     even = math.ceil(remaining / (workers * rounds))
     floor = math.ceil(MIN_TASK_S / per_cell)
     return max(1, min(max(even, floor), MAX_BATCH, remaining))
+
+
+def _wait(futures: list[Any]) -> list[Any]:
+    """The futures done after a short wait: woken by the first to finish for a local pool's
+    (or this process's) futures; a Dask cluster's are looked at every POLL_S."""
+    if all(isinstance(f, cf.Future) for f in futures):
+        done, _ = cf.wait(futures, timeout=WAKE_S, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+    done = [f for f in futures if f.done()]
+    if not done:
+        time.sleep(POLL_S)
+    return done
 
 
 def _submit(executor: Any, plan: Plan, idx: list[int], token: Any, tables: Any) -> Any:
