@@ -83,7 +83,8 @@ def main() -> None:
         up = best(lambda: c.post("/api/datasets", files=files).raise_for_status(), 1)
         wine = (ROOT / "app/example_data/wine.csv").read_bytes()
         ds = c.post("/api/datasets", content=wine, headers={"content-type": "text/csv"}).json()
-        race = {"kind": "surface", "surface": {"name": "himmelblau"}, "starts": [[-1, 1]], "steps": 300,
+        race = {"kind": "surface", "surface": {"name": "himmelblau"}, "starts": [[-1, 1]],
+                "steps": 300,
                 "optimizers": [{"name": "sgd", "params": {"lr": 0.01, "momentum": 0.9}},
                                {"name": "adam", "params": {"lr": 0.05}}]}  # fmt: skip
         mlp = {"kind": "mlp", "dataset": {"name": "uploaded", "id": ds["id"]},
