@@ -276,8 +276,9 @@ async def phase2(url: str, cap: int, extra: int, body: dict) -> dict:
         drained = time.perf_counter() - t1
         final = Counter()
         for run_id in admitted:
-            info = (await http.get(f"/api/runs/{run_id}", params={"result": "false"})).json()
-            final[info["status"]] += 1
+            r = await http.get(f"/api/runs/{run_id}", params={"result": "false"})
+            # a deleted run is gone from the history: every later read is 404
+            final["deleted" if r.status_code == 404 else r.json()["status"]] += 1
         return {
             "answers": answers,
             "burst": burst,
