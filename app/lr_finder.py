@@ -33,6 +33,7 @@ from app.settings import Settings
 from app.validation import fail, field_path
 from engine import datasets, optimizers, train
 
+RANGE = train.RANGE_TEST_DEFAULTS  # torch-lr-finder's defaults, from the engine
 SKIP_START, SKIP_END = 10, 5  # torch-lr-finder's plot(skip_start=10, skip_end=5)
 
 
@@ -48,17 +49,22 @@ class LrFinderRequest(BaseModel):
 
     model_config = STRICT
     base: LrFinderBase
-    start_lr: Real(ge=1e-12, le=1e6) = Field(1e-7, description="the first iteration's rate")
-    end_lr: Real(gt=0, le=1e6) = Field(10.0, description="the last iteration's rate")
-    num_iter: Whole(2, 10_000) = Field(100, description="iterations (minibatches) of the test")
+    start_lr: Real(ge=1e-12, le=1e6) = Field(
+        RANGE["start_lr"], description="the first iteration's rate"
+    )
+    end_lr: Real(gt=0, le=1e6) = Field(RANGE["end_lr"], description="the last iteration's rate")
+    num_iter: Whole(2, 10_000) = Field(
+        RANGE["num_iter"], description="iterations (minibatches) of the test"
+    )
     step_mode: Literal["exp", "linear"] = Field(
-        "exp", description="exp: start·(end/start)^(i/(n−1)); linear: evenly spaced"
+        RANGE["step_mode"], description="exp: start·(end/start)^(i/(n−1)); linear: evenly spaced"
     )
     smooth_f: Real(ge=0, lt=1) = Field(
-        0.05, description="exponential smoothing of the loss: s = f·loss + (1−f)·s (0: none)"
+        RANGE["smooth_f"],
+        description="exponential smoothing of the loss: s = f·loss + (1−f)·s (0: none)",
     )
     diverge_th: Real(gt=1, le=1e6) = Field(
-        5.0, description="stop once the smoothed loss passes diverge_th × its best"
+        RANGE["diverge_th"], description="stop once the smoothed loss passes diverge_th × its best"
     )
 
 

@@ -151,12 +151,12 @@ class Client:
         dataset: Spec = "moons",
         optimizer: Spec = "sgd",
         *,
-        start_lr: float = 1e-7,
-        end_lr: float = 10.0,
-        num_iter: int = 100,
-        step_mode: str = "exp",
-        smooth_f: float = 0.05,
-        diverge_th: float = 5.0,
+        start_lr: float | None = None,
+        end_lr: float | None = None,
+        num_iter: int | None = None,
+        step_mode: str | None = None,
+        smooth_f: float | None = None,
+        diverge_th: float | None = None,
         **fields: Any,
     ) -> LrFindResult:
         """The learning-rate range test on the server (POST /api/lr-finder): the arguments

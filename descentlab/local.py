@@ -208,11 +208,33 @@ def train(
         "grid_size": grid_size,
         "seed": seed,
     }
+    spec, data, fields["loss"] = own_data(dataset, X, y, val_fraction, task, feature_names,
+                                          seed, loss)  # fmt: skip
+    body = train_request(spec, optimizers, **fields)
+    if data is None:
+        return run(body, progress)  # type: ignore[return-value]
+    from app import localrun
+    from app.settings import get_settings
+
+    try:
+        config = localrun.validate_config(body, get_settings(), data=data)
+    except localrun.ConfigError as e:
+        raise InvalidRequest(e.message, e.more) from None
+    config["dataset"] = shown_dataset(dataset, data, val_fraction)
+    return _compute(config, progress, data=data)  # type: ignore[return-value]
+
+
+def own_data(
+    dataset: Spec | None, X: Any, y: Any, val_fraction: float, task: str | None,
+    feature_names: Sequence[str] | None, seed: int | None, loss: str | None,
+) -> tuple[Spec, Any, str | None]:  # fmt: skip
+    """What an MLP request trains on: (its dataset spec, the Dataset of the caller's arrays
+    or None, its loss: "mse" for a regression unless one was given). With arrays the spec is
+    a stand-in the service's model checks; the caller passes the Dataset along."""
     if X is None and y is None:
         dataset = "moons" if dataset is None else dataset
-        if loss is None and _task_of(dataset) == "regression":
-            fields["loss"] = "mse"
-        return run(train_request(dataset, optimizers, **fields), progress)  # type: ignore
+        regression = _task_of(dataset) == "regression"
+        return dataset, None, "mse" if loss is None and regression else loss
     if X is None or y is None:
         raise InvalidRequest(f"{'X' if X is None else 'y'}: give both X and y, or neither")
     if dataset is not None and not isinstance(dataset, str):
@@ -223,24 +245,14 @@ def train(
         )
     except DataError as e:
         raise InvalidRequest(str(e)) from None
-    if loss is None and data.task == "regression":
-        fields["loss"] = "mse"
-    # the request's other fields are checked by the service's model; its dataset is ours
     stand_in = {"name": "moons", "val_fraction": val_fraction}
-    body = train_request(stand_in, optimizers, **fields)
-    from app import localrun
-    from app.settings import get_settings
+    return stand_in, data, "mse" if loss is None and data.task == "regression" else loss
 
-    try:
-        config = localrun.validate_config(body, get_settings(), data=data)
-    except localrun.ConfigError as e:
-        raise InvalidRequest(e.message, e.more) from None
-    config["dataset"] = {
-        "name": dataset or "arrays",  # with arrays, a name to show
-        "n_samples": len(data.X_train) + len(data.X_val),
-        "val_fraction": val_fraction,
-    }
-    return _compute(config, progress, data=data)  # type: ignore[return-value]
+
+def shown_dataset(name: Any, data: Any, val_fraction: float) -> dict[str, Any]:
+    """A result's `dataset` when it trained on arrays: a name to show and the sizes."""
+    return {"name": name or "arrays", "n_samples": len(data.X_train) + len(data.X_val),
+            "val_fraction": val_fraction}  # fmt: skip
 
 
 def _task_of(dataset: Spec | None) -> str | None:

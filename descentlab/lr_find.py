@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from descentlab.data import DataError, from_arrays
 from descentlab.errors import InvalidRequest
-from descentlab.local import Spec, plain, train_request
+from descentlab.local import Spec, own_data, plain, shown_dataset, train_request
 from descentlab.results import _numbers, _plotly
 
 RANGE_KEYS = ("start_lr", "end_lr", "num_iter", "step_mode", "smooth_f", "diverge_th")
@@ -168,17 +167,18 @@ def lr_find(
     l1: float | None = None,
     l2: float | None = None,
     seed: int | None = 0,
-    start_lr: float = 1e-7,
-    end_lr: float = 10.0,
-    num_iter: int = 100,
-    step_mode: str = "exp",
-    smooth_f: float = 0.05,
-    diverge_th: float = 5.0,
+    start_lr: float | None = None,
+    end_lr: float | None = None,
+    num_iter: int | None = None,
+    step_mode: str | None = None,
+    smooth_f: float | None = None,
+    diverge_th: float | None = None,
 ) -> LrFindResult:
     """Leslie Smith's learning-rate range test, here, with the engine: one network trained
     for up to `num_iter` minibatches while the rate rises from `start_lr` to `end_lr`
     (exponentially, or linearly with step_mode="linear"); stopped once the smoothed loss
-    passes `diverge_th` × its best. torch-lr-finder's names and defaults.
+    passes `diverge_th` × its best. torch-lr-finder's names and defaults (a range argument
+    left None takes it: engine.train.RANGE_TEST_DEFAULTS, 1e-7 to 10 over 100, exp, 0.05, 5).
 
     The data and the network are `dl.train`'s arguments (a dataset name or spec, or arrays
     `X`, `y`; model, loss, batch_size, l1, l2, seed); `optimizer` is one name or dict (its
@@ -195,28 +195,9 @@ def lr_find(
                    "seed": seed}  # fmt: skip
     range_fields = dict(zip(RANGE_KEYS, (start_lr, end_lr, num_iter, step_mode, smooth_f,
                                          diverge_th), strict=True))  # fmt: skip
-    data = None
-    if X is None and y is None:
-        dataset = "moons" if dataset is None else dataset
-        from descentlab.local import _task_of
-
-        if loss is None and _task_of(dataset) == "regression":
-            base_fields["loss"] = "mse"
-        body = lr_find_request(dataset, optimizer, base_fields, range_fields)
-    else:
-        if X is None or y is None:
-            raise InvalidRequest(f"{'X' if X is None else 'y'}: give both X and y, or neither")
-        if dataset is not None and not isinstance(dataset, str):
-            raise InvalidRequest("dataset: give a dataset or arrays X and y, not both")
-        try:
-            data = from_arrays(X, y, val_fraction=val_fraction, seed=seed or 0, task=task,
-                               feature_names=feature_names)  # fmt: skip
-        except DataError as e:
-            raise InvalidRequest(str(e)) from None
-        if loss is None and data.task == "regression":
-            base_fields["loss"] = "mse"
-        stand_in = {"name": "moons", "val_fraction": val_fraction}  # checked; ours is `data`
-        body = lr_find_request(stand_in, optimizer, base_fields, range_fields)
+    spec, data, base_fields["loss"] = own_data(dataset, X, y, val_fraction, task,
+                                               feature_names, seed, loss)  # fmt: skip
+    body = lr_find_request(spec, optimizer, base_fields, range_fields)
     from app import localrun
 
     try:
@@ -225,9 +206,5 @@ def lr_find(
         raise InvalidRequest(e.message, e.more) from None
     doc = lr_finder.compute(config, data=data)
     if data is not None:
-        doc["base"]["dataset"] = {
-            "name": dataset or "arrays",
-            "n_samples": len(data.X_train) + len(data.X_val),
-            "val_fraction": val_fraction,
-        }
+        doc["base"]["dataset"] = shown_dataset(dataset, data, val_fraction)
     return LrFindResult(doc)

@@ -63,6 +63,7 @@ from engine.train.config import (
     output_numbers,
 )
 from engine.train.loop import batch_order, initial_params, train_chunks
+from engine.train.range_test import DEFAULTS as RANGE_TEST_DEFAULTS
 from engine.train.range_test import RangeTest, range_test
 from engine.train.record import IT_FIELDS, ROW_FIELDS, Chunk
 
@@ -80,6 +81,7 @@ __all__ = [
     "check",
     "initial_params",
     "output_numbers",
+    "RANGE_TEST_DEFAULTS",
     "range_test",
     "run",
     "train",

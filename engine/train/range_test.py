@@ -60,6 +60,12 @@ class RangeTest:
         return len(self.lrs)
 
 
+# torch-lr-finder's defaults (LRFinder.range_test), the one table of them: the service's
+# request model and the notebook API take theirs from here
+DEFAULTS = {"start_lr": 1e-7, "end_lr": 10.0, "num_iter": 100, "step_mode": "exp",
+            "smooth_f": 0.05, "diverge_th": 5.0}  # fmt: skip
+
+
 def rates(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp") -> Array:
     """The rate of every iteration of a full test, (num_iter,)."""
     _check_range(start_lr, end_lr, num_iter, step_mode, 0.0, 2.0)
@@ -97,12 +103,12 @@ def suggest(smoothed: Any, skip_start: int = 10, skip_end: int = 5) -> int | Non
 
 def range_test(
     config: Mapping[str, Any],
-    start_lr: float = 1e-7,
-    end_lr: float = 10.0,
-    num_iter: int = 100,
-    step_mode: str = "exp",
-    smooth_f: float = 0.05,
-    diverge_th: float = 5.0,
+    start_lr: float = DEFAULTS["start_lr"],
+    end_lr: float = DEFAULTS["end_lr"],
+    num_iter: int = DEFAULTS["num_iter"],
+    step_mode: str = DEFAULTS["step_mode"],
+    smooth_f: float = DEFAULTS["smooth_f"],
+    diverge_th: float = DEFAULTS["diverge_th"],
     rng_seed: int = 0,
     skip_start: int = 10,
     skip_end: int = 5,

@@ -192,13 +192,11 @@ def test_validate_names_the_field_as_the_422():
         lr_finder.validate({"base": base(), "end_lr": 1e-9}, make_settings_tmp())
 
 
-def test_past_the_range_tests_computing_at_once_is_429(client, monkeypatch):
-    from app.routers import lr_finder as router
-
-    settings = client.app.state.settings
-    monkeypatch.setitem(router._running, id(settings), settings.max_lr_finders)
+def test_past_the_range_tests_computing_at_once_is_429(client):
+    state, limit = client.app.state, client.app.state.settings.max_lr_finders
+    state.lr_finders = limit  # that many computing now
     r = client.post("/api/lr-finder", json={"base": base()})
     assert r.status_code == 429 and r.headers["retry-after"] == "1"
-    monkeypatch.setitem(router._running, id(settings), 0)
+    state.lr_finders = 0
     assert client.post("/api/lr-finder", json={"base": base()}).status_code == 200
-    assert router._running[id(settings)] == 0  # released after the test computed
+    assert state.lr_finders == 0  # released after the test computed
