@@ -161,15 +161,14 @@ async def _head(sweeps: Any, sweep_id: str) -> Any:
 async def cancel_sweep(sweep_id: str, sweeps: SweepsDep) -> Any:
     """Stop an active sweep: its workers stop at their next cell, the finished cells stay,
     its status becomes `cancelled` (an ended sweep is left as it is)."""
-    _found(await asyncio.to_thread(sweeps.cancel, sweep_id) is not None or None)
+    if await asyncio.to_thread(sweeps.cancel, sweep_id) is None:
+        raise HTTPException(404, "no sweep with this id")
     return await _settled(sweeps, sweep_id)
 
 
 async def _settled(sweeps: Any, sweep_id: str) -> Any:
     """The sweep's head once its driver has ended it (a cancel takes one batch at most)."""
-    live = sweeps._live(sweep_id)
-    if live is not None:
-        await asyncio.to_thread(live.ended.wait, 15.0)
+    await asyncio.to_thread(sweeps.wait_ended, sweep_id, 15.0)
     return await _head(sweeps, sweep_id)
 
 

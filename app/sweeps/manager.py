@@ -286,6 +286,12 @@ class SweepManager:
             sweep.stop = ("cancelled", reason)
         return True
 
+    def wait_ended(self, sweep_id: str, timeout: float) -> None:
+        """Block until an active sweep's driver has ended it (a cancel: one batch at most)."""
+        sweep = self._live(sweep_id)
+        if sweep is not None:
+            sweep.ended.wait(timeout)
+
     def delete(self, sweep_id: str) -> bool:
         sweep = self._live(sweep_id)
         if sweep is not None:

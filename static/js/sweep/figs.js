@@ -10,7 +10,8 @@ function baseLayout({ theme, projector, scale = 1 }) {
   const s = sizes(projector, scale);
   const axisFont = { size: s.small, color: c.text };
   const axis = (title, extra = {}) => ({ title: { text: title, font: axisFont, standoff: 6 }, gridcolor: c.grid,
-    zeroline: false, tickfont: axisFont, linecolor: c.zero, exponentformat: "power", ...extra });
+    zeroline: false, tickfont: axisFont, linecolor: c.zero, exponentformat: "power",
+    automargin: true, ...extra });  // long category labels (optimizers) push the title out
   return { c, s, axis, layout: {
     paper_bgcolor: c.paper, plot_bgcolor: c.plot, font: { family: PLOT_FONT, size: s.small, color: c.text },
     margin: { l: projector ? 88 : 70, r: 18, t: 14, b: projector ? 66 : 52 }, dragmode: false,
